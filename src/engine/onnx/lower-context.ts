@@ -1,0 +1,107 @@
+import type { DType } from '../ir/dtype.js';
+import { HostTensor } from '../ir/host-tensor.js';
+import { type Shape, isConcrete } from '../ir/shape.js';
+import { ONNX_DTYPE } from './dtypes.js';
+import type { AttributeValue, NodeProto, TensorProto } from './proto.js';
+
+/** What an op's lowering may do: emit ONNX nodes and constants. */
+export interface LowerContext {
+  /** Emits one node with a single output and returns the output's name. */
+  emit(opType: string, inputs: readonly string[], attributes?: Readonly<Record<string, AttributeValue>>): string;
+  /** Emits one node with `outputs` outputs and returns their names. */
+  emitMulti(opType: string, inputs: readonly string[], outputs: number, attributes?: Readonly<Record<string, AttributeValue>>): string[];
+  /** A constant tensor (an initializer, deduplicated). */
+  constant(value: HostTensor): string;
+  /** A scalar constant of the given dtype. */
+  scalar(value: number, dtype: DType): string;
+  /** A 1-D int64 constant (axes, starts, static shapes). */
+  ints(values: readonly number[]): string;
+  /** A 1-D int64 tensor holding `shape` at run time; symbolic dims are read off the graph inputs. */
+  shape(shape: Shape): string;
+}
+
+/** Where a symbolic dimension can be read at run time: input `name`, axis `axis`. */
+export interface SymbolSource {
+  readonly name: string;
+  readonly axis: number;
+}
+
+export function ints(value: readonly number[]): AttributeValue {
+  return { kind: 'ints', value };
+}
+
+export function int(value: number): AttributeValue {
+  return { kind: 'int', value };
+}
+
+export function float(value: number): AttributeValue {
+  return { kind: 'float', value };
+}
+
+/** Accumulates the nodes and initializers of one ONNX graph. */
+export class OnnxBuilder implements LowerContext {
+  readonly nodes: NodeProto[] = [];
+  readonly initializers: TensorProto[] = [];
+  private readonly constants = new Map<string, string>();
+  private readonly symbolDims = new Map<string, string>();
+  private counter = 0;
+  /** Scope of the op being lowered, used to name its nodes. */
+  scope = '';
+
+  constructor(private readonly symbols: ReadonlyMap<string, SymbolSource>) {}
+
+  fresh(prefix: string): string {
+    return `${prefix}_${this.counter++}`;
+  }
+
+  emit(opType: string, inputs: readonly string[], attributes?: Readonly<Record<string, AttributeValue>>): string {
+    return this.emitMulti(opType, inputs, 1, attributes)[0]!;
+  }
+
+  emitMulti(opType: string, inputs: readonly string[], outputs: number, attributes?: Readonly<Record<string, AttributeValue>>): string[] {
+    const names = Array.from({ length: outputs }, () => this.fresh('v'));
+    const name = `${this.scope ? `${this.scope}/` : ''}${opType}_${this.counter++}`;
+    this.nodes.push({ opType, inputs, outputs: names, name, ...(attributes ? { attributes } : {}) });
+    return names;
+  }
+
+  constant(value: HostTensor): string {
+    const raw = new Uint8Array(value.data.buffer, value.data.byteOffset, value.data.byteLength);
+    // Deduplicate small constants (scalars, axes) that rules create over and over.
+    const key = raw.byteLength <= 256 ? `${value.dtype}|${value.shape.join(',')}|${raw.join(',')}` : undefined;
+    const known = key === undefined ? undefined : this.constants.get(key);
+    if (known !== undefined) return known;
+    const name = this.fresh('c');
+    this.initializers.push({ name, dataType: ONNX_DTYPE[value.dtype], dims: value.shape, raw: raw.slice() });
+    if (key !== undefined) this.constants.set(key, name);
+    return name;
+  }
+
+  scalar(value: number, dtype: DType): string {
+    const t = HostTensor.zeros(dtype, []);
+    if (t.data instanceof BigInt64Array) t.data[0] = BigInt(value);
+    else t.data[0] = value;
+    return this.constant(t);
+  }
+
+  ints(values: readonly number[]): string {
+    return this.constant(new HostTensor('int64', [values.length], BigInt64Array.from(values, BigInt)));
+  }
+
+  shape(shape: Shape): string {
+    if (isConcrete(shape)) return this.ints(shape);
+    const parts = shape.map((d) => (typeof d === 'number' ? this.ints([d]) : this.symbolDim(d)));
+    return this.emit('Concat', parts, { axis: int(0) });
+  }
+
+  private symbolDim(symbol: string): string {
+    const known = this.symbolDims.get(symbol);
+    if (known !== undefined) return known;
+    const source = this.symbols.get(symbol);
+    if (source === undefined) throw new Error(`symbolic dimension '${symbol}' does not appear in any graph input`);
+    const whole = this.emit('Shape', [source.name]);
+    const dim = this.emit('Slice', [whole, this.ints([source.axis]), this.ints([source.axis + 1])]);
+    this.symbolDims.set(symbol, dim);
+    return dim;
+  }
+}

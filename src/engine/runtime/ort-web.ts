@@ -1,0 +1,16 @@
+/**
+ * The browser runtime: onnxruntime-web (WebAssembly, WebGPU, WebNN). Selected for
+ * browsers by the package's "#ort" import condition; ort-node.ts is its Node twin.
+ */
+import * as ort from 'onnxruntime-web';
+
+export { ort };
+export const RUNTIME_NAME = 'onnxruntime-web';
+
+/** Device names mapped to onnxruntime-web execution providers; 'cpu' means WebAssembly. */
+export const DEVICES: Readonly<Record<string, string>> = Object.freeze({
+  cpu: 'wasm',
+  wasm: 'wasm',
+  webgpu: 'webgpu',
+  webnn: 'webnn',
+});
