@@ -60,6 +60,10 @@ function fromBare(name: string, t: Tensor, data: HostData): HostTensor {
   if (!isConcrete(t.shape)) {
     throw new TypeError(`input '${name}' has symbolic shape ${formatShape(t.shape)}: feed a HostTensor with an explicit shape`);
   }
+  const size = t.shape.reduce((a, b) => a * b, 1);
+  if (data.length !== size) {
+    throw new RangeError(`input '${name}' expects shape ${formatShape(t.shape)} (${size} elements), got a typed array of length ${data.length}`);
+  }
   const dtype: DType = dtypeOfData(data);
   return new HostTensor(dtype, t.shape, data);
 }

@@ -38,6 +38,10 @@ export function float(value: number): AttributeValue {
   return { kind: 'float', value };
 }
 
+export function str(value: string): AttributeValue {
+  return { kind: 'string', value };
+}
+
 /** Accumulates the nodes and initializers of one ONNX graph. */
 export class OnnxBuilder implements LowerContext {
   readonly nodes: NodeProto[] = [];

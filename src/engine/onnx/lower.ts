@@ -1,11 +1,12 @@
 import { OpError } from '../ir/errors.js';
 import type { GraphSpec } from '../ir/graph.js';
 import { topoSort } from '../ir/graph.js';
+import type { HostTensor } from '../ir/host-tensor.js';
 import type { Tensor } from '../ir/tensor.js';
 import { opOf } from '../ops/op-def.js';
 import { ONNX_DTYPE } from './dtypes.js';
 import { OnnxBuilder, type SymbolSource } from './lower-context.js';
-import { type ModelProto, type TensorProto, encodeModel } from './proto.js';
+import { type ModelProto, encodeModel } from './proto.js';
 
 /** Opset 20 brings Gelu and axes-as-input reductions; IR version 9 is its pairing. */
 export const OPSET = 20;
@@ -13,7 +14,7 @@ const IR_VERSION = 9;
 
 export interface LowerOptions {
   /** Inputs to bake into the model as initializers instead of graph inputs (for export). */
-  readonly initializers?: ReadonlyMap<Tensor, TensorProto['raw']>;
+  readonly initializers?: ReadonlyMap<Tensor, HostTensor>;
 }
 
 /** Checks that inputs are input nodes with unique names and collects where each symbol can be read. */
@@ -66,13 +67,18 @@ export function lowerToModel(spec: GraphSpec, options: LowerOptions = {}): Model
     return { name, dataType: ONNX_DTYPE[t.dtype], shape: t.shape };
   });
 
-  const baked: ReadonlyMap<Tensor, Uint8Array> = options.initializers ?? new Map();
+  const baked: ReadonlyMap<Tensor, HostTensor> = options.initializers ?? new Map();
   const inputs = spec.inputs
     .filter((t) => !baked.has(t))
     .map((t) => ({ name: names.get(t)!, dataType: ONNX_DTYPE[t.dtype], shape: t.shape }));
   const initializers = [
     ...builder.initializers,
-    ...[...baked].map(([t, raw]) => ({ name: names.get(t)!, dataType: ONNX_DTYPE[t.dtype], dims: t.shape as number[], raw })),
+    ...[...baked].map(([t, value]) => ({
+      name: names.get(t)!,
+      dataType: ONNX_DTYPE[t.dtype],
+      dims: value.shape,
+      raw: new Uint8Array(value.data.buffer, value.data.byteOffset, value.data.byteLength),
+    })),
   ];
   return {
     irVersion: IR_VERSION,

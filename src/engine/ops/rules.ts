@@ -1,13 +1,15 @@
 import type { DType } from '../ir/dtype.js';
 import { isFloat } from '../ir/dtype.js';
 import type { HostTensor } from '../ir/host-tensor.js';
-import { type Shape, broadcastShapes, formatShape, shapesEqual } from '../ir/shape.js';
+import { type Shape, broadcastShapes, formatShape, normalizeAxis, shapesEqual } from '../ir/shape.js';
 import { type Tensor, constant } from '../ir/tensor.js';
 import { mapValues, zipValues } from '../reference/kernels.js';
+// op-def before the ops: they register themselves while this module is still loading
+// (they import it back), and the registry must exist by then whichever op is imported first.
+import { type OpDef, type TensorType, apply, defineOp } from './op-def.js';
 import { add } from './add.js';
 import { broadcastTo } from './broadcast-to.js';
 import { mul } from './mul.js';
-import { type OpDef, type TensorType, apply, defineOp } from './op-def.js';
 import { reshape } from './reshape.js';
 import { sum } from './sum.js';
 
@@ -65,6 +67,18 @@ export function floatType(inputs: readonly TensorType[]): TensorType {
   const t = elementwiseType(inputs);
   requireFloat(t);
   return t;
+}
+
+/** Ops that work along one axis (negative counts from the end). */
+export interface AxisParams {
+  readonly axis: number;
+}
+
+/** A float input, kept as is, with an axis in range. */
+export function floatAlongAxis([x]: readonly TensorType[], { axis }: AxisParams): TensorType {
+  requireFloat(x!);
+  normalizeAxis(axis, x!.shape.length);
+  return x!;
 }
 
 // ---- derivative helpers ------------------------------------------------------

@@ -3,9 +3,9 @@ import type { Tensor } from '../ir/tensor.js';
 import { int } from '../onnx/lower-context.js';
 import { reduceValues, tensorOf } from '../reference/kernels.js';
 import { broadcastTo } from './broadcast-to.js';
-import { apply, defineOp } from './op-def.js';
+import { type OpDef, type TensorType, apply, defineOp } from './op-def.js';
 import { reshape } from './reshape.js';
-import { elementwiseType } from './rules.js';
+import { elementwiseType, requireFloat } from './rules.js';
 
 export interface ReduceParams {
   /** Sorted, non-negative, non-empty. */
@@ -16,6 +16,17 @@ export interface ReduceParams {
 /** Output shape of a reduction; shared by every reduce op. */
 export function reducedShape(shape: readonly (number | string)[], { axes, keepdims }: ReduceParams): (number | string)[] {
   return keepdims ? shape.map((d, i) => (axes.includes(i) ? 1 : d)) : shape.filter((_, i) => !axes.includes(i));
+}
+
+/** Type rule of the reductions that only make sense on floats (mean, max). */
+export function floatReducedType([x]: readonly TensorType[], params: ReduceParams): TensorType {
+  requireFloat(x!);
+  return { dtype: x!.dtype, shape: reducedShape(x!.shape, params) };
+}
+
+/** Lowers a reduction to one ONNX Reduce* node (axes as an input, opset 18+). */
+export function lowerReduce(onnx: string): OpDef<ReduceParams>['lower'] {
+  return (ctx, [x], { axes, keepdims }) => ctx.emit(onnx, [x!, ctx.ints(axes)], { keepdims: int(keepdims ? 1 : 0) });
 }
 
 /** Validates and normalises reduction axes (all axes when omitted). */
@@ -37,7 +48,7 @@ export const sumOp = defineOp<ReduceParams>({
   infer: ([x], params) => ({ dtype: elementwiseType([x!]).dtype, shape: reducedShape(x!.shape, params) }),
   jvp: (_x, [dx], { axes, keepdims }) => sum(dx!, axes, keepdims),
   vjp: (ct, [x], params) => [unreduce(ct, x!, params)],
-  lower: (ctx, [x], { axes, keepdims }) => ctx.emit('ReduceSum', [x!, ctx.ints(axes)], { keepdims: int(keepdims ? 1 : 0) }),
+  lower: lowerReduce('ReduceSum'),
   evaluate: ([x], params, out) => tensorOf(out.dtype, out.shape, reduceValues(x!, params.axes, 0, (a, v) => a + v).values),
 });
 

@@ -109,3 +109,48 @@ export function permuteValues(x: HostTensor, perm: readonly number[]): Float64Ar
   }
   return out;
 }
+
+/**
+ * `x`'s values with `f` applied in place to every lane: the elements that share all
+ * indices outside axes [start, end), in row-major order over those axes.
+ */
+export function mapLanes(x: HostTensor, start: number, end: number, f: (lane: Float64Array) => void): Float64Array {
+  const v = valuesOf(x);
+  const n = x.shape.slice(start, end).reduce((a, b) => a * b, 1);
+  const inner = x.shape.slice(end).reduce((a, b) => a * b, 1);
+  const out = new Float64Array(v.length);
+  const lane = new Float64Array(n);
+  for (let base = 0; base < v.length; base += n * inner) {
+    for (let i = 0; i < inner; i++) {
+      for (let k = 0; k < n; k++) lane[k] = v[base + i + k * inner]!;
+      f(lane);
+      for (let k = 0; k < n; k++) out[base + i + k * inner] = lane[k]!;
+    }
+  }
+  return out;
+}
+
+/** log softmax along `axis` (negative counts from the end), shifted by each lane's maximum so that nothing overflows. */
+export function logSoftmaxValues(x: HostTensor, axis: number): Float64Array {
+  const a = axis < 0 ? axis + x.shape.length : axis;
+  return mapLanes(x, a, a + 1, (lane) => {
+    const m = lane.reduce((p, v) => Math.max(p, v), -Infinity);
+    const lse = m + Math.log(lane.reduce((p, v) => p + Math.exp(v - m), 0));
+    lane.forEach((v, k) => (lane[k] = v - lse));
+  });
+}
+
+/**
+ * The error function (JS has none): erf(x) = 2/√π e^{-x²} Σₙ 2ⁿ x^{2n+1} / (2n+1)!!,
+ * a series of same-sign terms, so accurate to float64 rounding; |erf(x)| rounds to 1 beyond |x| = 6.
+ */
+export function erf(x: number): number {
+  if (Math.abs(x) > 6) return Math.sign(x);
+  let term = x;
+  let total = x;
+  for (let n = 1; Math.abs(term) > 1e-17 * Math.abs(total); n++) {
+    term *= (2 * x * x) / (2 * n + 1);
+    total += term;
+  }
+  return (2 / Math.sqrt(Math.PI)) * Math.exp(-x * x) * total;
+}

@@ -1,0 +1,82 @@
+import { parseArgs } from 'node:util';
+
+/** A command-line mistake: the CLI prints the message and the command's usage, and exits with code 2. */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+type FlagType = 'string' | 'number' | 'integer' | 'boolean';
+
+export interface FlagSpec<T extends FlagType = FlagType> {
+  readonly type: T;
+  readonly help: string;
+  readonly default?: FlagValue<T>;
+  /** Allowed values for string flags. */
+  readonly choices?: readonly string[];
+  /** Lower bound for numeric flags. */
+  readonly min?: number;
+}
+
+type FlagValue<T extends FlagType> = T extends 'boolean' ? boolean : T extends 'string' ? string : number;
+
+export type FlagSpecs = Readonly<Record<string, FlagSpec>>;
+
+export type ParsedFlags<S extends FlagSpecs> = {
+  -readonly [K in keyof S]: S[K] extends FlagSpec<infer T> ? (S[K] extends { default: unknown } ? FlagValue<T> : FlagValue<T> | undefined) : never;
+};
+
+export interface Command<S extends FlagSpecs = FlagSpecs> {
+  readonly name: string;
+  readonly summary: string;
+  /** Positional arguments, for the usage line. */
+  readonly positionals?: string;
+  readonly flags: S;
+}
+
+/** Parses `argv` against the command's flags; throws UsageError for unknown flags or bad values. */
+export function parseFlags<S extends FlagSpecs>(command: Command<S>, argv: readonly string[]): { flags: ParsedFlags<S>; positionals: string[] } {
+  const options: Record<string, { type: 'string' | 'boolean' }> = { help: { type: 'boolean' } };
+  for (const [name, spec] of Object.entries(command.flags)) options[name] = { type: spec.type === 'boolean' ? 'boolean' : 'string' };
+  let parsed: ReturnType<typeof parseArgs>;
+  try {
+    parsed = parseArgs({ args: [...argv], options, allowPositionals: true, strict: true });
+  } catch (e) {
+    throw new UsageError((e as Error).message.replace(/\. To specify a positional argument.*$/s, ''));
+  }
+  const flags: Record<string, unknown> = {};
+  for (const [name, spec] of Object.entries(command.flags)) {
+    const raw = parsed.values[name];
+    flags[name] = raw === undefined ? spec.default : convert(name, spec, raw);
+  }
+  if (parsed.values.help === true) flags.help = true;
+  return { flags: flags as ParsedFlags<S>, positionals: parsed.positionals };
+}
+
+function convert(name: string, spec: FlagSpec, raw: string | boolean | (string | boolean)[]): unknown {
+  if (Array.isArray(raw)) throw new UsageError(`--${name} given more than once`);
+  if (spec.type === 'boolean') return raw;
+  const text = String(raw);
+  if (spec.type === 'string') {
+    if (spec.choices && !spec.choices.includes(text)) throw new UsageError(`--${name} must be one of ${spec.choices.join(', ')}; got '${text}'`);
+    return text;
+  }
+  const value = Number(text);
+  if (text.trim() === '' || !Number.isFinite(value)) throw new UsageError(`--${name} expects a number, got '${text}'`);
+  if (spec.type === 'integer' && !Number.isInteger(value)) throw new UsageError(`--${name} expects an integer, got '${text}'`);
+  if (spec.min !== undefined && value < spec.min) throw new UsageError(`--${name} must be at least ${spec.min}, got ${text}`);
+  return value;
+}
+
+/** The `--help` text of a command. */
+export function usage(command: Command, program = 'forwardprop'): string {
+  const lines = [`Usage: ${program} ${command.name}${command.positionals ? ` ${command.positionals}` : ''} [flags]`, '', command.summary, '', 'Flags:'];
+  const entries = Object.entries(command.flags).map(([name, spec]) => {
+    const left = `  --${name}${spec.type === 'boolean' ? '' : ` <${spec.choices ? spec.choices.join('|') : spec.type}>`}`;
+    const def = spec.default !== undefined && spec.type !== 'boolean' ? ` (default: ${spec.default})` : '';
+    return [left, `${spec.help}${def}`] as const;
+  });
+  entries.push(['  --help', 'show this help']);
+  const width = Math.max(...entries.map(([l]) => l.length)) + 2;
+  for (const [left, right] of entries) lines.push(`${left.padEnd(width)}${right}`);
+  return lines.join('\n');
+}

@@ -1,0 +1,15 @@
+export type { DType, FloatData, HostData } from './ir/dtype.js';
+export { type Dim, type Shape, formatShape } from './ir/shape.js';
+export { HostTensor } from './ir/host-tensor.js';
+export { Tensor, constant, input } from './ir/tensor.js';
+export { withScope } from './ir/scope.js';
+export { OpError } from './ir/errors.js';
+export type { GraphSpec } from './ir/graph.js';
+export type { Feed, Feeds } from './ir/bind.js';
+export * from './ops/index.js';
+export { jvp } from './transforms/jvp.js';
+export { type VjpOptions, grad, vjp } from './transforms/vjp.js';
+export { interpret } from './reference/interpret.js';
+export { type CompileOptions, Executable, compile, devices, releaseSessions, runtimeName } from './runtime/executable.js';
+export { exportOnnx } from './onnx/export.js';
+export { OPSET, lowerToBytes } from './onnx/lower.js';
