@@ -1,0 +1,12 @@
+export { philox4x32 } from './philox.js';
+export { deriveSeed, type Seed } from './stream.js';
+export {
+  fillGaussian,
+  fillRademacher,
+  fillUniform,
+  noiseBackend,
+  setNoiseBackend,
+  type NoiseArray,
+  type NoiseBackendName,
+} from './noise.js';
+export { benchmarkNoise, type NoiseBenchmarkOptions, type NoiseBenchmarkResult } from './benchmark.js';

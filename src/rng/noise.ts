@@ -1,0 +1,62 @@
+/**
+ * Public noise API. A stream is named by a seed and addressed by element index, so a
+ * perturbation is regenerated from (seed, offset) instead of stored: element i of `out`
+ * receives element offset + i of the stream, whatever the chunking. Values are float32
+ * (a Float64Array receives the same float32 values) and bit-identical on every platform
+ * and on both backends: the WebAssembly SIMD kernel, or pure TypeScript where SIMD is missing.
+ */
+import { scalarBackend, type NoiseArray, type NoiseBackend } from './scalar-backend.js';
+import { Domain, seedWords, type Seed } from './stream.js';
+import { loadWasmBackend } from './wasm-backend.js';
+
+export type { NoiseArray } from './scalar-backend.js';
+export type NoiseBackendName = NoiseBackend['name'];
+
+const wasmBackend = loadWasmBackend();
+let backend: NoiseBackend = wasmBackend ?? scalarBackend;
+
+/** The backend in use: 'wasm-simd' wherever WebAssembly SIMD compiles, else 'scalar'. */
+export function noiseBackend(): NoiseBackendName {
+  return backend.name;
+}
+
+/** Forces a backend (for benchmarks and tests; results are identical); 'auto' restores the default. */
+export function setNoiseBackend(name: NoiseBackendName | 'auto'): void {
+  if (name === 'scalar') backend = scalarBackend;
+  else if (name === 'auto') backend = wasmBackend ?? scalarBackend;
+  else if (name === 'wasm-simd' && wasmBackend) backend = wasmBackend;
+  else throw new RangeError(`name must be 'wasm-simd' (where available), 'scalar' or 'auto', got ${String(name)}`);
+}
+
+function fill(domain: Domain, out: NoiseArray, seed: Seed, offset: number, scale: number): void {
+  if (!(out instanceof Float32Array || out instanceof Float64Array)) {
+    throw new TypeError('out must be a Float32Array or a Float64Array');
+  }
+  const [k0, k1] = seedWords(seed, 'seed');
+  if (typeof offset !== 'number') throw new TypeError(`offset must be a number, got ${typeof offset}`);
+  if (!Number.isSafeInteger(offset) || offset < 0) {
+    throw new RangeError(`offset must be a non-negative safe integer, got ${offset}`);
+  }
+  if (offset + out.length > Number.MAX_SAFE_INTEGER) {
+    throw new RangeError(`offset + out.length must not exceed 2^53 - 1, got ${offset} + ${out.length}`);
+  }
+  if (typeof scale !== 'number') throw new TypeError(`scale must be a number, got ${typeof scale}`);
+  const scale32 = Math.fround(scale);
+  if (!Number.isFinite(scale32)) throw new RangeError(`scale must be finite in float32, got ${scale}`);
+  if (out.length > 0) backend.fill(domain, out, offset, k0, k1, scale32);
+}
+
+/** Standard normal noise times scale (Box–Muller on Philox4x32-10, float32-accurate). */
+export function fillGaussian(out: NoiseArray, seed: Seed, offset = 0, scale = 1): void {
+  fill(Domain.Gaussian, out, seed, offset, scale);
+}
+
+/** ±scale with equal probability, one Philox bit per element. */
+export function fillRademacher(out: NoiseArray, seed: Seed, offset = 0, scale = 1): void {
+  fill(Domain.Rademacher, out, seed, offset, scale);
+}
+
+/** Uniform on [0, 1) in steps of 2^-24 (every value exact in float32). */
+export function fillUniform(out: NoiseArray, seed: Seed, offset = 0): void {
+  fill(Domain.Uniform, out, seed, offset, 1);
+}
