@@ -46,12 +46,12 @@ export class Tensor {
 }
 
 const SYMBOL = /^[A-Za-z_]\w*$/;
-const INPUT_NAME = /^[A-Za-z_][\w./:-]*$/;
+const INPUT_NAME = /^[\w][\w./:-]*$/;
 
 /** A named graph input; string dimensions are symbolic sizes bound when the graph runs. */
 export function input(name: string, dtype: DType, shape: Shape): Tensor {
   if (!INPUT_NAME.test(name)) {
-    throw new RangeError(`input name '${name}' must start with a letter or '_' and use only letters, digits, '_', '.', '/', ':' or '-'`);
+    throw new RangeError(`input name '${name}' must be non-empty and use only letters, digits, '_', '.', '/', ':' or '-'`);
   }
   for (const d of shape) {
     if (typeof d === 'number' ? !(Number.isInteger(d) && d >= 0) : !SYMBOL.test(d)) {

@@ -1,0 +1,72 @@
+import type { HostTensor } from '../engine/ir/host-tensor.js';
+import type { CompileOptions } from '../engine/runtime/executable.js';
+import type { Model } from '../nn/model.js';
+import type { Seed } from '../rng/stream.js';
+
+/** A batch of examples: x [b, ...inputShape] float32, y [b] int64 class labels. */
+export interface Batch {
+  readonly x: HostTensor;
+  readonly y: HostTensor;
+}
+
+export interface EstimateRequest {
+  /** θ, the flat parameter vector (read only). */
+  readonly params: Float32Array;
+  readonly batch: Batch;
+  /** Training step: names this step's noise stream, so a step can be replayed exactly. */
+  readonly step: number;
+  /** Query budget for this step; each estimator turns it into its number of directions. */
+  readonly queries?: number;
+}
+
+export interface PerExample {
+  /** Loss of each example at θ (an O(ε²) estimate for central-difference methods). */
+  readonly loss: Float32Array;
+  /**
+   * Variance across this step's directions of each example's directional-derivative
+   * coefficient (perturbation methods with 2+ directions): how noisy its estimate is.
+   */
+  readonly spread?: Float32Array;
+}
+
+export interface Estimate {
+  /** The gradient estimate of the mean batch loss, laid out like θ. */
+  readonly grad: Float32Array;
+  /** Mean batch loss at θ (see PerExample.loss). */
+  readonly loss: number;
+  /** Queries spent: forward evaluations × examples (a JVP pass counts as one). */
+  readonly queries: number;
+  readonly perExample: PerExample;
+}
+
+/** Estimates gradients of a model's mean cross-entropy on a batch. */
+export interface Estimator {
+  readonly name: string;
+  readonly model: Model;
+  estimate(request: EstimateRequest): Promise<Estimate>;
+}
+
+export interface EstimatorOptions {
+  /** Root of every noise stream the estimator draws (per step and direction). */
+  readonly seed?: Seed;
+  /** Directions (perturbations) per step, K; a query budget overrides it. */
+  readonly directions?: number;
+  /** Perturbation size for finite-difference estimators (spsa, cge). */
+  readonly epsilon?: number;
+  /** Direction distribution for weight perturbation (spsa, fg-w). */
+  readonly noise?: 'gaussian' | 'rademacher';
+  /** spsa: two-point central differences, or one-point differences against the unperturbed loss. */
+  readonly scheme?: 'central' | 'forward';
+  readonly compile?: CompileOptions;
+}
+
+/** Number of directions for a step: the budget divided by the cost of one direction, at least 1. */
+export function directionsFor(request: EstimateRequest, fallback: number, queriesPerDirection: number, base = 0): number {
+  if (request.queries === undefined) return fallback;
+  const batch = request.batch.y.shape[0]!;
+  const k = Math.floor((request.queries / batch - base) / queriesPerDirection);
+  if (k < 1) {
+    throw new RangeError(`a budget of ${request.queries} queries cannot pay for one direction on a batch of ${batch} (needs ${(base + queriesPerDirection) * batch})`);
+  }
+  return k;
+}

@@ -1,0 +1,10 @@
+export * from './estimator.js';
+export { Backprop } from './bp.js';
+export { Spsa } from './spsa.js';
+export { ForwardGradientWeights } from './fg-w.js';
+export { ForwardGradientActivities, localParams } from './fg-a.js';
+export { CoordinateEstimator } from './cge.js';
+export { PerturbationProgram, type PerturbationResult, type Scheme } from './weight-perturbation.js';
+export { DirectionBuffers } from './directions.js';
+export { ESTIMATORS, type EstimatorName, createEstimator, isEstimatorName } from './registry.js';
+export { batchFeeds, modelFeeds, paramFeeds } from './graph-inputs.js';

@@ -1,0 +1,46 @@
+import type { Model } from '../nn/model.js';
+import { deriveSeed } from '../rng/stream.js';
+import { DirectionBuffers } from './directions.js';
+import { type Estimate, type EstimateRequest, type Estimator, type EstimatorOptions, directionsFor } from './estimator.js';
+import { columnStats, meanOf } from './graph-outputs.js';
+import { PerturbationProgram } from './weight-perturbation.js';
+
+/**
+ * SPSA (Spall 1992) and MeZO (Malladi et al. 2023): weight perturbation along K random
+ * directions zₖ, g = (1/K) Σₖ c̄ₖ zₖ with
+ *   central: c̄ₖ = mean_i [ℓᵢ(θ + εzₖ) − ℓᵢ(θ − εzₖ)] / 2ε      (2K queries per example)
+ *   forward: c̄ₖ = mean_i [ℓᵢ(θ + εzₖ) − ℓᵢ(θ)] / ε             (K + 1 queries per example)
+ * Unbiased for the gradient up to O(ε²) when E[z zᵀ] = I: Rademacher (±1, Spall's
+ * choice and the cheapest to draw) or Gaussian (MeZO). Directions are regenerated from
+ * (seed, step), never stored, and all 2K copies run in one engine call.
+ */
+export class Spsa implements Estimator {
+  readonly name = 'spsa';
+  private readonly program: PerturbationProgram;
+  private readonly buffers: DirectionBuffers;
+
+  constructor(
+    readonly model: Model,
+    private readonly options: EstimatorOptions = {},
+  ) {
+    this.program = new PerturbationProgram(model, options.scheme ?? 'central', options.compile);
+    this.buffers = new DirectionBuffers(model.layout);
+  }
+
+  async estimate(request: EstimateRequest): Promise<Estimate> {
+    const central = this.program.scheme === 'central';
+    const k = directionsFor(request, this.options.directions ?? 16, central ? 2 : 1, central ? 0 : 1);
+    const directions = this.buffers.fill(k, deriveSeed(this.options.seed ?? 0, request.step), this.options.noise ?? 'rademacher');
+    const result = await this.program.run(request.params, request.batch, directions, this.options.epsilon ?? 1e-3, new Float32Array(k).fill(1 / k));
+    const b = request.batch.y.shape[0]!;
+    const copies = result.losses.data as Float32Array;
+    // Central differences never evaluate θ itself: the mean of ℓ(θ ± εz) is within O(ε²) of it.
+    const loss = central ? columnStats(copies, 2 * k).mean : copies.slice(0, b);
+    return {
+      grad: result.grad,
+      loss: meanOf(loss),
+      queries: this.program.copies(k) * b,
+      perExample: { loss, ...(k > 1 ? { spread: columnStats(result.coefficients, k).variance } : {}) },
+    };
+  }
+}

@@ -1,0 +1,94 @@
+import { currentScope } from '../engine/ir/scope.js';
+import { type Tensor, input } from '../engine/ir/tensor.js';
+import { reshape } from '../engine/ops/reshape.js';
+import type { Seed } from '../rng/stream.js';
+import { initParams } from './init.js';
+import { type BuildContext, type Module, allParams } from './module.js';
+import { type ParamEntry, ParamLayout } from './params.js';
+
+/** A pre-activation marked by the model: where activity perturbation acts. */
+export interface ActivitySite {
+  readonly z: Tensor;
+  /** 0/1 live-unit mask (ReLU), when the nonlinearity has one. */
+  readonly mask?: Tensor;
+  /** Model scope of the site, e.g. '1.relu'. */
+  readonly scope: string;
+}
+
+export interface ForwardOptions {
+  /** Leading perturbation axes on the parameters (0 or 1). */
+  readonly lead?: number;
+  /** What to use downstream of each activity site (default: the site's value unchanged). */
+  readonly onActivity?: (site: ActivitySite) => Tensor;
+}
+
+/**
+ * A network with a fixed input shape and output size, plus the flat layout of its
+ * parameters. The model only builds graphs; parameter values live in a Float32Array θ
+ * owned by the caller (see `ParamLayout.view`).
+ */
+export class Model {
+  readonly layout: ParamLayout;
+
+  constructor(
+    readonly net: Module,
+    /** Shape of one example, e.g. [784] or [1, 28, 28]. */
+    readonly inputShape: readonly number[],
+    readonly outputs: number,
+    /** The spec it was built from, e.g. 'mlp:784-256-256-10' (for checkpoints and reports). */
+    readonly spec: string,
+  ) {
+    this.layout = new ParamLayout(allParams(net));
+  }
+
+  /** Freshly initialised parameters (seeded, reproducible). */
+  init(seed: Seed): Float32Array {
+    return initParams(this.layout, seed);
+  }
+
+  /** A graph input for a batch of examples: [batch, ...inputShape]. */
+  inputTensor(name = 'x', batch: string | number = 'batch'): Tensor {
+    return input(name, 'float32', [batch, ...this.inputShape]);
+  }
+
+  /** One graph input per parameter, named after it, with optional leading dims. */
+  paramInputs(lead: readonly number[] = []): Tensor[] {
+    return this.layout.entries.map((e) => input(e.name, 'float32', [...lead, ...e.shape]));
+  }
+
+  /**
+   * Builds the network's output for `x`. With a perturbation axis (lead = 1) x gains a
+   * leading axis of size 1 that broadcasts against the K parameter copies, so the
+   * output is [K, batch, outputs]. `params` holds one tensor per parameter, in layout
+   * order (graph inputs from `paramInputs()`, or values computed from them).
+   */
+  forward(x: Tensor, params: readonly Tensor[], options: ForwardOptions = {}): { out: Tensor; sites: ActivitySite[] } {
+    const lead = options.lead ?? 0;
+    if (params.length !== this.layout.entries.length) throw new RangeError(`forward: ${params.length} parameter tensors for ${this.layout.entries.length} parameters`);
+    const byName = new Map(this.layout.entries.map((e, i) => [e.name, params[i]!]));
+    const sites: ActivitySite[] = [];
+    const context = (prefix: string): BuildContext => ({
+      lead,
+      param: (name) => {
+        const full = `${prefix}${name}`;
+        const t = byName.get(full);
+        if (t === undefined) throw new RangeError(`module asked for undeclared parameter '${full}'`);
+        return t;
+      },
+      activity: (z, mask) => {
+        const site = { z, ...(mask ? { mask } : {}), scope: currentScope() };
+        sites.push(site);
+        return options.onActivity?.(site) ?? z;
+      },
+      child: (name) => context(`${prefix}${name}.`),
+    });
+    const batched = lead > 0 ? reshape(x, [...new Array<number>(lead).fill(1), ...x.shape]) : x;
+    return { out: this.net.apply(context(''), batched), sites };
+  }
+
+  /** Parameter count and a line per parameter, for summaries. */
+  describe(): string {
+    const rows = this.layout.entries.map((e: ParamEntry) => `  ${e.name.padEnd(16)} [${e.shape.join(', ')}]`);
+    return [`${this.spec}: ${this.layout.size.toLocaleString('en-US')} parameters`, ...rows].join('\n');
+  }
+}
