@@ -1,0 +1,27 @@
+export { scaleByAdam, type AdamState, type ScaleByAdamOptions } from './adam.js';
+export { adam, adamw, sgd, type AdamOptions, type SgdOptions } from './aliases.js';
+export { clipByGlobalNorm, clipByValue } from './clip.js';
+export { scaleByLearningRate } from './learning-rate.js';
+export { scaleByMomentum, type MomentumState } from './momentum.js';
+export {
+  createOptimizer,
+  createSchedule,
+  OPTIMIZER_NAMES,
+  SCHEDULE_NAMES,
+  type OptimizerConfig,
+  type OptimizerName,
+  type ScheduleConfig,
+  type ScheduleName,
+} from './registry.js';
+export { constant, cosine, cosineDecay, join, linear, stepDecay, type CosineOptions, type Schedule } from './schedules.js';
+export {
+  deserializeState,
+  emptyState,
+  serializeState,
+  type EmptyState,
+  type OptState,
+  type SerializedState,
+  type StateJson,
+} from './state.js';
+export { applyUpdates, chain, type GradientTransformation, type UpdateResult } from './transform.js';
+export { addDecayedWeights } from './weight-decay.js';

@@ -1,0 +1,17 @@
+import { nonNegative } from './check.js';
+import { constant, type Schedule } from './schedules.js';
+import { emptyState, type EmptyState } from './state.js';
+import type { GradientTransformation } from './transform.js';
+
+/** u ← −lr(step)·u: turns a descent direction into a step; `lr` is a number or a schedule. */
+export function scaleByLearningRate(lr: number | Schedule): GradientTransformation<EmptyState> {
+  const schedule = typeof lr === 'function' ? lr : constant(nonNegative('lr', lr));
+  return {
+    init: emptyState,
+    update(updates, state, _params, step) {
+      const factor = -schedule(step);
+      for (let i = 0; i < updates.length; i++) updates[i] *= factor;
+      return { updates, state };
+    },
+  };
+}

@@ -1,0 +1,81 @@
+/**
+ * Optimiser state as plain data: nested arrays and objects whose leaves are Float32Arrays
+ * or numbers. Nothing else (no classes, closures or counters hidden in closures), so a
+ * trainer can checkpoint any optimiser's state generically and resume bit-identically.
+ */
+export type OptState = number | Float32Array | readonly OptState[] | { readonly [key: string]: OptState };
+
+/** The state of a stateless transformation. */
+export type EmptyState = Record<string, never>;
+
+export const emptyState = (): EmptyState => ({});
+
+/** The JSON-compatible part of a serialised state: the tree, with each buffer replaced by its index in `buffers`. */
+export type StateJson = number | { readonly f32: number } | readonly StateJson[] | { readonly [key: string]: StateJson };
+
+export interface SerializedState {
+  /** Embed in a checkpoint header or pass to JSON.stringify. */
+  readonly json: StateJson;
+  /** Copies of the state's buffers, in tree order, to store as raw float32 data. */
+  readonly buffers: readonly Float32Array[];
+}
+
+/**
+ * Splits a state into a JSON tree and its buffers. The buffers are copies, so training may
+ * go on (overwriting the live state in place) while a checkpoint is still being written.
+ */
+export function serializeState(state: OptState): SerializedState {
+  const buffers: Float32Array[] = [];
+  const encode = (node: OptState, path: string): StateJson => {
+    if (typeof node === 'number') {
+      // JSON has no NaN or ±Infinity; a number leaf that is not finite would come back as null.
+      if (!Number.isFinite(node)) throw new RangeError(`state${path} is ${node}; only finite numbers can be serialised`);
+      return node;
+    }
+    if (node instanceof Float32Array) return { f32: buffers.push(node.slice()) - 1 };
+    if (isList(node)) return node.map((child, i) => encode(child, `${path}[${i}]`));
+    if (typeof node !== 'object' || node === null || ArrayBuffer.isView(node) || Object.getPrototypeOf(node) !== Object.prototype) {
+      throw new TypeError(`state${path} is not plain data (a number, Float32Array, array or plain object)`);
+    }
+    return Object.fromEntries(Object.entries(node).map(([key, child]) => [key, encode(child, `${path}.${key}`)]));
+  };
+  return { json: encode(state, ''), buffers };
+}
+
+/**
+ * Restores a serialised state into `template`, a fresh `init(params)` of the same optimiser:
+ * buffers are copied into the template's buffers, numbers taken from the saved tree. Throws
+ * if the saved state has another structure (a checkpoint from a differently configured optimiser).
+ */
+export function deserializeState<S extends OptState>(saved: SerializedState, template: S): S {
+  const decode = (like: OptState, node: StateJson | undefined, path: string): OptState => {
+    const mismatch = (expected: string): never => {
+      throw new Error(`saved optimiser state does not match this optimiser: state${path} should be ${expected}`);
+    };
+    if (typeof like === 'number') return typeof node === 'number' ? node : mismatch('a number');
+    if (like instanceof Float32Array) {
+      const index = asObject(node)?.f32;
+      const buffer = typeof index === 'number' ? saved.buffers[index] : undefined;
+      if (buffer?.length !== like.length) return mismatch(`a buffer of length ${like.length}`);
+      like.set(buffer);
+      return like;
+    }
+    if (isList(like)) {
+      if (!isList(node) || node.length !== like.length) return mismatch(`a list of length ${like.length}`);
+      return like.map((child, i) => decode(child, node[i], `${path}[${i}]`));
+    }
+    const keys = Object.keys(like);
+    const fields = asObject(node);
+    if (fields === undefined || Object.keys(fields).length !== keys.length || !keys.every((key) => Object.hasOwn(fields, key))) {
+      return mismatch(`an object with keys {${keys.join(', ')}}`);
+    }
+    return Object.fromEntries(keys.map((key) => [key, decode(like[key]!, fields[key], `${path}.${key}`)]));
+  };
+  return decode(template, saved.json, '') as S;
+}
+
+// Array.isArray narrows to any[], and does not narrow readonly arrays out of a union.
+const isList = <T>(value: T | readonly T[]): value is readonly T[] => Array.isArray(value);
+
+const asObject = (value: StateJson | undefined): { readonly [key: string]: StateJson | undefined } | undefined =>
+  typeof value === 'object' && value !== null && !isList(value) ? value : undefined;

@@ -1,0 +1,20 @@
+import { nonNegative } from './check.js';
+import { emptyState, type EmptyState } from './state.js';
+import type { GradientTransformation } from './transform.js';
+
+/**
+ * u ← u + wd·θ. Its place in a chain decides what it is: first, before momentum or Adam,
+ * it is coupled L2 regularisation (the gradient of wd/2·‖θ‖² joins the gradient and is
+ * averaged and normalised with it); after them, just before the learning rate, it is
+ * decoupled weight decay, θ shrinking by lr·wd·θ per step (AdamW).
+ */
+export function addDecayedWeights(weightDecay: number): GradientTransformation<EmptyState> {
+  const wd = nonNegative('weightDecay', weightDecay);
+  return {
+    init: emptyState,
+    update(updates, state, params) {
+      for (let i = 0; i < updates.length; i++) updates[i] += wd * params[i]!;
+      return { updates, state };
+    },
+  };
+}
