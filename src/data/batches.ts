@@ -1,0 +1,79 @@
+import { HostTensor } from '../engine/ir/host-tensor.js';
+import { deriveSeed, type Seed } from '../rng/index.js';
+import { type Dataset, exampleSize } from './dataset.js';
+import { permutation } from './permutation.js';
+
+/** Tags the shuffling stream so it is independent of anything else derived from the same seed. */
+const SHUFFLE_STREAM = 0x73687566; // 'shuf'
+
+export interface Batch {
+  /** float32 [b, ...inputShape]. */
+  readonly x: HostTensor<'float32'>;
+  /** int64 [b]: class indices. */
+  readonly y: HostTensor<'int64'>;
+  /** The dataset index of each row. */
+  readonly indices: Int32Array;
+}
+
+interface CommonBatchOptions {
+  readonly batchSize: number;
+  /** Drop a final batch smaller than batchSize (default false). */
+  readonly dropLast?: boolean;
+  /** Skip the epoch's first startBatch batches, to resume a run mid-epoch (default 0). */
+  readonly startBatch?: number;
+}
+
+/** Shuffled batches (the default) need the seed and epoch that determine their order. */
+export type BatchOptions = CommonBatchOptions &
+  ({ readonly shuffle?: true; readonly seed: Seed; readonly epoch: number } | { readonly shuffle: false; readonly seed?: Seed; readonly epoch?: number });
+
+/** The order of epoch `epoch`: a function of (seed, epoch) only, so a resumed run replays it exactly. */
+export function epochOrder(size: number, seed: Seed, epoch: number): Int32Array {
+  if (!Number.isSafeInteger(epoch) || epoch < 0) throw new RangeError(`epoch must be a non-negative integer, got ${epoch}`);
+  return permutation(size, deriveSeed(seed, SHUFFLE_STREAM, epoch));
+}
+
+/** Batches in one epoch of `size` examples. */
+export function batchCount(size: number, batchSize: number, dropLast = false): number {
+  return dropLast ? Math.floor(size / batchSize) : Math.ceil(size / batchSize);
+}
+
+/**
+ * One epoch of batches, starting at batch `startBatch`. Each batch owns freshly allocated
+ * arrays, so consumers may hold it across awaits or queue it; copying B rows costs little
+ * next to the forward passes that consume them.
+ */
+export function batches(dataset: Dataset, options: BatchOptions): Generator<Batch, void, undefined> {
+  const { batchSize, dropLast = false, startBatch = 0, shuffle = true } = options;
+  if (!Number.isSafeInteger(batchSize) || batchSize < 1) throw new RangeError(`batchSize must be a positive integer, got ${batchSize}`);
+  const count = batchCount(dataset.size, batchSize, dropLast);
+  if (!Number.isSafeInteger(startBatch) || startBatch < 0 || startBatch > count) {
+    throw new RangeError(`startBatch must be an integer in [0, ${count}] (batches per epoch of '${dataset.name}'), got ${startBatch}`);
+  }
+  let order: Int32Array;
+  if (shuffle) {
+    if (options.seed === undefined || options.epoch === undefined) throw new TypeError('seed and epoch are required when shuffle is true');
+    order = epochOrder(dataset.size, options.seed, options.epoch);
+  } else {
+    order = Int32Array.from({ length: dataset.size }, (_, i) => i);
+  }
+  return generate(dataset, order, batchSize, startBatch, count);
+}
+
+function* generate(dataset: Dataset, order: Int32Array, batchSize: number, startBatch: number, count: number): Generator<Batch, void, undefined> {
+  const features = exampleSize(dataset.inputShape);
+  for (let b = startBatch; b < count; b++) {
+    const indices = order.slice(b * batchSize, (b + 1) * batchSize);
+    const x = new Float32Array(indices.length * features);
+    const y = new BigInt64Array(indices.length);
+    indices.forEach((i, r) => {
+      x.set(dataset.x.subarray(i * features, (i + 1) * features), r * features);
+      y[r] = BigInt(dataset.y[i]!);
+    });
+    yield {
+      x: new HostTensor('float32', [indices.length, ...dataset.inputShape], x),
+      y: new HostTensor('int64', [indices.length], y),
+      indices,
+    };
+  }
+}

@@ -1,0 +1,10 @@
+export { type Batch, type BatchOptions, batchCount, batches, epochOrder } from './batches.js';
+export { type CsvDatasetSplit, type CsvOptions, type Standardization, loadCsv, parseCsv } from './csv.js';
+export { type Dataset, type DatasetInit, type DatasetSplit, classCounts, createDataset, describe, exampleSize, subset } from './dataset.js';
+export { FASHION_MNIST_CLASSES, FASHION_MNIST_DIR, loadFashionMnist } from './fashion-mnist.js';
+export { IDX_FILES, type IdxArray, type IdxOptions, loadIdx, readIdx } from './idx.js';
+export { DATASET_SPECS, type LoadOptions, loadDataset } from './load.js';
+export { MNIST_SPLIT_SEED, loadMnist } from './mnist.js';
+export { permutation } from './permutation.js';
+export { pixelsToUnit } from './pixels.js';
+export { type SplitOptions, stratifiedSplit } from './split.js';

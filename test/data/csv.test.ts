@@ -1,0 +1,132 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { loadCsv, parseCsv } from '../../src/data/csv.js';
+import { classCounts, createDataset } from '../../src/data/dataset.js';
+import { stratifiedSplit } from '../../src/data/split.js';
+import { assertAllClose, testRandom } from '../helpers.js';
+
+const root = mkdtempSync(join(tmpdir(), 'forwardprop-csv-'));
+after(() => rmSync(root, { recursive: true, force: true }));
+
+function write(name: string, text: string): string {
+  const file = join(root, name);
+  writeFileSync(file, text);
+  return file;
+}
+
+/** 10 rows per species; features are distinct per row, petal_width grows with the class. */
+function iris(): string {
+  const species = ['virginica', 'setosa', 'versicolor'];
+  const rows = Array.from({ length: 30 }, (_, i) => `${(4 + i / 10).toFixed(1)},${i % 7},${(i % 3) + i / 100},${species[i % 3]}`);
+  return ['sepal_length,sepal_width,petal_width,species', ...rows].join('\n');
+}
+
+test('a header is detected, string labels become sorted classes, and 20% is held out per class', async () => {
+  const file = write('iris.csv', `${iris()}\n`);
+  const split = await loadCsv(file);
+  assert.equal(split.train.name, 'iris/train');
+  assert.equal(split.train.size, 24);
+  assert.equal(split.test.size, 6);
+  assert.deepEqual(split.train.inputShape, [3]);
+  assert.deepEqual(split.train.classNames, ['setosa', 'versicolor', 'virginica']);
+  assert.deepEqual(classCounts(split.test), [2, 2, 2]);
+  assert.deepEqual(split.featureNames, ['sepal_length', 'sepal_width', 'petal_width']);
+  // petal_width's fraction is i/100 plus (i mod 3), and i mod 3 picks the species: 0 virginica, 1 setosa, 2 versicolor.
+  const { mean, std } = split.standardization;
+  for (const d of [split.train, split.test]) {
+    d.y.forEach((label, r) => {
+      const raw = d.x[3 * r + 2]! * std[2]! + mean[2]!;
+      assert.equal(Math.floor(raw + 1e-4), [1, 2, 0][label]);
+    });
+  }
+});
+
+test('without a header every row is data; integer labels sort numerically and merge 1 with 1.0', () => {
+  const text = ['0.5,1,10', '1.5,2,2', '2.5,3,1.0', '3.5,4,10', '4.5,5,2', '5.5,6,1', '6.5,7,10', '7.5,8,2', '8.5,9,1', '9.5,10,10'].join('\r\n');
+  const split = parseCsv(text, 'numbers.csv');
+  assert.equal(split.train.size + split.test.size, 10);
+  assert.deepEqual(split.train.classNames, ['1', '2', '10']);
+  assert.deepEqual(split.featureNames, ['column 1', 'column 2']);
+  for (const d of [split.train, split.test]) {
+    d.y.forEach((label, r) => {
+      const first = Math.round(d.x[2 * r]! * split.standardization.std[0]! + split.standardization.mean[0]! - 0.5);
+      assert.equal(label, [2, 1, 0][first % 3]);
+    });
+  }
+  const forced = parseCsv(text, 'numbers.csv', { header: true });
+  assert.equal(forced.train.size + forced.test.size, 9);
+  assert.deepEqual(forced.featureNames, ['0.5', '1']);
+});
+
+test('features are standardised with the train split’s mean and std, never the test split’s', () => {
+  const random = testRandom(11);
+  const rows = Array.from({ length: 50 }, (_, i) => [100 * random(), 5, -3 + random() ** 3 * 40, i % 2]);
+  const text = ['a,b,c,label', ...rows.map((r) => r.join(','))].join('\n');
+  const split = parseCsv(text, 'table.csv', { seed: 9, testFraction: 0.3 });
+  // The same split of the raw features, by the same seed.
+  const raw = createDataset({ name: 'raw', inputShape: [3], classes: 2, x: Float32Array.from(rows.flatMap((r) => r.slice(0, 3))), y: Int32Array.from(rows, (r) => r[3]!) });
+  const { train, test: held } = stratifiedSplit(raw, { seed: 9, testFraction: 0.3 });
+  assert.deepEqual(split.test.y, held.y);
+  const mean = [0, 1, 2].map((f) => train.x.filter((_, i) => i % 3 === f).reduce((a, v) => a + v, 0) / train.size);
+  const std = [0, 1, 2].map((f) => Math.sqrt(train.x.filter((_, i) => i % 3 === f).reduce((a, v) => a + (v - mean[f]!) ** 2, 0) / train.size));
+  assertAllClose(split.standardization.mean, mean, { rtol: 1e-12, what: 'mean' });
+  assertAllClose(split.standardization.std, [std[0]!, 1, std[2]!], { rtol: 1e-12, what: 'std (1 for the constant column)' });
+  const expected = (x: Float32Array) => Array.from(x, (v, i) => (v - mean[i % 3]!) / (std[i % 3]! || 1));
+  assertAllClose(split.train.x, expected(train.x), { rtol: 1e-6, atol: 1e-6, what: 'train x' });
+  assertAllClose(split.test.x, expected(held.x), { rtol: 1e-6, atol: 1e-6, what: 'test x' });
+  const allMean = rows.reduce((a, r) => a + r[2]!, 0) / rows.length;
+  assert.ok(Math.abs(allMean - mean[2]!) > 0.1, 'the fixture must tell train statistics from whole-table ones');
+});
+
+test('the label column may be chosen by name or index, and the split by seed and fraction', () => {
+  const text = 'kind,x,y\ncat,1,2\ndog,2,3\ncat,3,4\ndog,4,5\ncat,5,6\ndog,6,7\n';
+  const byName = parseCsv(text, 'pets.csv', { label: 'kind' });
+  assert.deepEqual(byName.train.classNames, ['cat', 'dog']);
+  assert.deepEqual(byName.featureNames, ['x', 'y']);
+  assert.deepEqual(parseCsv(text, 'pets.csv', { label: 0 }), byName);
+  assert.deepEqual(parseCsv(text, 'pets.csv', { label: -3 }), byName);
+  const seeded = (seed: number) => Array.from(parseCsv(text, 'pets.csv', { label: 'kind', seed, testFraction: 0.5 }).test.x).join();
+  assert.equal(parseCsv(text, 'pets.csv', { label: 'kind', testFraction: 0.5 }).test.size, 3);
+  assert.ok([1, 2, 3, 4, 5].some((seed) => seeded(seed) !== seeded(0)));
+  assert.deepEqual(parseCsv('x;"label; quoted"\n1;"a ""b"""\n2;c\n3;"a ""b"""\n4;c\n5;c\n', 'semi.csv', { delimiter: ';', label: 'label; quoted' }).train.classNames, ['a "b"', 'c']);
+});
+
+test('errors name the file, line and column', async () => {
+  const cases: [string, string | RegExp, object?][] = [
+    ['a,b,c\n1,2,x\n\n3,abc,y\n', "bad.csv:4: column 2 ('b') is 'abc', not a number"],
+    ['1,2,x\n3,,y\n', 'bad.csv:2: column 2 is empty, not a number'],
+    ['1,2,x\n3,Infinity,y\n', "bad.csv:2: column 2 is 'Infinity', not a number"],
+    ['a,b,c\n1,2,x\n3,4\n', 'bad.csv:3: 2 columns, expected 3 as on line 1'],
+    ['a,b,c\n1,2,x\n3,4,y,5\n', 'bad.csv:3: 4 columns, expected 3 as on line 1'],
+    ['a,b,c\n1,2,x\n3,4,\n', "bad.csv:3: column 3 ('c') is empty, but every row needs a label"],
+    ['a,b,c\n1,2,0\n3,4,0.5\n', "bad.csv:3: column 3 ('c') is '0.5': numeric labels must be integer class ids"],
+    ['a,b,c\n1,2,x\n3,4,x\n', "bad.csv: column 3 ('c') holds a single class ('x'); classification needs at least two"],
+    ['', 'bad.csv: empty file'],
+    [' \n\n', 'bad.csv: empty file'],
+    ['a,b,c\n', 'bad.csv: no data rows after the header'],
+    ['a\n1\n', 'bad.csv:1: 1 column, but a table needs at least one feature column and a label column'],
+    ['a,b\n1,"x\n', 'bad.csv:2: unterminated quoted field (quoted line breaks are not supported)'],
+    ['a,b\n1,"x"y\n', 'bad.csv:2: text after the closing quote of field 2'],
+    ['a,b,c\n1,2,x\n', "bad.csv:1: column 1 is 'a', not a number", { header: false }],
+  ];
+  for (const [text, message, options] of cases) assert.throws(() => parseCsv(text, 'bad.csv', options), { name: 'Error', message }, JSON.stringify(text));
+  const file = write('data.csv', 'sepal,petal_width,species\n1,2,a\n1,3,b\n1,4,a\n1,5,b\n1,6,a\n1,7,b\n1,8,a\n1,9,b\n1,1,a\n1,2,b\n1,3,a\n1,4,b\n1,5,a\n1,6,b\n1,7,a\n1,abc,b\n');
+  await assert.rejects(loadCsv(file), { message: `${file}:17: column 2 ('petal_width') is 'abc', not a number` });
+  await assert.rejects(loadCsv(join(root, 'absent.csv')), { name: 'Error', message: `${join(root, 'absent.csv')}: no such file` });
+});
+
+test('bad options are RangeErrors or TypeErrors naming the option', () => {
+  const text = 'a,b,c\n1,2,x\n3,4,y\n5,6,x\n7,8,y\n9,10,x\n';
+  assert.throws(() => parseCsv(text, 't.csv', { label: 'd' }), { name: 'RangeError', message: "label 'd' is not a column of t.csv; its columns are 'a', 'b', 'c'" });
+  assert.throws(() => parseCsv(text, 't.csv', { label: 3 }), { name: 'RangeError', message: 'label must be a column index in [-3, 2] for t.csv, got 3' });
+  assert.throws(() => parseCsv(text, 't.csv', { label: -4 }), { name: 'RangeError' });
+  assert.throws(() => parseCsv(text, 't.csv', { label: 1.5 }), { name: 'RangeError' });
+  assert.throws(() => parseCsv('1,2,x\n3,4,y\n', 't.csv', { label: 'c' }), { name: 'RangeError', message: "label 'c' names a column, but t.csv has no header row" });
+  assert.throws(() => parseCsv(text, 't.csv', { label: true as never }), { name: 'TypeError', message: /^label must be/ });
+  assert.throws(() => parseCsv(text, 't.csv', { delimiter: '"' }), { name: 'RangeError', message: /^delimiter must be one character/ });
+  assert.throws(() => parseCsv(text, 't.csv', { delimiter: ';;' }), { name: 'RangeError', message: /^delimiter/ });
+  assert.throws(() => parseCsv(text, 't.csv', { testFraction: 1 }), { name: 'RangeError', message: /^testFraction/ });
+});
