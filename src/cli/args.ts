@@ -23,7 +23,7 @@ export type FlagSpecs = Readonly<Record<string, FlagSpec>>;
 
 export type ParsedFlags<S extends FlagSpecs> = {
   -readonly [K in keyof S]: S[K] extends FlagSpec<infer T> ? (S[K] extends { default: unknown } ? FlagValue<T> : FlagValue<T> | undefined) : never;
-};
+} & { help?: boolean };
 
 export interface Command<S extends FlagSpecs = FlagSpecs> {
   readonly name: string;
@@ -34,7 +34,7 @@ export interface Command<S extends FlagSpecs = FlagSpecs> {
 }
 
 /** Parses `argv` against the command's flags; throws UsageError for unknown flags or bad values. */
-export function parseFlags<S extends FlagSpecs>(command: Command<S>, argv: readonly string[]): { flags: ParsedFlags<S>; positionals: string[] } {
+export function parseFlags<S extends FlagSpecs>(command: Command<S>, argv: readonly string[]): { flags: ParsedFlags<S>; positionals: string[]; given: Set<keyof S & string> } {
   const options: Record<string, { type: 'string' | 'boolean' }> = { help: { type: 'boolean' } };
   for (const [name, spec] of Object.entries(command.flags)) options[name] = { type: spec.type === 'boolean' ? 'boolean' : 'string' };
   let parsed: ReturnType<typeof parseArgs>;
@@ -49,7 +49,8 @@ export function parseFlags<S extends FlagSpecs>(command: Command<S>, argv: reado
     flags[name] = raw === undefined ? spec.default : convert(name, spec, raw);
   }
   if (parsed.values.help === true) flags.help = true;
-  return { flags: flags as ParsedFlags<S>, positionals: parsed.positionals };
+  const given = new Set(Object.keys(command.flags).filter((name) => parsed.values[name] !== undefined));
+  return { flags: flags as ParsedFlags<S>, positionals: parsed.positionals, given };
 }
 
 function convert(name: string, spec: FlagSpec, raw: string | boolean | (string | boolean)[]): unknown {

@@ -1,7 +1,6 @@
 import type { Model } from '../nn/model.js';
 import { fillUniform } from '../rng/noise.js';
 import { deriveSeed } from '../rng/stream.js';
-import { DirectionBuffers } from './directions.js';
 import { type Estimate, type EstimateRequest, type Estimator, type EstimatorOptions, directionsFor } from './estimator.js';
 import { columnStats, meanOf } from './graph-outputs.js';
 import { PerturbationProgram } from './weight-perturbation.js';
@@ -19,14 +18,12 @@ const CHUNK = 64;
 export class CoordinateEstimator implements Estimator {
   readonly name = 'cge';
   private readonly program: PerturbationProgram;
-  private readonly buffers: DirectionBuffers;
 
   constructor(
     readonly model: Model,
     private readonly options: EstimatorOptions = {},
   ) {
     this.program = new PerturbationProgram(model, 'central', options.compile);
-    this.buffers = new DirectionBuffers(model.layout);
   }
 
   /** This step's coordinates: all of them, or n drawn without replacement (partial Fisher–Yates). */
@@ -50,17 +47,13 @@ export class CoordinateEstimator implements Estimator {
     const b = request.batch.y.shape[0]!;
     const grad = new Float32Array(size);
     const loss = new Float32Array(b);
-    const entries = this.model.layout.entries;
+    const epsilon = this.options.epsilon ?? 1e-3;
     for (let start = 0; start < n; start += CHUNK) {
       const chunk = coordinates.subarray(start, Math.min(n, start + CHUNK));
       const k = chunk.length;
-      const directions = this.buffers.resize(k);
-      directions.forEach((d) => d.fill(0));
-      chunk.forEach((coordinate, d) => {
-        const p = entries.findIndex((e) => coordinate < e.offset + e.size);
-        directions[p]![d * entries[p]!.size + coordinate - entries[p]!.offset] = 1;
-      });
-      const result = await this.program.run(request.params, request.batch, directions, this.options.epsilon ?? 1e-3, new Float32Array(k).fill(size / n));
+      const offsets = this.program.buffers.zeroed(k);
+      chunk.forEach((coordinate, d) => this.program.buffers.setCoordinate(d, coordinate, epsilon));
+      const result = await this.program.run(request.params, request.batch, offsets, epsilon, new Float32Array(k).fill(size / n));
       for (let i = 0; i < size; i++) grad[i]! += result.grad[i]!;
       const chunkLoss = columnStats(result.losses.data as Float32Array, 2 * k).mean;
       for (let i = 0; i < b; i++) loss[i]! += (chunkLoss[i]! * k) / n;

@@ -3,33 +3,51 @@ import { fillGaussian, fillRademacher } from '../rng/noise.js';
 import type { Seed } from '../rng/stream.js';
 
 /**
- * Reusable per-parameter direction buffers, [K, size] each, filled from a noise stream:
- * element j of parameter p in direction k is element k·P + offset(p) + j of the stream,
- * so direction k is the stretch [kP, (k+1)P). A step's directions are regenerated from
- * (seed, step) whenever needed and never kept (MeZO's seed trick).
+ * Reusable per-parameter perturbation buffers, [rows, size] each. Row r ≥ first holds
+ * direction d = r − first scaled by ε: element j of parameter p is element
+ * d·P + offset(p) + j of the noise stream, so direction d is the stretch [dP, (d+1)P)
+ * whatever the layout of the buffers. A step's directions are regenerated from
+ * (seed, step) whenever needed and never kept (MeZO's seed trick). An optional
+ * leading zero row makes the unperturbed θ one more copy.
  */
 export class DirectionBuffers {
   private buffers: Float32Array[] = [];
-  private k = 0;
+  private rows = 0;
 
-  constructor(private readonly layout: ParamLayout) {}
+  constructor(
+    private readonly layout: ParamLayout,
+    /** Rows before the first direction (kept at zero). */
+    readonly first: 0 | 1 = 0,
+  ) {}
 
-  /** Buffers for K directions (reallocated only when K changes). */
-  resize(k: number): Float32Array[] {
-    if (k !== this.k) {
-      this.buffers = this.layout.entries.map((e) => new Float32Array(k * e.size));
-      this.k = k;
+  /** Zeroed buffers for K directions (reallocated only when K changes). */
+  zeroed(k: number): Float32Array[] {
+    if (k + this.first !== this.rows) {
+      this.rows = k + this.first;
+      this.buffers = this.layout.entries.map((e) => new Float32Array(this.rows * e.size));
+    } else {
+      for (const b of this.buffers) b.fill(0);
     }
     return this.buffers;
   }
 
-  /** Fills K directions from `stream` with Gaussian or Rademacher (±1) entries. */
-  fill(k: number, stream: Seed, noise: 'gaussian' | 'rademacher'): Float32Array[] {
-    const buffers = this.resize(k);
+  /** Fills K directions ε·z from `stream`, z Gaussian or Rademacher (±1). */
+  fill(k: number, stream: Seed, noise: 'gaussian' | 'rademacher', scale: number): Float32Array[] {
+    const buffers = this.zeroed(k);
     const draw = noise === 'gaussian' ? fillGaussian : fillRademacher;
     this.layout.entries.forEach((e, p) => {
-      for (let d = 0; d < k; d++) draw(buffers[p]!.subarray(d * e.size, (d + 1) * e.size), stream, d * this.layout.size + e.offset);
+      for (let d = 0; d < k; d++) {
+        const row = (d + this.first) * e.size;
+        draw(buffers[p]!.subarray(row, row + e.size), stream, d * this.layout.size + e.offset, scale);
+      }
     });
     return buffers;
+  }
+
+  /** Sets direction d to ε times coordinate `coordinate` of θ (buffers from `zeroed`). */
+  setCoordinate(d: number, coordinate: number, scale: number): void {
+    const p = this.layout.entries.findIndex((e) => coordinate < e.offset + e.size);
+    const e = this.layout.entries[p]!;
+    this.buffers[p]![(d + this.first) * e.size + coordinate - e.offset] = scale;
   }
 }

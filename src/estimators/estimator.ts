@@ -57,6 +57,12 @@ export interface EstimatorOptions {
   readonly noise?: 'gaussian' | 'rademacher';
   /** spsa: two-point central differences, or one-point differences against the unperturbed loss. */
   readonly scheme?: 'central' | 'forward';
+  /**
+   * fg-a: give the readout (the last layer) its exact gradient, a local computation on
+   * its input, as Ren et al. do for readouts and local heads (default true); false
+   * perturbs the output like every other pre-activation.
+   */
+  readonly exactReadout?: boolean;
   readonly compile?: CompileOptions;
 }
 

@@ -3,6 +3,7 @@ import { topoSort } from '../engine/ir/graph.js';
 import { HostTensor } from '../engine/ir/host-tensor.js';
 import { type Tensor, input } from '../engine/ir/tensor.js';
 import { add } from '../engine/ops/add.js';
+import { broadcastTo } from '../engine/ops/broadcast-to.js';
 import { concat } from '../engine/ops/concat.js';
 import { mul } from '../engine/ops/mul.js';
 import { reshape } from '../engine/ops/reshape.js';
@@ -64,35 +65,40 @@ export class ForwardGradientActivities implements Estimator {
     const { x, y } = batchInputs(this.model);
     const params = this.model.paramInputs();
     const { out, sites } = this.model.forward(x, params);
-    const all: ActivitySite[] = [...sites, { z: out, scope: 'output' }];
     const losses = crossEntropy(out, y);
-    const scale = input('scale', 'float32', []);
-    const noise = all.map((site, s) => Array.from({ length: k }, (_, d) => input(`noise:${s}:${d}`, 'float32', site.z.shape)));
-    const seeds = noise.map((perSite, s) => perSite.map((u) => (all[s]!.mask ? mul(u, all[s]!.mask!) : u)));
+    const exactReadout = this.options.exactReadout ?? true;
+    const perturbed: ActivitySite[] = exactReadout ? sites : [...sites, { z: out, scope: 'output' }];
+    const invBatch = input('invBatch', 'float32', []);
+    const noise = perturbed.map((site, s) => Array.from({ length: k }, (_, d) => input(`noise:${s}:${d}`, 'float32', site.z.shape)));
+    const seeds = noise.map((perSite, s) => perSite.map((u) => (perturbed[s]!.mask ? mul(u, perturbed[s]!.mask!) : u)));
 
+    // One tangent pass per site and direction: each site's directional derivative sees
+    // only its own perturbation (a tangent starting at site s only runs through the
+    // layers after it, so all sites together cost about one full pass).
     const derivatives: Tensor[] = [];
-    const accumulated: (Tensor | null)[] = all.map(() => null);
-    for (let d = 0; d < k; d++) {
-      const [tangent] = jvp([losses], new Map(all.map((site, s) => [site.z, seeds[s]![d]!])));
-      derivatives.push(reshape(tangent!, [1, 'batch']));
-      all.forEach((site, s) => {
-        const perExample = reshape(tangent!, ['batch', ...new Array<number>(site.z.rank - 1).fill(1)]);
-        const term = mul(perExample, seeds[s]![d]!);
-        accumulated[s] = accumulated[s] === null ? term : add(accumulated[s]!, term);
-      });
-    }
-
-    const owners = localParams(all.map((s) => s.z), params);
-    const grads = new Map<Tensor, Tensor>();
-    all.forEach((site, s) => {
-      const local = vjp([site.z], [mul(accumulated[s]!, scale)], owners[s]!);
-      owners[s]!.forEach((p, i) => grads.set(p, local[i]!));
+    const estimates = perturbed.map((site, s) => {
+      let sum: Tensor | null = null;
+      for (let d = 0; d < k; d++) {
+        const [tangent] = jvp([losses], new Map([[site.z, seeds[s]![d]!]]));
+        derivatives.push(reshape(tangent!, [1, 'batch']));
+        const term = mul(reshape(tangent!, ['batch', ...new Array<number>(site.z.rank - 1).fill(1)]), seeds[s]![d]!);
+        sum = sum === null ? term : add(sum, term);
+      }
+      return mul(sum!, mul(invBatch, 1 / k));
     });
-    const executable = await compile(
-      { inputs: [x, y, ...params, scale, ...noise.flat()], outputs: [losses, concat(derivatives, 0), flatten(params.map((p) => grads.get(p)!))] },
-      this.options.compile,
-    );
-    return { executable, siteShapes: all.map((site) => site.z.shape.slice(1) as number[]) };
+
+    const owners = localParams([...perturbed.map((s) => s.z), out], params);
+    const grads = new Map<Tensor, Tensor>();
+    const assign = (owned: readonly Tensor[], local: readonly Tensor[]) => owned.forEach((p, i) => grads.set(p, local[i]!));
+    perturbed.forEach((site, s) => assign(owners[s]!, vjp([site.z], [estimates[s]!], owners[s]!)));
+    // The readout's exact gradient: the local map from the loss to the last layer's weights.
+    const readout = owners[perturbed.length]!;
+    if (readout.length > 0) assign(readout, vjp([losses], [broadcastTo(invBatch, losses.shape)], readout));
+    const gradient = flatten(params.map((p) => grads.get(p)!));
+    // Without perturbed sites (a lone readout layer, exact) there are no directional derivatives.
+    const outputs = derivatives.length > 0 ? [losses, gradient, concat(derivatives, 0)] : [losses, gradient];
+    const executable = await compile({ inputs: [x, y, ...params, invBatch, ...noise.flat()], outputs }, this.options.compile);
+    return { executable, siteShapes: perturbed.map((site) => site.z.shape.slice(1) as number[]) };
   }
 
   async estimate(request: EstimateRequest): Promise<Estimate> {
@@ -100,7 +106,7 @@ export class ForwardGradientActivities implements Estimator {
     const { executable, siteShapes } = await this.programs.get(k, () => this.build(k));
     const b = request.batch.y.shape[0]!;
     const stream = deriveSeed(this.options.seed ?? 0, request.step);
-    const feeds: Record<string, Feed> = { ...modelFeeds(this.model, request.params, request.batch), scale: Float32Array.of(1 / (k * b)) };
+    const feeds: Record<string, Feed> = { ...modelFeeds(this.model, request.params, request.batch), invBatch: Float32Array.of(1 / b) };
     let offset = 0;
     for (let d = 0; d < k; d++) {
       siteShapes.forEach((shape, s) => {
@@ -110,13 +116,23 @@ export class ForwardGradientActivities implements Estimator {
         feeds[`noise:${s}:${d}`] = u;
       });
     }
-    const [losses, perExample, grad] = await executable.run(feeds);
+    const [losses, grad, perExample] = await executable.run(feeds);
     const loss = losses!.data as Float32Array;
     return {
       grad: grad!.data as Float32Array,
       loss: meanOf(loss),
       queries: k * b,
-      perExample: { loss, ...(k > 1 ? { spread: columnStats(perExample!.data as Float32Array, k).variance } : {}) },
+      perExample: { loss, ...(k > 1 && perExample ? { spread: siteSpread(perExample.data as Float32Array, k, b) } : {}) },
     };
   }
+}
+
+/** Per example, the variance across directions of its directional derivatives, summed over sites (rows are site-major). */
+function siteSpread(derivatives: Float32Array, k: number, b: number): Float32Array {
+  const spread = new Float32Array(b);
+  for (let start = 0; start < derivatives.length; start += k * b) {
+    const { variance } = columnStats(derivatives.subarray(start, start + k * b), k);
+    for (let i = 0; i < b; i++) spread[i]! += variance[i]!;
+  }
+  return spread;
 }

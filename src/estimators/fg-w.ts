@@ -54,7 +54,7 @@ export class ForwardGradientWeights implements Estimator {
   async estimate(request: EstimateRequest): Promise<Estimate> {
     const k = directionsFor(request, this.options.directions ?? 1, 1);
     const program = this.programs.get(k, () => this.build(k));
-    const directions = this.buffers.fill(k, deriveSeed(this.options.seed ?? 0, request.step), this.options.noise ?? 'gaussian');
+    const directions = this.buffers.fill(k, deriveSeed(this.options.seed ?? 0, request.step), this.options.noise ?? 'gaussian', 1);
     const feeds: Record<string, Feed> = modelFeeds(this.model, request.params, request.batch);
     this.model.layout.entries.forEach((e, i) => (feeds[`${e.name}:directions`] = directions[i]!));
     const [losses, perExample, grad] = await (await program).run(feeds);

@@ -1,6 +1,5 @@
 import type { Model } from '../nn/model.js';
 import { deriveSeed } from '../rng/stream.js';
-import { DirectionBuffers } from './directions.js';
 import { type Estimate, type EstimateRequest, type Estimator, type EstimatorOptions, directionsFor } from './estimator.js';
 import { columnStats, meanOf } from './graph-outputs.js';
 import { PerturbationProgram } from './weight-perturbation.js';
@@ -17,21 +16,20 @@ import { PerturbationProgram } from './weight-perturbation.js';
 export class Spsa implements Estimator {
   readonly name = 'spsa';
   private readonly program: PerturbationProgram;
-  private readonly buffers: DirectionBuffers;
 
   constructor(
     readonly model: Model,
     private readonly options: EstimatorOptions = {},
   ) {
     this.program = new PerturbationProgram(model, options.scheme ?? 'central', options.compile);
-    this.buffers = new DirectionBuffers(model.layout);
   }
 
   async estimate(request: EstimateRequest): Promise<Estimate> {
     const central = this.program.scheme === 'central';
     const k = directionsFor(request, this.options.directions ?? 16, central ? 2 : 1, central ? 0 : 1);
-    const directions = this.buffers.fill(k, deriveSeed(this.options.seed ?? 0, request.step), this.options.noise ?? 'rademacher');
-    const result = await this.program.run(request.params, request.batch, directions, this.options.epsilon ?? 1e-3, new Float32Array(k).fill(1 / k));
+    const epsilon = this.options.epsilon ?? 1e-3;
+    const offsets = this.program.buffers.fill(k, deriveSeed(this.options.seed ?? 0, request.step), this.options.noise ?? 'rademacher', epsilon);
+    const result = await this.program.run(request.params, request.batch, offsets, epsilon, new Float32Array(k).fill(1 / k));
     const b = request.batch.y.shape[0]!;
     const copies = result.losses.data as Float32Array;
     // Central differences never evaluate θ itself: the mean of ℓ(θ ± εz) is within O(ε²) of it.

@@ -39,15 +39,16 @@ export function cnn({ channels = 1, size = 28, classes = 10 }: { channels?: numb
 
 /**
  * Builds a model from a spec string: 'mlp:784-256-256-10', 'mlp:784-256-10:gelu',
- * or 'cnn'. `input` is the dataset's example shape, checked against the spec.
+ * 'mlp' (two hidden layers of 256, sized to the data) or 'cnn'. `input` is the
+ * dataset's example shape, checked against the spec.
  */
 export function modelFromSpec(spec: string, input: readonly number[], classes: number): Model {
   const [kind, arg, extra] = spec.split(':');
   if (kind === 'mlp') {
-    const dims = (arg ?? '').split('-').map(Number);
+    const features = input.reduce((a, b) => a * b, 1);
+    const dims = arg === undefined || arg === '' ? [features, 256, 256, classes] : arg.split('-').map(Number);
     if (extra !== undefined && extra !== 'relu' && extra !== 'gelu') throw new RangeError(`model '${spec}': activation must be relu or gelu`);
     const model = mlp(dims, { activation: extra ?? 'relu' });
-    const features = input.reduce((a, b) => a * b, 1);
     if (dims[0] !== features) throw new RangeError(`model '${spec}' takes ${dims[0]} inputs but the data has ${features} features`);
     if (dims[dims.length - 1] !== classes) throw new RangeError(`model '${spec}' has ${dims[dims.length - 1]} outputs but the data has ${classes} classes`);
     return model;
@@ -56,5 +57,5 @@ export function modelFromSpec(spec: string, input: readonly number[], classes: n
     if (input.length !== 3 || input[1] !== input[2]) throw new RangeError(`model 'cnn' needs square image inputs [C, H, W], got [${input.join(', ')}]`);
     return cnn({ channels: input[0]!, size: input[1]!, classes });
   }
-  throw new RangeError(`unknown model '${spec}'; models: mlp:<in>-<hidden>-…-<out>[:relu|gelu], cnn`);
+  throw new RangeError(`unknown model '${spec}'; models: mlp, mlp:<in>-<hidden>-…-<out>[:relu|gelu], cnn`);
 }

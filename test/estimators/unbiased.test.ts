@@ -45,7 +45,7 @@ for (const model of [mlp([6, 5, 3]), tinyCnn()]) {
         assert.ok(cosine(all, exact) > 0.99, `cosine ${cosine(all, exact)}`);
         // Four times the samples should halve the error (1/√n); allow sampling slack.
         const ratio = distance(quarter, exact) / distance(all, exact);
-        assert.ok(ratio > 1.4 && ratio < 3, `error ratio ${ratio} for 4× the samples`);
+        assert.ok(ratio > 1.25 && ratio < 3.2, `error ratio ${ratio} for 4× the samples`);
       });
     }
 

@@ -1,0 +1,59 @@
+import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { DATASET_SPECS, loadDataset } from '../data/load.js';
+import { modelFromSpec } from '../nn/factories.js';
+import { loadCheckpoint } from '../train/checkpoint.js';
+import type { TrainConfig } from '../train/config.js';
+import { Evaluator } from '../train/evaluate.js';
+import { CHECKPOINT_FILE } from '../train/trainer.js';
+import { type Command, UsageError, parseFlags, usage } from './args.js';
+
+export const evalCommand = {
+  name: 'eval',
+  positionals: '<run directory | checkpoint file>',
+  summary: 'Evaluates a trained model (a run directory or its checkpoint file): loss and accuracy on the train and test splits.',
+  flags: {
+    dataset: { type: 'string', help: `evaluate on another dataset with the same shapes: ${DATASET_SPECS.join(' | ')} (default: the run's)` },
+    'batch-size': { type: 'integer', default: 1000, min: 1, help: 'examples per evaluation call' },
+    threads: { type: 'integer', min: 1, help: 'onnxruntime intra-op threads' },
+    device: { type: 'string', default: 'cpu', help: 'execution device' },
+    json: { type: 'boolean', help: 'print one JSON object' },
+  },
+} as const satisfies Command;
+
+export async function runEval(argv: readonly string[]): Promise<number> {
+  const { flags, positionals } = parseFlags(evalCommand, argv);
+  if (flags.help) {
+    console.log(usage(evalCommand));
+    return 0;
+  }
+  if (positionals.length !== 1) throw new UsageError('eval takes exactly one run directory or checkpoint file');
+  const target = positionals[0]!;
+  const isDir = await stat(target).then((s) => s.isDirectory(), () => false);
+  const checkpoint = await loadCheckpoint(isDir ? join(target, CHECKPOINT_FILE) : target);
+  const config = checkpoint.config as unknown as TrainConfig;
+  const dataset = flags.dataset ?? config.dataset;
+  const data = await loadDataset(dataset, dataset.startsWith('csv:') ? { seed: config.seed } : {});
+  const model = modelFromSpec(config.model, data.train.inputShape, data.train.classes);
+  model.layout.check(checkpoint.params, 'checkpoint parameters');
+  const evaluator = new Evaluator(model, { device: flags.device, ...(flags.threads !== undefined && { threads: flags.threads }) });
+  const start = performance.now();
+  const train = await evaluator.evaluate(checkpoint.params, data.train, flags['batch-size']);
+  const test = await evaluator.evaluate(checkpoint.params, data.test, flags['batch-size']);
+  const result = {
+    method: config.method,
+    dataset,
+    model: config.model,
+    epoch: checkpoint.progress.epoch,
+    step: checkpoint.progress.step,
+    train_loss: train.loss,
+    train_acc: train.accuracy,
+    test_loss: test.loss,
+    test_acc: test.accuracy,
+    eval_s: (performance.now() - start) / 1000,
+    peak_rss_mb: process.resourceUsage().maxRSS / 1024,
+  };
+  if (flags.json) console.log(JSON.stringify(result));
+  else console.log(`${config.method} ${config.model} on ${dataset} (epoch ${result.epoch}, step ${result.step}): test accuracy ${(100 * test.accuracy).toFixed(2)}% (loss ${test.loss.toFixed(4)}), train accuracy ${(100 * train.accuracy).toFixed(2)}% (loss ${train.loss.toFixed(4)})`);
+  return 0;
+}

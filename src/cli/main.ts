@@ -1,0 +1,42 @@
+#!/usr/bin/env node
+import { UsageError } from './args.js';
+import { benchCommand, runBench } from './bench.js';
+import { evalCommand, runEval } from './eval.js';
+import { runTrain, trainCommand } from './train.js';
+
+const COMMANDS = {
+  train: { summary: trainCommand.summary.split('\n')[0]!, run: runTrain },
+  eval: { summary: evalCommand.summary, run: runEval },
+  bench: { summary: benchCommand.summary.split('\n')[0]!, run: runBench },
+} as const;
+
+function help(): string {
+  const rows = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(8)}${c.summary}`);
+  return ['Usage: forwardprop <command> [flags]', '', 'Train neural networks with forward passes only.', '', 'Commands:', ...rows, '', "Run 'forwardprop <command> --help' for a command's flags."].join('\n');
+}
+
+/** Exit codes: 0 success, 1 failure (bad data, NaN loss, …), 2 usage error. */
+async function main(argv: readonly string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    console.log(help());
+    return name === undefined ? 2 : 0;
+  }
+  if (!Object.hasOwn(COMMANDS, name)) {
+    console.error(`forwardprop: unknown command '${name}'\n\n${help()}`);
+    return 2;
+  }
+  try {
+    return await COMMANDS[name as keyof typeof COMMANDS].run(rest);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      console.error(`forwardprop ${name}: ${e.message}\nRun 'forwardprop ${name} --help' for usage.`);
+      return 2;
+    }
+    console.error(`forwardprop ${name}: ${e instanceof Error ? e.message : String(e)}`);
+    if (process.env.FORWARDPROP_DEBUG && e instanceof Error) console.error(e.stack);
+    return 1;
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));

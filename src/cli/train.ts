@@ -1,0 +1,128 @@
+import { join } from 'node:path';
+import { DATASET_SPECS } from '../data/load.js';
+import { ESTIMATORS, type EstimatorName } from '../estimators/registry.js';
+import { OPTIMIZER_NAMES, SCHEDULE_NAMES } from '../optim/registry.js';
+import { loadCheckpoint } from '../train/checkpoint.js';
+import { DEFAULT_CONFIG, type TrainConfig } from '../train/config.js';
+import { CHECKPOINT_FILE, type EpochMetrics, train } from '../train/trainer.js';
+import { type Command, UsageError, parseFlags, usage } from './args.js';
+import { ProgressBar, formatDuration } from './progress.js';
+
+const d = DEFAULT_CONFIG;
+
+export const trainCommand = {
+  name: 'train',
+  summary: `Trains a model with a forward-only gradient estimator (or backprop, the baseline) and reports accuracy per epoch.
+With no flags: ${d.method} on the embedded MNIST (8,000 train / 2,000 test digits), ${d.model}, ${d.epochs} epochs.`,
+  flags: {
+    dataset: { type: 'string', default: d.dataset, help: `data: ${DATASET_SPECS.join(' | ')}` },
+    model: { type: 'string', default: d.model, help: 'mlp:<in>-<hidden>-…-<out>[:gelu] | mlp (<in>-256-256-<out> from the data) | cnn' },
+    method: { type: 'string', default: d.method, choices: Object.keys(ESTIMATORS), help: 'gradient estimator' },
+    epochs: { type: 'integer', default: d.epochs, min: 1, help: 'passes over the training data' },
+    'batch-size': { type: 'integer', default: d.batchSize, min: 1, help: 'examples per step' },
+    lr: { type: 'number', min: 0, help: 'learning rate (default: the method\'s, see README)' },
+    optimizer: { type: 'string', default: d.optimizer, choices: OPTIMIZER_NAMES, help: 'update rule' },
+    schedule: { type: 'string', default: d.schedule, choices: SCHEDULE_NAMES, help: 'learning-rate schedule' },
+    'warmup-steps': { type: 'integer', default: d.warmupSteps, min: 0, help: 'linear warmup steps (cosine schedule)' },
+    momentum: { type: 'number', default: d.momentum, min: 0, help: 'momentum for the momentum and nesterov optimizers' },
+    'weight-decay': { type: 'number', default: d.weightDecay, min: 0, help: 'weight decay (decoupled for adamw)' },
+    clip: { type: 'number', default: d.clip, min: 0, help: 'clip the gradient estimate to this global norm (0: off)' },
+    seed: { type: 'integer', default: d.seed, min: 0, help: 'seed of initialisation, data order and noise' },
+    directions: { type: 'integer', min: 1, help: 'directions (perturbations) per step, K' },
+    epsilon: { type: 'number', min: 0, help: 'finite-difference step for spsa and cge' },
+    noise: { type: 'string', choices: ['gaussian', 'rademacher'], help: 'direction distribution for spsa and fg-w' },
+    scheme: { type: 'string', choices: ['central', 'forward'], help: 'spsa: two-point central or one-point forward differences' },
+    queries: { type: 'number', min: 1, help: 'stop after this many queries (forward evaluations × examples)' },
+    steps: { type: 'integer', min: 1, help: 'stop after this many steps' },
+    seconds: { type: 'number', min: 0, help: 'stop after this much training time' },
+    out: { type: 'string', help: 'run directory for checkpoint, metrics.jsonl and summary.json (default: runs/<time>-<method>)' },
+    resume: { type: 'boolean', help: 'continue the run in --out from its checkpoint' },
+    json: { type: 'boolean', help: 'print one JSON object per epoch and a summary object last' },
+    'eval-batch-size': { type: 'integer', default: d.evalBatchSize, min: 1, help: 'examples per evaluation call' },
+    threads: { type: 'integer', min: 1, help: 'onnxruntime intra-op threads (default: one per core)' },
+    device: { type: 'string', default: d.device, help: 'execution device: cpu | webgpu | cuda …' },
+  },
+} as const satisfies Command;
+
+/** Learning rates that work for each method with Adam on the MLP (see README, results). */
+export const DEFAULT_LR: Readonly<Record<EstimatorName, number>> = { bp: 1e-3, 'fg-a': 1e-3, 'fg-w': 1e-4, spsa: 1e-4, cge: 1e-3 };
+
+type Flags = ReturnType<typeof parseFlags<typeof trainCommand.flags>>['flags'];
+
+/** Config keys and the flags that set them. */
+const KEYS: readonly [keyof TrainConfig, keyof Flags][] = [
+  ['dataset', 'dataset'], ['model', 'model'], ['method', 'method'], ['epochs', 'epochs'], ['batchSize', 'batch-size'], ['lr', 'lr'],
+  ['optimizer', 'optimizer'], ['schedule', 'schedule'], ['warmupSteps', 'warmup-steps'], ['momentum', 'momentum'], ['weightDecay', 'weight-decay'],
+  ['clip', 'clip'], ['seed', 'seed'], ['directions', 'directions'], ['epsilon', 'epsilon'], ['noise', 'noise'], ['scheme', 'scheme'],
+  ['queries', 'queries'], ['steps', 'steps'], ['seconds', 'seconds'], ['evalBatchSize', 'eval-batch-size'], ['threads', 'threads'], ['device', 'device'],
+];
+
+function configFrom(flags: Flags, only?: ReadonlySet<string>): Partial<TrainConfig> {
+  const config: Record<string, unknown> = {};
+  for (const [key, flag] of KEYS) if (flags[flag] !== undefined && (!only || only.has(flag))) config[key] = flags[flag];
+  return config as Partial<TrainConfig>;
+}
+
+export async function runTrain(argv: readonly string[]): Promise<number> {
+  const { flags, given, positionals } = parseFlags(trainCommand, argv);
+  if (flags.help) {
+    console.log(usage(trainCommand));
+    return 0;
+  }
+  if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
+  if (flags.resume && !flags.out) throw new UsageError('--resume needs --out, the run directory to continue');
+
+  let config: TrainConfig;
+  if (flags.resume) {
+    // The checkpoint's configuration, with any flags given now (budgets may grow; the rest must agree).
+    const saved = await loadCheckpoint(join(flags.out!, CHECKPOINT_FILE));
+    config = { ...(saved.config as unknown as TrainConfig), ...configFrom(flags, given) };
+  } else {
+    const method = flags.method as EstimatorName;
+    config = { ...DEFAULT_CONFIG, ...configFrom(flags), lr: flags.lr ?? DEFAULT_LR[method] } as TrainConfig;
+  }
+  const out = flags.out ?? join('runs', `${new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19)}-${config.method}`);
+
+  const json = flags.json === true;
+  const info = (line: string) => (json ? undefined : console.log(line));
+  const bar = !json && process.stderr.isTTY ? new ProgressBar(process.stderr) : undefined;
+  let sessionStart: { step: number; seconds: number } | undefined;
+  const totalSteps = (batches: number) => Math.min(config.epochs * batches, config.steps ?? Infinity);
+
+  info(`forwardprop train: ${config.method} on ${config.dataset}, ${config.model}, ${config.epochs} epochs, batch ${config.batchSize}, ${config.optimizer} lr ${config.lr}, seed ${config.seed} → ${out}`);
+  const summary = await train(config, {
+    out,
+    resume: flags.resume === true,
+    log: info,
+    onStep: (s) => {
+      sessionStart ??= { step: s.step - 1, seconds: s.seconds };
+      const perStep = (s.seconds - sessionStart.seconds) / Math.max(1, s.step - sessionStart.step);
+      bar?.update(s.step, totalSteps(s.batches), `epoch ${s.epoch + 1}/${config.epochs} batch ${s.batch}/${s.batches} loss ${s.loss.toFixed(4)}`, perStep);
+    },
+    onEpoch: (m) => {
+      bar?.clear();
+      if (json) console.log(JSON.stringify(m));
+      else console.log(epochLine(m, config.epochs));
+    },
+  });
+  if (json) console.log(JSON.stringify(summary));
+  else {
+    console.log(`done (${summary.stopped}): test accuracy ${percent(summary.test_acc)}, train accuracy ${percent(summary.train_acc)}, ${compact(summary.queries)} queries, ${formatDuration(summary.wall_s)} training, peak RSS ${summary.peak_rss_mb.toFixed(0)} MB`);
+    console.log(`run directory: ${out} (resume with: forwardprop train --out ${out} --resume --epochs <more>)`);
+  }
+  return 0;
+}
+
+function epochLine(m: EpochMetrics, epochs: number): string {
+  const epoch = Number.isInteger(m.epoch) ? `${m.epoch}` : m.epoch.toFixed(2);
+  return `epoch ${epoch}/${epochs}  loss ${m.loss.toFixed(4)}  train ${percent(m.train_acc)}  test ${percent(m.test_acc)}  queries ${compact(m.queries)}  ${m.wall_s.toFixed(1)}s  ${Math.round(m.examples_per_s).toLocaleString('en-US')} ex/s`;
+}
+
+const percent = (v: number) => `${(100 * v).toFixed(2)}%`;
+
+function compact(n: number): string {
+  if (n >= 1e9) return `${(n / 1e9).toFixed(2)}G`;
+  if (n >= 1e6) return `${(n / 1e6).toFixed(2)}M`;
+  if (n >= 1e3) return `${(n / 1e3).toFixed(1)}k`;
+  return String(n);
+}

@@ -1,0 +1,60 @@
+import type { EstimatorName } from '../estimators/registry.js';
+import type { OptimizerName, ScheduleName } from '../optim/registry.js';
+
+/** Everything that determines a training run; stored in its checkpoints. */
+export interface TrainConfig {
+  /** 'mnist' | 'fashion-mnist' | 'idx:<dir>' | 'csv:<file>'. */
+  readonly dataset: string;
+  /** 'mlp:784-256-256-10' | 'cnn' | …, see modelFromSpec. */
+  readonly model: string;
+  readonly method: EstimatorName;
+  readonly epochs: number;
+  readonly batchSize: number;
+  readonly optimizer: OptimizerName;
+  readonly lr: number;
+  readonly schedule: ScheduleName;
+  /** Linear warmup steps for the cosine schedule. */
+  readonly warmupSteps: number;
+  readonly momentum: number;
+  readonly weightDecay: number;
+  /** Largest gradient-estimate norm (0: no clipping). */
+  readonly clip: number;
+  readonly seed: number;
+  /** Directions per step (K) for perturbation estimators; estimator default when absent. */
+  readonly directions?: number;
+  readonly epsilon?: number;
+  readonly noise?: 'gaussian' | 'rademacher';
+  readonly scheme?: 'central' | 'forward';
+  /** Stop after this many queries in total (forward evaluations × examples). */
+  readonly queries?: number;
+  /** Stop after this many steps in total. */
+  readonly steps?: number;
+  /** Stop after this much training wall time, in seconds. */
+  readonly seconds?: number;
+  readonly evalBatchSize: number;
+  /** Intra-op threads for onnxruntime (default: its choice). */
+  readonly threads?: number;
+  readonly device: string;
+}
+
+/** The run a bare `forwardprop train` makes: forward gradients (fg-a) on the embedded MNIST. */
+export const DEFAULT_CONFIG: TrainConfig = {
+  dataset: 'mnist',
+  model: 'mlp:784-256-256-10',
+  method: 'fg-a',
+  epochs: 10,
+  batchSize: 64,
+  optimizer: 'adam',
+  lr: 1e-3,
+  schedule: 'constant',
+  warmupSteps: 0,
+  momentum: 0.9,
+  weightDecay: 0,
+  clip: 0,
+  seed: 0,
+  evalBatchSize: 1000,
+  device: 'cpu',
+};
+
+/** Keys that may change when a run is resumed: how long it runs, not what it computes. */
+export const BUDGET_KEYS: readonly (keyof TrainConfig)[] = ['epochs', 'queries', 'steps', 'seconds', 'evalBatchSize', 'threads', 'device'];
