@@ -45,7 +45,7 @@ With no flags: ${d.method} on the embedded MNIST (8,000 train / 2,000 test digit
 } as const satisfies Command;
 
 /** Learning rates that work for each method with Adam on the MLP (see README, results). */
-export const DEFAULT_LR: Readonly<Record<EstimatorName, number>> = { bp: 1e-3, 'fg-a': 1e-3, 'fg-w': 1e-4, spsa: 1e-4, cge: 1e-3 };
+export const DEFAULT_LR: Readonly<Record<EstimatorName, number>> = { bp: 1e-3, 'fg-a': 1e-3, 'fg-w': 3e-3, spsa: 3e-3, cge: 1e-3 };
 
 type Flags = ReturnType<typeof parseFlags<typeof trainCommand.flags>>['flags'];
 

@@ -84,7 +84,8 @@ export function decodeCheckpoint(bytes: Uint8Array, path: string): Checkpoint {
   // Copy so the buffers are aligned and independent of the file's bytes.
   let offset = headerEnd;
   const buffers = header.buffers.map((n) => {
-    const b = new Float32Array(bytes.slice(offset, offset + 4 * n).buffer);
+    const b = new Float32Array(n);
+    new Uint8Array(b.buffer).set(bytes.subarray(offset, offset + 4 * n));
     offset += 4 * n;
     return b;
   });

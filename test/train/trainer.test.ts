@@ -1,0 +1,82 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import type { EstimatorName } from '../../src/estimators/registry.js';
+import { encodeCheckpoint, loadCheckpoint, saveCheckpoint } from '../../src/train/checkpoint.js';
+import { DEFAULT_CONFIG, type TrainConfig } from '../../src/train/config.js';
+import { CHECKPOINT_FILE, METRICS_FILE, NonFiniteError, SUMMARY_FILE, train } from '../../src/train/trainer.js';
+
+const config = (method: EstimatorName, overrides: Partial<TrainConfig> = {}): TrainConfig => ({
+  ...DEFAULT_CONFIG,
+  method,
+  lr: { bp: 1e-3, 'fg-a': 1e-3, spsa: 3e-3, 'fg-w': 3e-3, cge: 1e-3 }[method],
+  ...overrides,
+});
+
+const runDir = () => mkdtemp(join(tmpdir(), 'fp-train-'));
+
+describe('training on the embedded MNIST reaches fixed accuracies (seeded)', () => {
+  // Thresholds sit a few points under what these runs reach, so they catch a broken
+  // estimator or optimiser without depending on the last digit of floating point.
+  for (const [method, epochs, threshold] of [['bp', 2, 0.9], ['fg-a', 3, 0.82], ['spsa', 2, 0.55]] as const) {
+    test(`${method}, ${epochs} epochs: test accuracy ≥ ${threshold}`, async () => {
+      const summary = await train(config(method, { epochs }));
+      assert.ok(summary.test_acc >= threshold, `${method} reached ${summary.test_acc}`);
+      assert.equal(summary.steps, epochs * 125);
+      assert.equal(summary.stopped, 'epochs');
+    });
+  }
+});
+
+describe('runs are reproducible and resumable', () => {
+  test('the same seed gives the same numbers; another seed does not', async () => {
+    const short = config('fg-a', { steps: 40 });
+    const [a, b, c] = [await train(short), await train(short), await train({ ...short, seed: 1 })];
+    assert.deepEqual({ ...a, peak_rss_mb: 0 }, { ...b, peak_rss_mb: 0, wall_s: a.wall_s });
+    assert.notEqual(a.test_loss, c.test_loss);
+  });
+
+  test('resuming from a checkpoint continues exactly where the run stopped, mid-epoch too', async () => {
+    const full = await runDir();
+    const split = await runDir();
+    const base = config('fg-a', { epochs: 2 });
+    await train(base, { out: full });
+    await train({ ...base, queries: 100 * 64 }, { out: split });
+    const stopped = await loadCheckpoint(join(split, CHECKPOINT_FILE));
+    assert.deepEqual([stopped.progress.epoch, stopped.progress.batch, stopped.progress.step], [0, 100, 100]);
+    await train(base, { out: split, resume: true });
+    const [x, y] = [await loadCheckpoint(join(full, CHECKPOINT_FILE)), await loadCheckpoint(join(split, CHECKPOINT_FILE))];
+    assert.deepEqual(y.params, x.params, 'same parameters after 2 epochs');
+    assert.equal(y.progress.step, 250);
+    const lines = (await readFile(join(split, METRICS_FILE), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+    assert.deepEqual(lines.map((m) => m.step), [100, 125, 250]);
+    assert.equal(JSON.parse(await readFile(join(split, SUMMARY_FILE), 'utf8')).stopped, 'epochs');
+  });
+
+  test('a run refuses to overwrite another, and resume refuses a different configuration', async () => {
+    const dir = await runDir();
+    await train(config('bp', { steps: 5 }), { out: dir });
+    await assert.rejects(train(config('bp', { steps: 5 }), { out: dir }), /already holds a run .* --resume/);
+    await assert.rejects(train(config('spsa', { steps: 10 }), { out: dir, resume: true }), /cannot resume: .*method: checkpoint "bp", now "spsa"/);
+  });
+
+  test('a NaN loss stops the run with a clear message and keeps the last checkpoint untouched', async () => {
+    const dir = await runDir();
+    await train(config('bp', { steps: 5 }), { out: dir });
+    const path = join(dir, CHECKPOINT_FILE);
+    const good = await loadCheckpoint(path);
+    const poisoned = good.params.slice();
+    poisoned[0] = Number.NaN;
+    await saveCheckpoint(path, { ...good, params: poisoned });
+    const before = await readFile(path);
+    await assert.rejects(train(config('bp', { steps: 10 }), { out: dir, resume: true }), (e: unknown) => {
+      assert.ok(e instanceof NonFiniteError);
+      assert.match(e.message, /^step 5 \(epoch 1, batch 6\): the loss is NaN; stopping, the last good checkpoint is .*checkpoint\.fpck/);
+      return true;
+    });
+    assert.deepEqual(await readFile(path), before, 'the checkpoint is not overwritten');
+    assert.deepEqual(encodeCheckpoint({ ...good, params: poisoned }), new Uint8Array(before));
+  });
+});
