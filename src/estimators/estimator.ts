@@ -53,7 +53,10 @@ export interface EstimatorOptions {
   readonly directions?: number;
   /** Perturbation size for finite-difference estimators (spsa, cge). */
   readonly epsilon?: number;
-  /** Direction distribution for weight perturbation (spsa, fg-w). */
+  /**
+   * Direction distribution: spsa (default Rademacher, Spall's choice), fg-w and fg-a
+   * (default Gaussian, as in the papers). Both have E[zzᵀ] = I, so estimates stay unbiased.
+   */
   readonly noise?: 'gaussian' | 'rademacher';
   /** spsa: two-point central differences, or one-point differences against the unperturbed loss. */
   readonly scheme?: 'central' | 'forward';

@@ -12,7 +12,7 @@ import { jvp } from '../engine/transforms/jvp.js';
 import { vjp } from '../engine/transforms/vjp.js';
 import { crossEntropy } from '../nn/losses.js';
 import type { ActivitySite, Model } from '../nn/model.js';
-import { fillGaussian } from '../rng/noise.js';
+import { fillGaussian, fillRademacher } from '../rng/noise.js';
 import { deriveSeed } from '../rng/stream.js';
 import { type Estimate, type EstimateRequest, type Estimator, type EstimatorOptions, directionsFor } from './estimator.js';
 import { batchInputs, modelFeeds } from './graph-inputs.js';
@@ -70,21 +70,24 @@ export class ForwardGradientActivities implements Estimator {
     const perturbed: ActivitySite[] = exactReadout ? sites : [...sites, { z: out, scope: 'output' }];
     const invBatch = input('invBatch', 'float32', []);
     const noise = perturbed.map((site, s) => Array.from({ length: k }, (_, d) => input(`noise:${s}:${d}`, 'float32', site.z.shape)));
-    const seeds = noise.map((perSite, s) => perSite.map((u) => (perturbed[s]!.mask ? mul(u, perturbed[s]!.mask!) : u)));
+    const perDirection = mul(invBatch, 1 / k);
 
     // One tangent pass per site and direction: each site's directional derivative sees
     // only its own perturbation (a tangent starting at site s only runs through the
-    // layers after it, so all sites together cost about one full pass).
+    // layers after it, so all sites together cost about one full pass). The tangent may
+    // start unmasked: the ReLU after the site masks it, so dᵢ = ∇_z ℓᵢ · (uᵢ ⊙ m) either way.
     const derivatives: Tensor[] = [];
     const estimates = perturbed.map((site, s) => {
       let sum: Tensor | null = null;
       for (let d = 0; d < k; d++) {
-        const [tangent] = jvp([losses], new Map([[site.z, seeds[s]![d]!]]));
+        const u = noise[s]![d]!;
+        const [tangent] = jvp([losses], new Map([[site.z, u]]));
         derivatives.push(reshape(tangent!, [1, 'batch']));
-        const term = mul(reshape(tangent!, ['batch', ...new Array<number>(site.z.rank - 1).fill(1)]), seeds[s]![d]!);
+        const coefficient = reshape(mul(tangent!, perDirection), ['batch', ...new Array<number>(site.z.rank - 1).fill(1)]);
+        const term = mul(coefficient, site.mask ? mul(u, site.mask) : u);
         sum = sum === null ? term : add(sum, term);
       }
-      return mul(sum!, mul(invBatch, 1 / k));
+      return sum!;
     });
 
     const owners = localParams([...perturbed.map((s) => s.z), out], params);
@@ -107,11 +110,12 @@ export class ForwardGradientActivities implements Estimator {
     const b = request.batch.y.shape[0]!;
     const stream = deriveSeed(this.options.seed ?? 0, request.step);
     const feeds: Record<string, Feed> = { ...modelFeeds(this.model, request.params, request.batch), invBatch: Float32Array.of(1 / b) };
+    const draw = this.options.noise === 'rademacher' ? fillRademacher : fillGaussian;
     let offset = 0;
     for (let d = 0; d < k; d++) {
       siteShapes.forEach((shape, s) => {
         const u = HostTensor.zeros('float32', [b, ...shape]);
-        fillGaussian(u.data, stream, offset);
+        draw(u.data, stream, offset);
         offset += u.size;
         feeds[`noise:${s}:${d}`] = u;
       });

@@ -18,6 +18,10 @@ export interface LowerContext {
   ints(values: readonly number[]): string;
   /** A 1-D int64 tensor holding `shape` at run time; symbolic dims are read off the graph inputs. */
   shape(shape: Shape): string;
+  /** The shape operand of a Reshape from `from` to `to`: a constant whenever ONNX's 0 (copy) and -1 (infer) can stand for the symbolic dims. */
+  reshapeShape(from: Shape, to: Shape): string;
+  /** The shape operand of an Expand from `from` to `to`: a constant whenever 1 (keep the input's dim) can stand for the symbolic dims. */
+  expandShape(from: Shape, to: Shape): string;
 }
 
 /** Where a symbolic dimension can be read at run time: input `name`, axis `axis`. */
@@ -96,6 +100,20 @@ export class OnnxBuilder implements LowerContext {
     if (isConcrete(shape)) return this.ints(shape);
     const parts = shape.map((d) => (typeof d === 'number' ? this.ints([d]) : this.symbolDim(d)));
     return this.emit('Concat', parts, { axis: int(0) });
+  }
+
+  reshapeShape(from: Shape, to: Shape): string {
+    // A literal 0 would read as "copy"; such (empty) shapes take the general path.
+    if (isConcrete(to) || to.includes(0)) return this.shape(to);
+    const dims = to.map((d, i) => (typeof d === 'number' ? d : from[i] === d ? 0 : undefined));
+    const unknown = dims.filter((d) => d === undefined).length;
+    return unknown <= 1 ? this.ints(dims.map((d) => d ?? -1)) : this.shape(to);
+  }
+
+  expandShape(from: Shape, to: Shape): string {
+    const pad = to.length - from.length;
+    const dims = to.map((d, i) => (typeof d === 'number' ? d : i >= pad && from[i - pad] === d ? 1 : undefined));
+    return dims.every((d) => d !== undefined) ? this.ints(dims as number[]) : this.shape(to);
   }
 
   private symbolDim(symbol: string): string {

@@ -21,7 +21,7 @@ export const broadcastToOp = defineOp<BroadcastParams>({
   },
   jvp: (_x, [dx], { shape }) => broadcastTo(dx!, shape),
   vjp: (ct, [x]) => [sumToShape(ct, x!.shape)],
-  lower: (ctx, [x], { shape }) => ctx.emit('Expand', [x!, ctx.shape(shape)]),
+  lower: (ctx, [x], { shape }, node) => ctx.emit('Expand', [x!, ctx.expandShape(node.inputs[0]!.shape, shape)]),
   evaluate: ([x], _p, out) => tensorOf(out.dtype, out.shape, broadcastValues(x!, out.shape)),
 });
 

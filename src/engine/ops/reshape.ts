@@ -27,7 +27,7 @@ export const reshapeOp = defineOp<ReshapeParams>({
   },
   jvp: (_x, [dx], { shape }) => reshape(dx!, shape),
   vjp: (ct, [x]) => [reshape(ct, x!.shape)],
-  lower: (ctx, [x], { shape }) => ctx.emit('Reshape', [x!, ctx.shape(shape)]),
+  lower: (ctx, [x], { shape }, node) => ctx.emit('Reshape', [x!, ctx.reshapeShape(node.inputs[0]!.shape, shape)]),
   evaluate: ([x], _p, out) => tensorOf(out.dtype, out.shape, valuesOf(x!)),
 });
 

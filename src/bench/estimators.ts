@@ -1,0 +1,91 @@
+import { cpus } from 'node:os';
+import { compile } from '../engine/runtime/executable.js';
+import type { EstimatorOptions } from '../estimators/estimator.js';
+import { batchInputs, modelFeeds } from '../estimators/graph-inputs.js';
+import { createEstimator } from '../estimators/registry.js';
+import { mlp } from '../nn/factories.js';
+import { crossEntropy } from '../nn/losses.js';
+import type { Model } from '../nn/model.js';
+import { fillGaussian } from '../rng/noise.js';
+import { HostTensor } from '../engine/ir/host-tensor.js';
+import { timeIt } from './timing.js';
+
+export interface EstimatorBenchOptions {
+  readonly batch?: number;
+  readonly directions?: number;
+  readonly seconds?: number;
+  readonly threads?: number;
+}
+
+export interface StepCost {
+  readonly method: string;
+  readonly options: EstimatorOptions;
+  readonly stepMs: number;
+  /** stepMs over the reference forward it is compared with. */
+  readonly ratio: number;
+  readonly reference: 'forward' | 'stacked forward';
+}
+
+export interface EstimatorBenchResult {
+  readonly model: string;
+  readonly batch: number;
+  readonly directions: number;
+  /** One forward pass with the loss. */
+  readonly forwardMs: number;
+  /** One forward pass of `directions` perturbed copies in one call. */
+  readonly stackedForwardMs: number;
+  readonly steps: readonly StepCost[];
+  readonly machine: { readonly cpu: string; readonly cores: number; readonly node: string };
+}
+
+/** Median time of one forward pass (with the loss) of `copies` weight copies in one call. */
+async function forwardMs(model: Model, theta: Float32Array, batch: { x: HostTensor; y: HostTensor }, copies: number, seconds: number, threads?: number): Promise<number> {
+  const { x, y } = batchInputs(model);
+  const lead = copies > 1 ? [copies] : [];
+  const params = model.paramInputs(lead);
+  const loss = crossEntropy(model.forward(x, params, { lead: lead.length }).out, y);
+  const program = await compile({ inputs: [x, y, ...params], outputs: [loss] }, threads ? { threads } : {});
+  const stacked = new Float32Array(copies * theta.length);
+  for (let c = 0; c < copies; c++) stacked.set(theta, c * theta.length);
+  const feeds = copies > 1 ? { ...modelFeeds(model, theta, batch), ...Object.fromEntries(model.layout.entries.map((e) => [e.name, stackedView(stacked, theta.length, copies, e.offset, e.size)])) } : modelFeeds(model, theta, batch);
+  return (await timeIt(() => program.run(feeds), { seconds })).medianMs;
+}
+
+/** Parameter `offset..offset+size` of every copy, gathered as [copies, size]. */
+function stackedView(stacked: Float32Array, p: number, copies: number, offset: number, size: number): Float32Array {
+  const out = new Float32Array(copies * size);
+  for (let c = 0; c < copies; c++) out.set(stacked.subarray(c * p + offset, c * p + offset + size), c * size);
+  return out;
+}
+
+/**
+ * The cost of one estimator step (estimate only: noise, engine call, gradient) against
+ * the forward passes it is made of, on the 784-256-256-10 MLP: spsa against one call of
+ * K perturbed copies, the others against one forward pass. Measured in one run.
+ */
+export async function benchEstimators(options: EstimatorBenchOptions = {}): Promise<EstimatorBenchResult> {
+  const { batch: b = 256, directions: k = 16, seconds = 2, threads } = options;
+  const model = mlp([784, 256, 256, 10]);
+  const theta = model.init(1);
+  const x = HostTensor.zeros('float32', [b, 784]);
+  fillGaussian(x.data, 3);
+  const batch = { x, y: new HostTensor('int64', [b], BigInt64Array.from({ length: b }, (_, i) => BigInt(i % 10))) };
+  const forward = await forwardMs(model, theta, batch, 1, seconds, threads);
+  const stacked = await forwardMs(model, theta, batch, k, seconds, threads);
+  const rows: [string, EstimatorOptions, 'forward' | 'stacked forward'][] = [
+    ['bp', {}, 'forward'],
+    ['fg-a', {}, 'forward'],
+    ['fg-w', {}, 'forward'],
+    ['spsa', { directions: k, scheme: 'forward' }, 'stacked forward'],
+    ['spsa', { directions: k / 2, scheme: 'central' }, 'stacked forward'],
+    ['spsa', { directions: k, scheme: 'central' }, 'stacked forward'],
+  ];
+  const steps: StepCost[] = [];
+  for (const [method, estimatorOptions, reference] of rows) {
+    const estimator = createEstimator(method, model, { seed: 1, ...estimatorOptions, ...(threads ? { compile: { threads } } : {}) });
+    let step = 0;
+    const stepMs = (await timeIt(() => estimator.estimate({ params: theta, batch, step: step++ }), { seconds })).medianMs;
+    steps.push({ method, options: estimatorOptions, stepMs, ratio: stepMs / (reference === 'forward' ? forward : stacked), reference });
+  }
+  return { model: model.spec, batch: b, directions: k, forwardMs: forward, stackedForwardMs: stacked, steps, machine: { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, node: process.version } };
+}
