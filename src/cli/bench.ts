@@ -1,16 +1,23 @@
 import { benchEngine } from '../bench/engine.js';
+import { benchEstimators } from '../bench/estimators.js';
+import { benchMemory } from '../bench/memory.js';
 import { type Command, UsageError, parseFlags, usage } from './args.js';
 
 export const benchCommand = {
   name: 'bench',
-  positionals: 'engine',
+  positionals: 'engine | estimators | memory',
   summary: `Benchmarks (numbers for docs/benchmarks.md; ratios are measured within one run).
-  engine   forward passes/s of the 784-256-256-10 MLP at one and K copies per call, and noise throughput`,
+  engine       forward passes/s of the 784-256-256-10 MLP at one and K copies per call, and noise throughput
+  estimators   one step of each estimator against the forward passes it is made of
+  memory       peak RSS of training with each method against evaluation alone`,
   flags: {
-    batch: { type: 'integer', default: 256, min: 1, help: 'examples per forward pass' },
+    batch: { type: 'integer', min: 1, help: 'examples per forward pass or step (default: 256; memory: 64)' },
     copies: { type: 'integer', default: 16, min: 1, help: 'perturbed copies per call, K' },
     seconds: { type: 'number', default: 3, min: 0.1, help: 'measuring time per measurement' },
     threads: { type: 'integer', min: 1, help: 'onnxruntime intra-op threads (default: one per core)' },
+    dataset: { type: 'string', default: 'mnist', help: 'memory: the data to train and evaluate on' },
+    model: { type: 'string', default: 'mlp:784-256-256-10', help: 'memory: the model' },
+    steps: { type: 'integer', default: 50, min: 1, help: 'memory: training steps per method' },
     json: { type: 'boolean', help: 'print one JSON object' },
   },
 } as const satisfies Command;
@@ -22,21 +29,41 @@ export async function runBench(argv: readonly string[]): Promise<number> {
     return 0;
   }
   const [suite, ...rest] = positionals;
-  if (suite !== 'engine' || rest.length > 0) throw new UsageError(`bench takes one suite: engine${suite ? `; got '${positionals.join(' ')}'` : ''}`);
-  const result = await benchEngine({
-    batch: flags.batch,
-    copies: flags.copies,
-    seconds: flags.seconds,
-    ...(flags.threads !== undefined && { compile: { threads: flags.threads } }),
-  });
-  if (flags.json) {
-    console.log(JSON.stringify(result));
-    return 0;
-  }
-  const { noise, machine } = result;
-  console.log(`${result.model} (${result.parameters.toLocaleString('en-US')} parameters), batch ${result.batch}, ${machine.runtime} on ${machine.cpu} × ${machine.cores}, threads ${machine.threads}, Node ${machine.node}`);
-  console.log(`forward passes/s, 1 copy per call:   ${result.forwardPerSecond.toFixed(0)} (${result.forwardMs.toFixed(3)} ms each)`);
-  console.log(`forward passes/s, ${result.copies} copies per call: ${result.stackedForwardPerSecond.toFixed(0)} (×${result.stackedSpeedup.toFixed(2)})`);
-  console.log(`noise for ${result.parameters.toLocaleString('en-US')} parameters (${noise.backend}): Gaussian ${noise.gaussianMs.toFixed(3)} ms (${noise.gaussianOverForward.toFixed(2)}× a forward pass), Rademacher ${noise.rademacherMs.toFixed(3)} ms (${noise.rademacherOverForward.toFixed(2)}×)`);
+  if (!isSuite(suite) || rest.length > 0) throw new UsageError(`bench takes one suite: ${SUITES.join(', ')}${suite ? `; got '${positionals.join(' ')}'` : ''}`);
+  const result = await SUITE_RUNNERS[suite](flags);
+  console.log(flags.json ? JSON.stringify(result) : format(suite, result));
   return 0;
+}
+
+type Flags = ReturnType<typeof parseFlags<typeof benchCommand.flags>>['flags'];
+const SUITES = ['engine', 'estimators', 'memory'] as const;
+type Suite = (typeof SUITES)[number];
+const isSuite = (name: string | undefined): name is Suite => (SUITES as readonly (string | undefined)[]).includes(name);
+const compileOptions = (flags: Flags) => (flags.threads !== undefined ? { compile: { threads: flags.threads } } : {});
+
+const SUITE_RUNNERS = {
+  engine: (flags: Flags) => benchEngine({ batch: flags.batch ?? 256, copies: flags.copies, seconds: flags.seconds, ...compileOptions(flags) }),
+  estimators: (flags: Flags) => benchEstimators({ batch: flags.batch ?? 256, directions: flags.copies, seconds: flags.seconds, ...(flags.threads !== undefined && { threads: flags.threads }) }),
+  memory: (flags: Flags) => benchMemory({ dataset: flags.dataset, model: flags.model, steps: flags.steps, batch: flags.batch ?? 64 }),
+} as const;
+
+function format(suite: Suite, result: Awaited<ReturnType<(typeof SUITE_RUNNERS)[Suite]>>): string {
+  if (suite === 'engine') {
+    const r = result as Awaited<ReturnType<typeof benchEngine>>;
+    const { noise, machine } = r;
+    return [
+      `${r.model} (${r.parameters.toLocaleString('en-US')} parameters), batch ${r.batch}, ${machine.runtime} on ${machine.cpu} × ${machine.cores}, threads ${machine.threads}, Node ${machine.node}`,
+      `forward passes/s, 1 copy per call:   ${r.forwardPerSecond.toFixed(0)} (${r.forwardMs.toFixed(3)} ms each)`,
+      `forward passes/s, ${r.copies} copies per call: ${r.stackedForwardPerSecond.toFixed(0)} (×${r.stackedSpeedup.toFixed(2)})`,
+      `noise for ${r.parameters.toLocaleString('en-US')} parameters (${noise.backend}): Gaussian ${noise.gaussianMs.toFixed(3)} ms (${noise.gaussianOverForward.toFixed(2)}× a forward pass), Rademacher ${noise.rademacherMs.toFixed(3)} ms (${noise.rademacherOverForward.toFixed(2)}×)`,
+    ].join('\n');
+  }
+  if (suite === 'estimators') {
+    const r = result as Awaited<ReturnType<typeof benchEstimators>>;
+    const rows = r.steps.map((s) => `  ${`${s.method} ${JSON.stringify(s.options)}`.padEnd(46)} ${s.stepMs.toFixed(2).padStart(7)} ms  ${s.ratio.toFixed(2)}× the ${s.reference === 'forward' ? 'forward pass' : `forward of ${r.directions} copies`}`);
+    return [`${r.model}, batch ${r.batch}: forward ${r.forwardMs.toFixed(3)} ms, ${r.directions} copies in one call ${r.stackedForwardMs.toFixed(2)} ms`, ...rows].join('\n');
+  }
+  const r = result as Awaited<ReturnType<typeof benchMemory>>;
+  const rows = r.train.map((t) => `  train ${t.method.padEnd(30)} ${t.peakMb.toFixed(0).padStart(5)} MB  ${t.ratio.toFixed(2)}× eval`);
+  return [`${r.model} on ${r.dataset}: eval alone ${r.evalPeakMb.toFixed(0)} MB peak RSS`, ...rows].join('\n');
 }

@@ -29,6 +29,7 @@ With no flags: ${d.method} on the embedded MNIST (8,000 train / 2,000 test digit
     clip: { type: 'number', default: d.clip, min: 0, help: 'clip the gradient estimate to this global norm (0: off)' },
     seed: { type: 'integer', default: d.seed, min: 0, help: 'seed of initialisation, data order and noise' },
     directions: { type: 'integer', min: 1, help: 'directions (perturbations) per step, K' },
+    'directions-per-call': { type: 'integer', min: 1, help: 'spsa, cge: most directions per engine call (fewer: less memory; 1 is MeZO)' },
     epsilon: { type: 'number', min: 0, help: 'finite-difference step for spsa and cge' },
     noise: { type: 'string', choices: ['gaussian', 'rademacher'], help: 'direction distribution for spsa and fg-w' },
     scheme: { type: 'string', choices: ['central', 'forward'], help: 'spsa: two-point central or one-point forward differences' },
@@ -53,7 +54,7 @@ type Flags = ReturnType<typeof parseFlags<typeof trainCommand.flags>>['flags'];
 const KEYS: readonly [keyof TrainConfig, keyof Flags][] = [
   ['dataset', 'dataset'], ['model', 'model'], ['method', 'method'], ['epochs', 'epochs'], ['batchSize', 'batch-size'], ['lr', 'lr'],
   ['optimizer', 'optimizer'], ['schedule', 'schedule'], ['warmupSteps', 'warmup-steps'], ['momentum', 'momentum'], ['weightDecay', 'weight-decay'],
-  ['clip', 'clip'], ['seed', 'seed'], ['directions', 'directions'], ['epsilon', 'epsilon'], ['noise', 'noise'], ['scheme', 'scheme'],
+  ['clip', 'clip'], ['seed', 'seed'], ['directions', 'directions'], ['directionsPerCall', 'directions-per-call'], ['epsilon', 'epsilon'], ['noise', 'noise'], ['scheme', 'scheme'],
   ['queries', 'queries'], ['steps', 'steps'], ['seconds', 'seconds'], ['evalBatchSize', 'eval-batch-size'], ['threads', 'threads'], ['device', 'device'],
 ];
 

@@ -2,10 +2,10 @@ import type { Model } from '../nn/model.js';
 import { fillUniform } from '../rng/noise.js';
 import { deriveSeed } from '../rng/stream.js';
 import { type Estimate, type EstimateRequest, type Estimator, type EstimatorOptions, directionsFor } from './estimator.js';
-import { columnStats, meanOf } from './graph-outputs.js';
+import { meanOf } from './graph-outputs.js';
 import { PerturbationProgram } from './weight-perturbation.js';
 
-/** Coordinates evaluated per engine call (each is two model copies). */
+/** Coordinates evaluated per engine call by default (each is two model copies). */
 const CHUNK = 64;
 
 /**
@@ -23,7 +23,7 @@ export class CoordinateEstimator implements Estimator {
     readonly model: Model,
     private readonly options: EstimatorOptions = {},
   ) {
-    this.program = new PerturbationProgram(model, 'central', options.compile);
+    this.program = new PerturbationProgram(model, 'central', { compile: options.compile, directionsPerCall: options.directionsPerCall ?? CHUNK });
   }
 
   /** This step's coordinates: all of them, or n drawn without replacement (partial Fisher–Yates). */
@@ -44,20 +44,16 @@ export class CoordinateEstimator implements Estimator {
     const size = this.model.layout.size;
     const n = Math.min(size, directionsFor(request, this.options.directions ?? size, 2));
     const coordinates = this.coordinates(n, request.step);
-    const b = request.batch.y.shape[0]!;
-    const grad = new Float32Array(size);
-    const loss = new Float32Array(b);
     const epsilon = this.options.epsilon ?? 1e-3;
-    for (let start = 0; start < n; start += CHUNK) {
-      const chunk = coordinates.subarray(start, Math.min(n, start + CHUNK));
-      const k = chunk.length;
-      const offsets = this.program.buffers.zeroed(k);
-      chunk.forEach((coordinate, d) => this.program.buffers.setCoordinate(d, coordinate, epsilon));
-      const result = await this.program.run(request.params, request.batch, offsets, epsilon, new Float32Array(k).fill(size / n));
-      for (let i = 0; i < size; i++) grad[i]! += result.grad[i]!;
-      const chunkLoss = columnStats(result.losses.data as Float32Array, 2 * k).mean;
-      for (let i = 0; i < b; i++) loss[i]! += (chunkLoss[i]! * k) / n;
-    }
-    return { grad, loss: meanOf(loss), queries: 2 * n * b, perExample: { loss } };
+    const result = await this.program.run({
+      theta: request.params,
+      batch: request.batch,
+      epsilon,
+      weights: new Float32Array(n).fill(size / n),
+      fill: (buffers, start, count) => {
+        for (let d = 0; d < count; d++) buffers.setCoordinate(d, coordinates[start + d]!, epsilon);
+      },
+    });
+    return { grad: result.grad, loss: meanOf(result.loss), queries: result.queries, perExample: { loss: result.loss } };
   }
 }

@@ -31,20 +31,20 @@ export class DirectionBuffers {
     return this.buffers;
   }
 
-  /** Fills K directions ε·z from `stream`, z Gaussian or Rademacher (±1). */
-  fill(k: number, stream: Seed, noise: 'gaussian' | 'rademacher', scale: number): Float32Array[] {
-    const buffers = this.zeroed(k);
+  /** Fills directions [start, start + count) of `stream` (ε·z, z Gaussian or Rademacher ±1) into rows 0… . */
+  fill(count: number, stream: Seed, noise: 'gaussian' | 'rademacher', scale: number, start = 0): Float32Array[] {
+    const buffers = this.zeroed(count);
     const draw = noise === 'gaussian' ? fillGaussian : fillRademacher;
     this.layout.entries.forEach((e, p) => {
-      for (let d = 0; d < k; d++) {
+      for (let d = 0; d < count; d++) {
         const row = (d + this.first) * e.size;
-        draw(buffers[p]!.subarray(row, row + e.size), stream, d * this.layout.size + e.offset, scale);
+        draw(buffers[p]!.subarray(row, row + e.size), stream, (start + d) * this.layout.size + e.offset, scale);
       }
     });
     return buffers;
   }
 
-  /** Sets direction d to ε times coordinate `coordinate` of θ (buffers from `zeroed`). */
+  /** Sets row d (a direction) to ε times coordinate `coordinate` of θ (buffers from `zeroed`). */
   setCoordinate(d: number, coordinate: number, scale: number): void {
     const p = this.layout.entries.findIndex((e) => coordinate < e.offset + e.size);
     const e = this.layout.entries[p]!;

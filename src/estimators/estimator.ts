@@ -51,6 +51,11 @@ export interface EstimatorOptions {
   readonly seed?: Seed;
   /** Directions (perturbations) per step, K; a query budget overrides it. */
   readonly directions?: number;
+  /**
+   * Most directions evaluated in one engine call (spsa: default 4, cge: 64): more is faster
+   * up to a point, 1 keeps memory at inference level, as in MeZO.
+   */
+  readonly directionsPerCall?: number;
   /** Perturbation size for finite-difference estimators (spsa, cge). */
   readonly epsilon?: number;
   /**

@@ -1,5 +1,4 @@
 import type { Feed } from '../engine/ir/bind.js';
-import type { HostTensor } from '../engine/ir/host-tensor.js';
 import { type Tensor, input } from '../engine/ir/tensor.js';
 import { add } from '../engine/ops/add.js';
 import { concat } from '../engine/ops/concat.js';
@@ -19,35 +18,47 @@ import { ProgramCache } from './program-cache.js';
 
 export type Scheme = 'central' | 'forward';
 
+export interface PerturbationRequest {
+  readonly theta: Float32Array;
+  readonly batch: Batch;
+  readonly epsilon: number;
+  /** Gradient weight of each of the K directions. */
+  readonly weights: Float32Array;
+  /** Writes directions [start, start + count) as ε·z into `buffers` (already zeroed), row r holding direction start + r. */
+  readonly fill: (buffers: DirectionBuffers, start: number, count: number) => void;
+}
+
 export interface PerturbationResult {
-  /** Per-copy, per-example losses: [2K, b] (central: +εz copies then −εz) or [K+1, b] (forward: θ first). */
-  readonly losses: HostTensor;
+  /** Each example's loss at θ: exact (forward scheme) or the mean over its ±εz copies (central, within O(ε²)). */
+  readonly loss: Float32Array;
   /** Per-direction, per-example finite-difference coefficients c[k, i] ≈ ∇ℓᵢ · zₖ: [K, b]. */
   readonly coefficients: Float32Array;
-  /** Σ_k weights[k] · mean_i c[k, i] · zₖ, laid out like θ. */
+  /** Σₖ weights[k] · mean_i c[k, i] · zₖ, laid out like θ. */
   readonly grad: Float32Array;
+  /** Copies evaluated × examples. */
+  readonly queries: number;
 }
 
 /**
- * K perturbed copies of θ evaluated in ONE engine call: the graph takes θ and the K
- * offsets εzₖ per parameter, forms the copies itself (natively, no K·P work in JS),
- * runs the model with a leading copy axis, differences the losses and combines the
- * directions into the gradient estimate. Shared by the weight-perturbation estimators
- * (spsa with random directions, cge with coordinate directions).
+ * K perturbed copies of θ evaluated in as few engine calls as memory allows: the graph
+ * takes θ and the offsets εzₖ per parameter, forms the copies itself (natively, no K·P
+ * work in JS), runs the model with a leading copy axis, differences the losses and
+ * combines the directions into the gradient estimate. Shared by the weight-perturbation
+ * estimators (spsa with random directions, cge with coordinate directions).
  *
  * Offsets arrive pre-scaled by ε (the noise generator scales for free), and for
  * forward differences with a leading zero row, so the K + 1 copies are one addition
- * θ + offsets with no concatenation.
+ * θ + offsets with no concatenation. `directionsPerCall` bounds the copies held at
+ * once: all K in one call is fastest, one per call (MeZO) needs the least memory.
  */
 export class PerturbationProgram {
   private readonly programs = new ProgramCache<number>();
-  /** Buffers in the layout `run` expects. */
-  readonly buffers: DirectionBuffers;
+  private readonly buffers: DirectionBuffers;
 
   constructor(
     readonly model: Model,
     readonly scheme: Scheme,
-    private readonly compileOptions?: CompileOptions,
+    private readonly options: { readonly compile?: CompileOptions; readonly directionsPerCall?: number } = {},
   ) {
     this.buffers = new DirectionBuffers(model.layout, scheme === 'central' ? 0 : 1);
   }
@@ -71,19 +82,35 @@ export class PerturbationProgram {
     // The offsets are εz: one more 1/ε turns Σ c̄ₖ·εzₖ into Σ c̄ₖ zₖ (a zero weight skips the zero row).
     const scaled = mul(mul(mean(coefficients, 1), weights), invEpsilon);
     const grad = combine(this.scheme === 'central' ? scaled : concat([zerosLike({ dtype: 'float32', shape: [1] }), scaled], 0), offsets);
-    return compile({ inputs: [x, y, ...params, ...offsets, invEpsilon, weights], outputs: [losses, coefficients, grad] }, this.compileOptions);
+    return compile({ inputs: [x, y, ...params, ...offsets, invEpsilon, weights], outputs: [losses, coefficients, grad] }, this.options.compile);
   }
 
-  /**
-   * Evaluates the copies for `offsets` (this.buffers, holding εzₖ) and returns losses,
-   * coefficients and the weighted combination of the directions.
-   */
-  async run(theta: Float32Array, batch: Batch, offsets: readonly Float32Array[], epsilon: number, weights: Float32Array): Promise<PerturbationResult> {
+  /** Evaluates the K = weights.length directions, in chunks of at most `directionsPerCall`. */
+  async run({ theta, batch, epsilon, weights, fill }: PerturbationRequest): Promise<PerturbationResult> {
     const k = weights.length;
-    const program = await this.programs.get(k, () => this.build(k));
-    const feeds: Record<string, Feed> = { ...modelFeeds(this.model, theta, batch), invEpsilon: Float32Array.of(1 / epsilon), weights };
-    this.model.layout.entries.forEach((e, i) => (feeds[`${e.name}:offsets`] = offsets[i]!));
-    const [losses, coefficients, grad] = await program.run(feeds);
-    return { losses: losses!, coefficients: coefficients!.data as Float32Array, grad: grad!.data as Float32Array };
+    const b = batch.y.shape[0]!;
+    const perCall = Math.min(k, this.options.directionsPerCall ?? k);
+    const common: Record<string, Feed> = { ...modelFeeds(this.model, theta, batch), invEpsilon: Float32Array.of(1 / epsilon) };
+    const grad = new Float32Array(this.model.layout.size);
+    const coefficients = new Float32Array(k * b);
+    const loss = new Float32Array(b);
+    let queries = 0;
+    for (let start = 0; start < k; start += perCall) {
+      const count = Math.min(perCall, k - start);
+      const program = await this.programs.get(count, () => this.build(count));
+      const offsets = this.buffers.zeroed(count);
+      fill(this.buffers, start, count);
+      const feeds: Record<string, Feed> = { ...common, weights: weights.subarray(start, start + count) };
+      this.model.layout.entries.forEach((e, i) => (feeds[`${e.name}:offsets`] = offsets[i]!));
+      const [losses, chunkCoefficients, chunkGrad] = await program.run(feeds);
+      const copies = losses!.data as Float32Array;
+      for (let i = 0; i < grad.length; i++) grad[i]! += (chunkGrad!.data as Float32Array)[i]!;
+      coefficients.set(chunkCoefficients!.data as Float32Array, start * b);
+      // Forward differences evaluate θ itself first; central ones average their ±εz copies.
+      if (this.scheme === 'forward') loss.set(copies.subarray(0, b));
+      else for (let r = 0; r < 2 * count; r++) for (let i = 0; i < b; i++) loss[i]! += copies[r * b + i]! / (2 * k);
+      queries += this.copies(count) * b;
+    }
+    return { loss, coefficients, grad, queries };
   }
 }

@@ -22,6 +22,8 @@ export interface TrainConfig {
   readonly seed: number;
   /** Directions per step (K) for perturbation estimators; estimator default when absent. */
   readonly directions?: number;
+  /** Most directions per engine call (spsa, cge); fewer save memory. */
+  readonly directionsPerCall?: number;
   readonly epsilon?: number;
   readonly noise?: 'gaussian' | 'rademacher';
   readonly scheme?: 'central' | 'forward';
@@ -56,5 +58,5 @@ export const DEFAULT_CONFIG: TrainConfig = {
   device: 'cpu',
 };
 
-/** Keys that may change when a run is resumed: how long it runs, not what it computes. */
-export const BUDGET_KEYS: readonly (keyof TrainConfig)[] = ['epochs', 'queries', 'steps', 'seconds', 'evalBatchSize', 'threads', 'device'];
+/** Keys that may change when a run is resumed: how long and where it runs, not what it computes. */
+export const BUDGET_KEYS: readonly (keyof TrainConfig)[] = ['epochs', 'queries', 'steps', 'seconds', 'evalBatchSize', 'threads', 'device', 'directionsPerCall'];

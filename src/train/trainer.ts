@@ -114,6 +114,7 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
     compile: compileOptions,
     ...(config.directions !== undefined && { directions: config.directions }),
     ...(config.epsilon !== undefined && { epsilon: config.epsilon }),
+    ...(config.directionsPerCall !== undefined && { directionsPerCall: config.directionsPerCall }),
     ...(config.noise !== undefined && { noise: config.noise }),
     ...(config.scheme !== undefined && { scheme: config.scheme }),
   });

@@ -55,3 +55,16 @@ for (const model of [mlp([6, 5, 3]), tinyCnn()]) {
     });
   });
 }
+
+test('spsa gives the same estimate whether its directions run in one engine call or several', async () => {
+  const model = mlp([6, 5, 3]);
+  const theta = model.init(1);
+  const batch = randomBatch(8, [6], 3);
+  for (const scheme of ['central', 'forward'] as const) {
+    const one = await createEstimator('spsa', model, { seed: 2, directions: 7, scheme }).estimate({ params: theta, batch, step: 3 });
+    const split = await createEstimator('spsa', model, { seed: 2, directions: 7, scheme, directionsPerCall: 3 }).estimate({ params: theta, batch, step: 3 });
+    assertAllClose(split.grad, one.grad, { rtol: 1e-5, atol: 1e-7, what: `${scheme} gradient` });
+    assertAllClose(split.perExample.loss, one.perExample.loss, { rtol: 1e-6, what: `${scheme} losses` });
+    assert.equal(split.queries, scheme === 'central' ? one.queries : one.queries + 2 * 8, 'forward differences re-evaluate θ once per call');
+  }
+});
