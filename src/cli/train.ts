@@ -13,7 +13,7 @@ const d = DEFAULT_CONFIG;
 export const trainCommand = {
   name: 'train',
   summary: `Trains a model with a forward-only gradient estimator (or backprop, the baseline) and reports accuracy per epoch.
-With no flags: ${d.method} on the embedded MNIST (8,000 train / 2,000 test digits), ${d.model}, ${d.epochs} epochs.`,
+With no flags: ${d.method} on the embedded MNIST (8,000 train / 2,000 test digits), an MLP 784-256-256-10, ${d.epochs} epochs.`,
   flags: {
     dataset: { type: 'string', default: d.dataset, help: `data: ${DATASET_SPECS.join(' | ')}` },
     model: { type: 'string', default: d.model, help: 'mlp:<in>-<hidden>-…-<out>[:gelu] | mlp (<in>-256-256-<out> from the data) | cnn' },
@@ -31,7 +31,7 @@ With no flags: ${d.method} on the embedded MNIST (8,000 train / 2,000 test digit
     directions: { type: 'integer', min: 1, help: 'directions (perturbations) per step, K' },
     'directions-per-call': { type: 'integer', min: 1, help: 'spsa, cge: most directions per engine call (fewer: less memory; 1 is MeZO)' },
     epsilon: { type: 'number', min: 0, help: 'finite-difference step for spsa and cge' },
-    noise: { type: 'string', choices: ['gaussian', 'rademacher'], help: 'direction distribution for spsa and fg-w' },
+    noise: { type: 'string', choices: ['gaussian', 'rademacher'], help: 'perturbation distribution for spsa (default rademacher), fg-w and fg-a (default gaussian)' },
     scheme: { type: 'string', choices: ['central', 'forward'], help: 'spsa: two-point central or one-point forward differences' },
     queries: { type: 'number', min: 1, help: 'stop after this many queries (forward evaluations × examples)' },
     steps: { type: 'integer', min: 1, help: 'stop after this many steps' },

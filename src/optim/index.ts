@@ -13,7 +13,7 @@ export {
   type ScheduleConfig,
   type ScheduleName,
 } from './registry.js';
-export { constant, cosine, cosineDecay, join, linear, stepDecay, type CosineOptions, type Schedule } from './schedules.js';
+export { constantSchedule, cosine, cosineDecay, join, linear, stepDecay, type CosineOptions, type Schedule } from './schedules.js';
 export {
   deserializeState,
   emptyState,

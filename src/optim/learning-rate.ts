@@ -1,11 +1,11 @@
 import { nonNegative } from './check.js';
-import { constant, type Schedule } from './schedules.js';
+import { constantSchedule, type Schedule } from './schedules.js';
 import { emptyState, type EmptyState } from './state.js';
 import type { GradientTransformation } from './transform.js';
 
 /** u ← −lr(step)·u: turns a descent direction into a step; `lr` is a number or a schedule. */
 export function scaleByLearningRate(lr: number | Schedule): GradientTransformation<EmptyState> {
-  const schedule = typeof lr === 'function' ? lr : constant(nonNegative('lr', lr));
+  const schedule = typeof lr === 'function' ? lr : constantSchedule(nonNegative('lr', lr));
   return {
     init: emptyState,
     update(updates, state, _params, step) {

@@ -1,6 +1,6 @@
 import { adam, adamw, sgd } from './aliases.js';
 import { clipByGlobalNorm } from './clip.js';
-import { constant, cosine, stepDecay, type Schedule } from './schedules.js';
+import { constantSchedule, cosine, stepDecay, type Schedule } from './schedules.js';
 import { chain, type GradientTransformation } from './transform.js';
 
 export interface OptimizerConfig {
@@ -49,7 +49,7 @@ export interface ScheduleConfig {
 }
 
 const SCHEDULES = {
-  constant: (value: number) => constant(value),
+  constant: (value: number) => constantSchedule(value),
   step: (value: number, { every, factor }: ScheduleConfig) => stepDecay(value, { every: required('step', 'every', every), factor }),
   cosine: (value: number, { totalSteps, warmupSteps, final }: ScheduleConfig) =>
     cosine(value, { totalSteps: required('cosine', 'totalSteps', totalSteps), warmupSteps, final }),

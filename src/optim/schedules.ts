@@ -4,7 +4,7 @@ import { finite, nonNegativeInteger, positive, positiveInteger } from './check.j
 export type Schedule = (step: number) => number;
 
 /** s(t) = value. */
-export function constant(value: number): Schedule {
+export function constantSchedule(value: number): Schedule {
   finite('value', value);
   return () => value;
 }

@@ -42,7 +42,7 @@ export interface TrainConfig {
 /** The run a bare `forwardprop train` makes: forward gradients (fg-a) on the embedded MNIST. */
 export const DEFAULT_CONFIG: TrainConfig = {
   dataset: 'mnist',
-  model: 'mlp:784-256-256-10',
+  model: 'mlp',
   method: 'fg-a',
   epochs: 20,
   batchSize: 64,

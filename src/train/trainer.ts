@@ -200,7 +200,7 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
   const summary: Summary = {
     method: config.method,
     dataset: config.dataset,
-    model: config.model,
+    model: model.spec,
     parameters: model.layout.size,
     epochs: metrics.epoch,
     steps: progress.step,

@@ -6,7 +6,7 @@ import {
   applyUpdates,
   chain,
   clipByGlobalNorm,
-  constant,
+  constantSchedule,
   cosine,
   createOptimizer,
   createSchedule,
@@ -65,7 +65,7 @@ test('an unknown optimizer name raises a RangeError listing the valid ones', () 
 test('createSchedule builds schedules by name', () => {
   const same = (a: Schedule, b: Schedule) => [0, 3, 10, 55, 100, 200].forEach((step) => assert.equal(a(step), b(step), `step ${step}`));
   assert.deepEqual(SCHEDULE_NAMES, ['constant', 'step', 'cosine']);
-  same(createSchedule('constant', 0.1, { every: 5 }), constant(0.1));
+  same(createSchedule('constant', 0.1, { every: 5 }), constantSchedule(0.1));
   same(createSchedule('step', 0.1, { every: 5, factor: 0.5 }), stepDecay(0.1, { every: 5, factor: 0.5 }));
   same(createSchedule('cosine', 0.1, { totalSteps: 100, warmupSteps: 10, final: 0.01 }), cosine(0.1, { totalSteps: 100, warmupSteps: 10, final: 0.01 }));
   assert.throws(() => createSchedule('step', 0.1), /^RangeError: the 'step' schedule needs every/);

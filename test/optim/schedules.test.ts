@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { constant, cosine, cosineDecay, join, linear, stepDecay, type Schedule } from '../../src/optim/index.js';
+import { constantSchedule, cosine, cosineDecay, join, linear, stepDecay, type Schedule } from '../../src/optim/index.js';
 import { assertAllClose } from '../helpers.js';
 
 const at = (schedule: Schedule, steps: number[]): number[] => steps.map(schedule);
 
 test('constant', () => {
-  assert.deepEqual(at(constant(0.3), [0, 1, 1e6]), [0.3, 0.3, 0.3]);
+  assert.deepEqual(at(constantSchedule(0.3), [0, 1, 1e6]), [0.3, 0.3, 0.3]);
 });
 
 test('stepDecay multiplies by factor every `every` steps', () => {
@@ -21,7 +21,7 @@ test('linear and cosineDecay ramp from one value to another, then hold it', () =
 });
 
 test('join hands over at the boundaries, restarting the step count', () => {
-  const schedule = join([constant(5), linear(0, 10, 10), constant(1)], [3, 8]);
+  const schedule = join([constantSchedule(5), linear(0, 10, 10), constantSchedule(1)], [3, 8]);
   assert.deepEqual(at(schedule, [0, 2, 3, 4, 7, 8, 100]), [5, 5, 0, 1, 4, 1, 1]);
 });
 
@@ -38,7 +38,7 @@ test('cosine without warmup starts at the peak and decays to 0 by default', () =
 
 test('invalid arguments raise RangeErrors naming the parameter', () => {
   const cases: [() => unknown, RegExp][] = [
-    [() => constant(NaN), /value must be a finite number/],
+    [() => constantSchedule(NaN), /value must be a finite number/],
     [() => stepDecay(1, { every: 0 }), /every must be an integer > 0/],
     [() => stepDecay(1, { every: 2.5 }), /every must be an integer > 0/],
     [() => stepDecay(1, { every: 10, factor: 0 }), /factor must be a finite number > 0/],
@@ -47,8 +47,8 @@ test('invalid arguments raise RangeErrors naming the parameter', () => {
     [() => cosine(1, { totalSteps: 10, warmupSteps: 10 }), /warmupSteps must be less than totalSteps \(10\), got 10/],
     [() => cosine(1, { totalSteps: 10, final: Infinity }), /final must be a finite number/],
     [() => linear(0, 1, 0), /steps must be an integer > 0/],
-    [() => join([constant(1), constant(2)], []), /boundaries must hold one step fewer/],
-    [() => join([constant(1), constant(2), constant(3)], [5, 5]), /boundaries must increase/],
+    [() => join([constantSchedule(1), constantSchedule(2)], []), /boundaries must hold one step fewer/],
+    [() => join([constantSchedule(1), constantSchedule(2), constantSchedule(3)], [5, 5]), /boundaries must increase/],
   ];
   for (const [make, message] of cases) assert.throws(make, (e: Error) => e instanceof RangeError && message.test(e.message));
 });
