@@ -3,7 +3,7 @@ import { DATASET_SPECS } from '../data/load.js';
 import { ESTIMATORS, type EstimatorName } from '../estimators/registry.js';
 import { OPTIMIZER_NAMES, SCHEDULE_NAMES } from '../optim/registry.js';
 import { loadCheckpoint } from '../train/checkpoint.js';
-import { DEFAULT_CONFIG, type TrainConfig } from '../train/config.js';
+import { DEFAULT_CONFIG, DEFAULT_LR, type TrainConfig } from '../train/config.js';
 import { CHECKPOINT_FILE, type EpochMetrics, train } from '../train/trainer.js';
 import { type Command, UsageError, parseFlags, usage } from './args.js';
 import { ProgressBar, formatDuration } from './progress.js';
@@ -44,9 +44,6 @@ With no flags: ${d.method} on the embedded MNIST (8,000 train / 2,000 test digit
     device: { type: 'string', default: d.device, help: 'execution device: cpu | webgpu | cuda …' },
   },
 } as const satisfies Command;
-
-/** Learning rates that work for each method with Adam on the MLP (see README, results). */
-export const DEFAULT_LR: Readonly<Record<EstimatorName, number>> = { bp: 1e-3, 'fg-a': 1e-3, 'fg-w': 3e-3, spsa: 3e-3, cge: 1e-3 };
 
 type Flags = ReturnType<typeof parseFlags<typeof trainCommand.flags>>['flags'];
 

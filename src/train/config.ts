@@ -58,5 +58,8 @@ export const DEFAULT_CONFIG: TrainConfig = {
   device: 'cpu',
 };
 
+/** Learning rates that work for each method with Adam (see the README's results); a run's --lr overrides them. */
+export const DEFAULT_LR: Readonly<Record<EstimatorName, number>> = { bp: 1e-3, 'fg-a': 3e-3, 'fg-w': 3e-3, spsa: 3e-3, cge: 1e-3 };
+
 /** Keys that may change when a run is resumed: how long and where it runs, not what it computes. */
 export const BUDGET_KEYS: readonly (keyof TrainConfig)[] = ['epochs', 'queries', 'steps', 'seconds', 'evalBatchSize', 'threads', 'device', 'directionsPerCall'];

@@ -1,6 +1,7 @@
 /**
  * Shapes mix concrete sizes and named symbolic sizes ('batch'): a graph is built once
- * and runs at any batch size. Symbols only ever come from graph inputs.
+ * and runs at any batch size. Symbols only ever come from graph inputs; reshapes may
+ * merge them into products written 'batch*64' (symbols sorted, the number last).
  */
 export type Dim = number | string;
 export type Shape = readonly Dim[];
@@ -55,12 +56,40 @@ export function normalizeAxes(axes: readonly number[], rank: number): number[] {
   return out.sort((x, y) => x - y);
 }
 
-/** Substitutes bound symbols; throws when a symbol has no binding. */
+/** A dim as a number times symbols: 'batch*64' → { size: 64, symbols: ['batch'] }. */
+export function dimFactors(d: Dim): { size: number; symbols: string[] } {
+  if (typeof d === 'number') return { size: d, symbols: [] };
+  const symbols: string[] = [];
+  let size = 1;
+  for (const f of d.split('*')) {
+    if (/^\d+$/.test(f)) size *= Number(f);
+    else symbols.push(f);
+  }
+  return { size, symbols };
+}
+
+/** The product of dims as one dim: a number when all are concrete, else a canonical 'a*b*64'. */
+export function productDim(dims: readonly Dim[]): Dim {
+  let size = 1;
+  const symbols: string[] = [];
+  for (const d of dims) {
+    const f = dimFactors(d);
+    size *= f.size;
+    symbols.push(...f.symbols);
+  }
+  if (symbols.length === 0) return size;
+  symbols.sort();
+  return size === 1 ? symbols.join('*') : `${symbols.join('*')}*${size}`;
+}
+
+/** Substitutes bound symbols (products too); throws when a symbol has no binding. */
 export function resolveShape(shape: Shape, bindings: ReadonlyMap<string, number>): number[] {
   return shape.map((d) => {
-    if (typeof d === 'number') return d;
-    const v = bindings.get(d);
-    if (v === undefined) throw new Error(`symbolic dimension '${d}' is not bound by any input`);
-    return v;
+    const { size, symbols } = dimFactors(d);
+    return symbols.reduce((n, s) => {
+      const v = bindings.get(s);
+      if (v === undefined) throw new Error(`symbolic dimension '${s}' is not bound by any input`);
+      return n * v;
+    }, size);
   });
 }

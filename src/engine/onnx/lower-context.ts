@@ -1,6 +1,6 @@
 import type { DType } from '../ir/dtype.js';
 import { HostTensor } from '../ir/host-tensor.js';
-import { type Shape, isConcrete } from '../ir/shape.js';
+import { type Shape, dimFactors, isConcrete } from '../ir/shape.js';
 import { ONNX_DTYPE } from './dtypes.js';
 import type { AttributeValue, NodeProto, TensorProto } from './proto.js';
 
@@ -119,10 +119,17 @@ export class OnnxBuilder implements LowerContext {
   private symbolDim(symbol: string): string {
     const known = this.symbolDims.get(symbol);
     if (known !== undefined) return known;
-    const source = this.symbols.get(symbol);
-    if (source === undefined) throw new Error(`symbolic dimension '${symbol}' does not appear in any graph input`);
-    const whole = this.emit('Shape', [source.name]);
-    const dim = this.emit('Slice', [whole, this.ints([source.axis]), this.ints([source.axis + 1])]);
+    const { size, symbols } = dimFactors(symbol);
+    let dim: string;
+    if (symbols.length === 1 && size === 1) {
+      const source = this.symbols.get(symbol);
+      if (source === undefined) throw new Error(`symbolic dimension '${symbol}' does not appear in any graph input`);
+      dim = this.emit('Slice', [this.emit('Shape', [source.name]), this.ints([source.axis]), this.ints([source.axis + 1])]);
+    } else {
+      // A product dim ('batch*64'): multiply its factors at run time.
+      dim = symbols.map((s) => this.symbolDim(s)).reduce((a, b) => this.emit('Mul', [a, b]));
+      if (size !== 1) dim = this.emit('Mul', [dim, this.ints([size])]);
+    }
     this.symbolDims.set(symbol, dim);
     return dim;
   }

@@ -1,4 +1,4 @@
-import { type Dim, type Shape, formatShape, shapesEqual } from '../ir/shape.js';
+import { type Dim, type Shape, dimFactors, formatShape, productDim, shapesEqual } from '../ir/shape.js';
 import type { Tensor } from '../ir/tensor.js';
 import { tensorOf, valuesOf } from '../reference/kernels.js';
 import { apply, defineOp } from './op-def.js';
@@ -7,11 +7,10 @@ export interface ReshapeParams {
   readonly shape: Shape;
 }
 
-/** Concrete product and the sorted list of symbols of a shape. */
-function split(shape: Shape): { size: number; symbols: string } {
-  const symbols = shape.filter((d): d is string => typeof d === 'string').sort();
-  const size = shape.reduce<number>((a, d) => (typeof d === 'number' ? a * d : a), 1);
-  return { size, symbols: symbols.join(',') };
+/** Concrete product and the sorted symbols of a shape, looking inside product dims ('batch*64'). */
+function split(shape: Shape): { size: number; symbols: string[] } {
+  const { size, symbols } = dimFactors(productDim(shape));
+  return { size, symbols };
 }
 
 // reshape is linear: d reshape(x) = reshape(dx); the adjoint reshapes back
@@ -20,7 +19,7 @@ export const reshapeOp = defineOp<ReshapeParams>({
   arity: 1,
   infer: ([x], { shape }) => {
     const [from, to] = [split(x!.shape), split(shape)];
-    if (from.size !== to.size || from.symbols !== to.symbols) {
+    if (from.size !== to.size || from.symbols.join() !== to.symbols.join()) {
       throw new RangeError(`cannot reshape ${formatShape(x!.shape)} to ${formatShape(shape)}: element counts differ`);
     }
     return { dtype: x!.dtype, shape };
@@ -32,8 +31,8 @@ export const reshapeOp = defineOp<ReshapeParams>({
 });
 
 /**
- * Reshapes to `shape`. Symbolic dims must be carried over unchanged; one -1 is
- * inferred from the remaining concrete sizes.
+ * Reshapes to `shape`. Symbolic dims must all be accounted for, alone or in products
+ * ('batch*64' merges a batch axis with a 64 one); one -1 is inferred from the rest.
  */
 export function reshape(x: Tensor, shape: Shape): Tensor {
   const holes = shape.filter((d) => d === -1).length;
@@ -41,9 +40,17 @@ export function reshape(x: Tensor, shape: Shape): Tensor {
   if (holes > 1) throw new RangeError(`reshape of ${x}: at most one -1 in ${formatShape(shape)}`);
   if (holes === 1) {
     const known = split(shape.filter((d) => d !== -1));
-    const size = split(x.shape).size;
-    if (known.size === 0 || size % known.size !== 0) throw new RangeError(`reshape of ${x}: cannot infer -1 in ${formatShape(shape)}`);
-    target = shape.map((d) => (d === -1 ? size / known.size : d));
+    const all = split(x.shape);
+    const symbols = [...all.symbols];
+    const missing = known.symbols.filter((s) => {
+      const i = symbols.indexOf(s);
+      return i < 0 || (symbols.splice(i, 1), false);
+    });
+    if (known.size === 0 || all.size % known.size !== 0 || missing.length > 0) {
+      throw new RangeError(`reshape of ${x}: cannot infer -1 in ${formatShape(shape)}`);
+    }
+    const inferred = productDim([all.size / known.size, ...symbols]);
+    target = shape.map((d) => (d === -1 ? inferred : d));
   }
   return shapesEqual(x.shape, target) ? x : apply(reshapeOp, [x], { shape: target });
 }

@@ -19,6 +19,8 @@ export const coreCases: OpCase[] = [
   { op: 'sum', label: 'keepdims', inputs: [{ shape: [3, 4], symbolic: true }], build: (x) => o.sum(x, -1, true) },
   { op: 'reshape', inputs: [{ shape: [2, 3, 4] }], build: (x) => o.reshape(x, [6, -1]) },
   { op: 'reshape', label: 'symbolic', inputs: [{ shape: [3, 2, 2], symbolic: true }], build: (x) => o.reshape(x, ['n', 4]) },
+  { op: 'reshape', label: 'symbolic product', inputs: [{ shape: [3, 2, 3], symbolic: true }], build: (x) => o.reshape(o.mul(o.reshape(x, [-1, 3]), 2), ['n', 2, 3]) },
+  { op: 'broadcastTo', label: 'to a symbolic product', inputs: [{ shape: [3, 2, 3], symbolic: true }], build: (x) => o.reshape(o.mul(o.reshape(x, [-1, 3]), o.broadcastTo(o.reshape(o.sum(x), [1, 1]), ['n*2', 3])), ['n', 2, 3]) },
   { op: 'broadcastTo', inputs: [{ shape: [3, 1] }], build: (x) => o.broadcastTo(x, [2, 3, 4]) },
   { op: 'transpose', inputs: [{ shape: [2, 3, 4] }], build: (x) => o.transpose(x, [2, 0, 1]) },
   { op: 'cast', rounds: true, inputs: [{ shape: [3] }], build: (x) => o.cast(o.cast(x, x.dtype === 'float32' ? 'float64' : 'float32'), x.dtype) },
