@@ -3,6 +3,7 @@ export * from './index.browser.js';
 export { DATASET_SPECS, type LoadOptions, loadDataset } from './data/load.js';
 export { loadMnist } from './data/mnist.js';
 export { FASHION_MNIST_CLASSES, FASHION_MNIST_DIR, loadFashionMnist } from './data/fashion-mnist.js';
+export { CIFAR10_CLASSES, loadCifar10 } from './data/cifar10.js';
 export { loadIdx, readIdx } from './data/idx.js';
 export { loadCsv, parseCsv } from './data/csv.js';
 export { DEFAULT_CONFIG, type TrainConfig } from './train/config.js';

@@ -2,13 +2,13 @@
  * IDX files, the format of MNIST and Fashion-MNIST: a big-endian magic number
  * 0x000008NN (unsigned bytes, NN dimensions), NN uint32 sizes, then the bytes.
  */
-import type { Stats } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { gunzip } from 'node:zlib';
 import { type Dataset, type DatasetSplit, createDataset } from './dataset.js';
 import { pixelsToUnit } from './pixels.js';
+import { statIfExists } from '../io/stat-if-exists.js';
 
 const gunzipAsync = promisify(gunzip);
 
@@ -101,14 +101,6 @@ async function locate(dir: string, base: string, source: string): Promise<string
   throw new Error(`${join(dir, base)}: missing (neither it nor ${base}.gz is there); ${source}`);
 }
 
-async function statIfExists(path: string): Promise<Stats | undefined> {
-  try {
-    return await stat(path);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw e;
-  }
-}
 
 function hex(n: number): string {
   return `0x${n.toString(16).padStart(8, '0')}`;

@@ -10,9 +10,9 @@ const root = mkdtempSync(join(tmpdir(), 'forwardprop-load-'));
 after(() => rmSync(root, { recursive: true, force: true }));
 
 test('an unknown or incomplete spec is a RangeError listing the valid forms', async () => {
-  assert.deepEqual(DATASET_SPECS, ['mnist', 'fashion-mnist', 'idx:<dir>', 'csv:<file>']);
-  for (const spec of ['cifar10', 'MNIST', 'mnist:', 'idx:', 'csv:', 'png:/x', '']) {
-    await assert.rejects(loadDataset(spec), { name: 'RangeError', message: `dataset spec must be one of mnist, fashion-mnist, idx:<dir>, csv:<file>, got '${spec}'` });
+  assert.deepEqual(DATASET_SPECS, ['mnist', 'fashion-mnist', 'cifar10:<dir>', 'idx:<dir>', 'csv:<file>']);
+  for (const spec of ['cifar10', 'cifar10:', 'MNIST', 'mnist:', 'idx:', 'csv:', 'png:/x', '']) {
+    await assert.rejects(loadDataset(spec), { name: 'RangeError', message: `dataset spec must be one of mnist, fashion-mnist, cifar10:<dir>, idx:<dir>, csv:<file>, got '${spec}'` });
   }
   await assert.rejects(loadDataset(42 as never), { name: 'TypeError', message: 'spec must be a string, got number' });
 });
