@@ -2,16 +2,19 @@
 import { UsageError } from './args.js';
 import { benchCommand, runBench } from './bench.js';
 import { evalCommand, runEval } from './eval.js';
+import { experimentCommand, runExperiment } from './experiment.js';
 import { runTrain, trainCommand } from './train.js';
 
 const COMMANDS = {
   train: { summary: trainCommand.summary.split('\n')[0]!, run: runTrain },
   eval: { summary: evalCommand.summary, run: runEval },
   bench: { summary: benchCommand.summary.split('\n')[0]!, run: runBench },
+  experiment: { summary: experimentCommand.summary.split('\n')[0]!, run: runExperiment },
 } as const;
 
 function help(): string {
-  const rows = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(8)}${c.summary}`);
+  const width = Math.max(...Object.keys(COMMANDS).map((name) => name.length)) + 2;
+  const rows = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}${c.summary}`);
   return ['Usage: forwardprop <command> [flags]', '', 'Train neural networks with forward passes only.', '', 'Commands:', ...rows, '', "Run 'forwardprop <command> --help' for a command's flags."].join('\n');
 }
 

@@ -37,3 +37,8 @@ export function formatDuration(seconds: number): string {
   const rest = String(s % 60).padStart(2, '0');
   return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${rest}` : `${m}:${rest}`;
 }
+
+/** A UTC time for run directory names, sortable and free of ':' (2025-01-31T12-00-00). */
+export function timestamp(date = new Date()): string {
+  return date.toISOString().replace(/[:.]/g, '-').slice(0, 19);
+}

@@ -6,7 +6,7 @@ import { loadCheckpoint } from '../train/checkpoint.js';
 import { DEFAULT_CONFIG, DEFAULT_LR, type TrainConfig } from '../train/config.js';
 import { CHECKPOINT_FILE, type EpochMetrics, train } from '../train/trainer.js';
 import { type Command, UsageError, parseFlags, usage } from './args.js';
-import { ProgressBar, formatDuration } from './progress.js';
+import { ProgressBar, formatDuration, timestamp } from './progress.js';
 
 const d = DEFAULT_CONFIG;
 
@@ -79,7 +79,7 @@ export async function runTrain(argv: readonly string[]): Promise<number> {
     const method = flags.method as EstimatorName;
     config = { ...DEFAULT_CONFIG, ...configFrom(flags), lr: flags.lr ?? DEFAULT_LR[method] } as TrainConfig;
   }
-  const out = flags.out ?? join('runs', `${new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19)}-${config.method}`);
+  const out = flags.out ?? join('runs', `${timestamp()}-${config.method}`);
 
   const json = flags.json === true;
   const info = (line: string) => (json ? undefined : console.log(line));

@@ -2,10 +2,16 @@ import type { Tensor } from '../engine/ir/tensor.js';
 import { concat } from '../engine/ops/concat.js';
 import { matmul } from '../engine/ops/matmul.js';
 import { reshape } from '../engine/ops/reshape.js';
+import { zerosLike } from '../engine/ops/rules.js';
 
 /** Gradients of every parameter as one flat vector laid out like θ (so the output is the estimate). */
 export function flatten(grads: readonly Tensor[]): Tensor {
   return concat(grads.map((g) => reshape(g, [-1])), 0);
+}
+
+/** The gradients in `grads`, flattened like θ; parameters missing from it get zeros (the loss does not reach them). */
+export function flattenGrads(params: readonly Tensor[], grads: ReadonlyMap<Tensor, Tensor>): Tensor {
+  return flatten(params.map((p) => grads.get(p) ?? zerosLike(p)));
 }
 
 /**

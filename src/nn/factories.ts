@@ -4,6 +4,7 @@ import { Flatten } from './layers/flatten.js';
 import { Linear } from './layers/linear.js';
 import { Pool2d } from './layers/pool.js';
 import { Sequential } from './layers/sequential.js';
+import { LocalMixer, localMixerConfig } from './local-mixer.js';
 import { Model } from './model.js';
 
 /** A ReLU MLP, e.g. mlp([784, 256, 256, 10]). Takes flat inputs. */
@@ -39,8 +40,8 @@ export function cnn({ channels = 1, size = 28, classes = 10 }: { channels?: numb
 
 /**
  * Builds a model from a spec string: 'mlp:784-256-256-10', 'mlp:784-256-10:gelu',
- * 'mlp' (two hidden layers of 256, sized to the data) or 'cnn'. `input` is the
- * dataset's example shape, checked against the spec.
+ * 'mlp' (two hidden layers of 256, sized to the data), 'cnn' or 'localmixer:M/1/16'.
+ * `input` is the dataset's example shape, checked against the spec.
  */
 export function modelFromSpec(spec: string, input: readonly number[], classes: number): Model {
   const [kind, arg, extra] = spec.split(':');
@@ -53,9 +54,14 @@ export function modelFromSpec(spec: string, input: readonly number[], classes: n
     if (dims[dims.length - 1] !== classes) throw new RangeError(`model '${spec}' has ${dims[dims.length - 1]} outputs but the data has ${classes} classes`);
     return model;
   }
+  if (kind === 'localmixer') {
+    const name = spec.slice('localmixer:'.length);
+    if (input.length !== 3) throw new RangeError(`model '${spec}' needs image inputs [C, H, W], got [${input.join(', ')}]`);
+    return new Model(new LocalMixer(localMixerConfig(name), input, classes), input, classes, spec);
+  }
   if (kind === 'cnn') {
     if (input.length !== 3 || input[1] !== input[2]) throw new RangeError(`model 'cnn' needs square image inputs [C, H, W], got [${input.join(', ')}]`);
     return cnn({ channels: input[0]!, size: input[1]!, classes });
   }
-  throw new RangeError(`unknown model '${spec}'; models: mlp, mlp:<in>-<hidden>-…-<out>[:relu|gelu], cnn`);
+  throw new RangeError(`unknown model '${spec}'; models: mlp, mlp:<in>-<hidden>-…-<out>[:relu|gelu], cnn, localmixer:<S/1/1|M/1/16|M/8/16|L/8/64|blocks=…,patches=…,channels=…,groups=…>`);
 }

@@ -1,7 +1,7 @@
 export * from './module.js';
 export { ParamLayout, type ParamEntry } from './params.js';
 export { initParams } from './init.js';
-export { Model, type ActivitySite, type ForwardOptions } from './model.js';
+export { Model, type ActivitySite, type ForwardOptions, type LocalBlock } from './model.js';
 export { Linear, type LinearOptions } from './layers/linear.js';
 export { Conv2d, type Conv2dLayerOptions } from './layers/conv2d.js';
 export { Pool2d } from './layers/pool.js';
@@ -10,5 +10,7 @@ export { Activation } from './layers/activation.js';
 export { LayerNorm } from './layers/layer-norm.js';
 export { Sequential } from './layers/sequential.js';
 export { cnn, mlp, modelFromSpec } from './factories.js';
+export { LOCAL_MIXER_PRESETS, LocalMixer, type LocalMixerConfig, localMixerConfig } from './local-mixer.js';
+export { type Granularity, type LocalLoss, localLoss } from './local-loss.js';
 export { crossEntropy, mse } from './losses.js';
 export { argmax, countCorrect } from './metrics.js';

@@ -1,9 +1,10 @@
 import { currentScope } from '../engine/ir/scope.js';
 import { type Tensor, input } from '../engine/ir/tensor.js';
 import { reshape } from '../engine/ops/reshape.js';
+import { stopGradient } from '../engine/ops/stop-gradient.js';
 import type { Seed } from '../rng/stream.js';
 import { initParams } from './init.js';
-import { type BuildContext, type Module, allParams } from './module.js';
+import { type BlockLayout, type BuildContext, type Module, allParams } from './module.js';
 import { type ParamEntry, ParamLayout } from './params.js';
 
 /** A pre-activation marked by the model: where activity perturbation acts. */
@@ -13,11 +14,23 @@ export interface ActivitySite {
   readonly mask?: Tensor;
   /** Model scope of the site, e.g. '1.relu'. */
   readonly scope: string;
+  /** Index of the block (see `LocalBlock`) the site belongs to. */
+  readonly block: number;
+  /** Maps per-(example, patch, group) values of the block's local losses onto z's shape. */
+  readonly slots?: (perSlot: Tensor) => Tensor;
+}
+
+/** A block's output and the layout of its local losses (models with local losses only). */
+export interface LocalBlock extends BlockLayout {
+  /** The block's output [..., batch, patches, channels], before any stop-gradient. */
+  readonly output: Tensor;
 }
 
 export interface ForwardOptions {
   /** Leading perturbation axes on the parameters (0 or 1). */
   readonly lead?: number;
+  /** Build for local losses: stop-gradients between blocks and before the readout. */
+  readonly local?: boolean;
   /** What to use downstream of each activity site (default: the site's value unchanged). */
   readonly onActivity?: (site: ActivitySite) => Tensor;
 }
@@ -62,11 +75,13 @@ export class Model {
    * output is [K, batch, outputs]. `params` holds one tensor per parameter, in layout
    * order (graph inputs from `paramInputs()`, or values computed from them).
    */
-  forward(x: Tensor, params: readonly Tensor[], options: ForwardOptions = {}): { out: Tensor; sites: ActivitySite[] } {
+  forward(x: Tensor, params: readonly Tensor[], options: ForwardOptions = {}): { out: Tensor; sites: ActivitySite[]; blocks: LocalBlock[] } {
     const lead = options.lead ?? 0;
+    const local = options.local ?? false;
     if (params.length !== this.layout.entries.length) throw new RangeError(`forward: ${params.length} parameter tensors for ${this.layout.entries.length} parameters`);
     const byName = new Map(this.layout.entries.map((e, i) => [e.name, params[i]!]));
     const sites: ActivitySite[] = [];
+    const blocks: LocalBlock[] = [];
     const context = (prefix: string): BuildContext => ({
       lead,
       param: (name) => {
@@ -75,15 +90,19 @@ export class Model {
         if (t === undefined) throw new RangeError(`module asked for undeclared parameter '${full}'`);
         return t;
       },
-      activity: (z, mask) => {
-        const site = { z, ...(mask ? { mask } : {}), scope: currentScope() };
+      activity: (z, mask, slots) => {
+        const site = { z, ...(mask ? { mask } : {}), ...(slots ? { slots } : {}), scope: currentScope(), block: blocks.length };
         sites.push(site);
         return options.onActivity?.(site) ?? z;
+      },
+      endBlock: (output, layout) => {
+        blocks.push({ output, ...layout });
+        return local ? stopGradient(output) : output;
       },
       child: (name) => context(`${prefix}${name}.`),
     });
     const batched = lead > 0 ? reshape(x, [...new Array<number>(lead).fill(1), ...x.shape]) : x;
-    return { out: this.net.apply(context(''), batched), sites };
+    return { out: this.net.apply(context(''), batched), sites, blocks };
   }
 
   /** Parameter count and a line per parameter, for summaries. */

@@ -12,6 +12,21 @@ export interface ParamDecl {
   readonly name: string;
   readonly shape: readonly number[];
   readonly init: Init;
+  /**
+   * For layers whose outputs split into channel groups, each with its own local loss:
+   * axis `axis` of the parameter splits into `count` equal contiguous chunks, chunk g
+   * feeding group g. Weight perturbation with group losses credits each chunk with its
+   * own group's directional derivative.
+   */
+  readonly groups?: { readonly axis: number; readonly count: number };
+}
+
+/** How the outputs of a block with local losses are laid out: [..., batch, patches, channels]. */
+export interface BlockLayout {
+  readonly patches: number;
+  readonly groups: number;
+  /** The block's local classifier head: weight [channels, classes] and bias [classes]. */
+  readonly head: { readonly weight: Tensor; readonly bias: Tensor };
 }
 
 /**
@@ -27,9 +42,17 @@ export interface BuildContext {
   /**
    * Marks `z` as an activity site, a pre-activation that activity perturbation acts on;
    * `mask` (same shape, 0/1) says which units are live (inactive ReLU units are not
-   * perturbed). Returns the value to use downstream (z, or z plus noise).
+   * perturbed). `slots` maps a per-(example, patch, group) tensor [batch, P, G] of the
+   * current block's local losses onto z's shape. Returns the value to use downstream
+   * (z, or z plus noise).
    */
-  activity(z: Tensor, mask?: Tensor): Tensor;
+  activity(z: Tensor, mask?: Tensor, slots?: (perSlot: Tensor) => Tensor): Tensor;
+  /**
+   * Ends a block whose output [..., batch, P, C] feeds a local loss. When the graph is
+   * built for local losses, returns it behind a stop-gradient, so that later blocks and
+   * the readout send nothing back into it.
+   */
+  endBlock(x: Tensor, layout: BlockLayout): Tensor;
   /** The context of a child module (its parameters are prefixed with `name.`). */
   child(name: string): BuildContext;
 }

@@ -1,9 +1,6 @@
-import type { Init, ParamDecl } from './module.js';
+import type { ParamDecl } from './module.js';
 
-export interface ParamEntry {
-  readonly name: string;
-  readonly shape: readonly number[];
-  readonly init: Init;
+export interface ParamEntry extends ParamDecl {
   /** Position of the first element in the flat parameter vector. */
   readonly offset: number;
   readonly size: number;

@@ -59,7 +59,10 @@ export const DEFAULT_CONFIG: TrainConfig = {
 };
 
 /** Learning rates that work for each method with Adam (see the README's results); a run's --lr overrides them. */
-export const DEFAULT_LR: Readonly<Record<EstimatorName, number>> = { bp: 1e-3, 'fg-a': 3e-3, 'fg-w': 3e-3, spsa: 3e-3, cge: 1e-3 };
+export const DEFAULT_LR: Readonly<Record<EstimatorName, number>> = {
+  bp: 1e-3, 'l-bp': 1e-3, 'lg-bp': 1e-3, fa: 1e-3, 'l-fa': 1e-3, 'lg-fa': 1e-3, dfa: 1e-3,
+  'fg-w': 3e-3, 'fg-a': 3e-3, 'lg-fg-w': 3e-3, 'lg-fg-a': 3e-3, spsa: 3e-3, cge: 1e-3,
+};
 
 /** Keys that may change when a run is resumed: how long and where it runs, not what it computes. */
 export const BUDGET_KEYS: readonly (keyof TrainConfig)[] = ['epochs', 'queries', 'steps', 'seconds', 'evalBatchSize', 'threads', 'device', 'directionsPerCall'];

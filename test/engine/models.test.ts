@@ -8,7 +8,7 @@ import { compile } from '../../src/engine/runtime/executable.js';
 import { jvp } from '../../src/engine/transforms/jvp.js';
 import { grad } from '../../src/engine/transforms/vjp.js';
 import { assertAllClose, dot, normals, testRandom, toNumbers } from '../helpers.js';
-import { type TestModel, cnn, layerNormBlock, mlp } from './models.js';
+import { type TestModel, cnn, layerNormBlock, localMixer, mlp } from './models.js';
 
 /**
  * Whole models: the directional derivative from one jvp run matches central finite
@@ -66,6 +66,7 @@ describe('jvp and vjp of whole models', () => {
   test('MLP 5-7-6-3', checkModel((d) => mlp([5, 7, 6, 3], d), [4, 5]));
   test('small CNN (conv, grouped strided conv, max and average pooling)', checkModel((d) => cnn(d), [3, 2, 8, 8]));
   test('LayerNorm residual block with GELU', checkModel((d) => layerNormBlock(d), [2, 4, 6]));
+  test('LocalMixer (patches, token mixing, grouped layers)', checkModel((d) => localMixer(d), [2, 1, 4, 4]));
 
   test('jvp of a non-float output is rejected', () => {
     const x = input('x', 'float32', [2]);

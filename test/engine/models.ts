@@ -2,6 +2,7 @@ import type { DType } from '../../src/engine/ir/dtype.js';
 import { HostTensor } from '../../src/engine/ir/host-tensor.js';
 import { type Tensor, input } from '../../src/engine/ir/tensor.js';
 import { add, avgPool2d, conv2d, gelu, layerNorm, matmul, maxPool2d, relu, reshape } from '../../src/engine/ops/index.js';
+import { modelFromSpec } from '../../src/nn/factories.js';
 import { normals, testRandom } from '../helpers.js';
 
 /** A small test model: its input, its parameters (graph inputs) with random values, and its output. */
@@ -72,4 +73,18 @@ export function layerNormBlock(dtype: DType, seed = 3): TestModel {
   const h = gelu(matmul(layerNorm(x), p.add('w1', [6, 8], 0.4)));
   const y = add(x, matmul(h, p.add('w2', [8, 6], 0.4)));
   return p.model(x, layerNorm(y, p.add('scale', [6], 0.5), p.add('bias', [6], 0.1)));
+}
+
+/** A two-block LocalMixer on 1×4×4 images (2×2 patches, 8 channels in 2 groups), its readout made non-zero. */
+export function localMixer(dtype: DType, seed = 4): TestModel {
+  const model = modelFromSpec('localmixer:blocks=2,patches=2,channels=8,groups=2', [1, 4, 4], 3);
+  const x = input('x', dtype, ['batch', 1, 4, 4]);
+  const random = testRandom(seed);
+  const values = Object.fromEntries(model.layout.entries.map((e) => {
+    const t = HostTensor.zeros(dtype, e.shape);
+    (t.data as Float64Array).set(normals(e.size, random).map((v) => 0.5 * v));
+    return [e.name, t];
+  }));
+  const params = model.layout.entries.map((e) => input(e.name, dtype, e.shape));
+  return { x, params, names: Object.keys(values), out: model.forward(x, params).out, values };
 }

@@ -61,7 +61,7 @@ test('spsa gives the same estimate whether its directions run in one engine call
   const theta = model.init(1);
   const batch = randomBatch(8, [6], 3);
   for (const scheme of ['central', 'forward'] as const) {
-    const one = await createEstimator('spsa', model, { seed: 2, directions: 7, scheme }).estimate({ params: theta, batch, step: 3 });
+    const one = await createEstimator('spsa', model, { seed: 2, directions: 7, scheme, directionsPerCall: 7 }).estimate({ params: theta, batch, step: 3 });
     const split = await createEstimator('spsa', model, { seed: 2, directions: 7, scheme, directionsPerCall: 3 }).estimate({ params: theta, batch, step: 3 });
     assertAllClose(split.grad, one.grad, { rtol: 1e-5, atol: 1e-7, what: `${scheme} gradient` });
     assertAllClose(split.perExample.loss, one.perExample.loss, { rtol: 1e-6, what: `${scheme} losses` });

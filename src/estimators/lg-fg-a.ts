@@ -1,0 +1,74 @@
+import type { Feed } from '../engine/ir/bind.js';
+import { type Tensor, input } from '../engine/ir/tensor.js';
+import { type ActivityProgram, noiseFeeds, noiseInputs, siteShapes } from './activity-noise.js';
+import { add } from '../engine/ops/add.js';
+import { mul } from '../engine/ops/mul.js';
+import { compile } from '../engine/runtime/executable.js';
+import { jvp } from '../engine/transforms/jvp.js';
+import { grad, vjp } from '../engine/transforms/vjp.js';
+import type { Model } from '../nn/model.js';
+import { deriveSeed } from '../rng/stream.js';
+import { type Estimate, type EstimateRequest, type Estimator, type EstimatorOptions, directionsFor } from './estimator.js';
+import { modelFeeds } from './graph-inputs.js';
+import { flattenGrads, meanOf } from './graph-outputs.js';
+import { ownership } from './ownership.js';
+import { localGraph } from './local-graph.js';
+import { ProgramCache } from './program-cache.js';
+
+/**
+ * LG-FG-A (Ren et al. 2023): forward gradients with activity perturbation against local
+ * group losses. Every pre-activation unit gets its own per-example noise; one tangent
+ * pass per site gives the directional derivatives of its block's slot losses
+ * [batch, P, G], and each unit is credited with the derivative of the slots it can
+ * reach (its own patch and group, or its whole patch before channels mix), so a unit's
+ * estimate carries the noise of one slot's units only. Each layer's weights then get
+ * their local map from the pre-activation estimates; heads and readout get exact
+ * gradients. Unbiased for the local objective's gradient (LG-BP's).
+ */
+export class LocalForwardGradientActivities implements Estimator {
+  readonly name = 'lg-fg-a';
+  private readonly programs = new ProgramCache<number, ActivityProgram>();
+
+  constructor(
+    readonly model: Model,
+    private readonly options: EstimatorOptions = {},
+  ) {}
+
+  private async build(k: number): Promise<ActivityProgram> {
+    const g = localGraph(this.model, 'group');
+    const invBatch = input('invBatch', 'float32', []);
+    const perDirection = mul(invBatch, 1 / k);
+    const noise = noiseInputs(g.sites, k);
+    const estimates = g.sites.map((site, s) => {
+      if (!site.slots) throw new RangeError(`lg-fg-a: activity site '${site.scope}' does not say which local losses it reaches`);
+      let total: Tensor | null = null;
+      for (let d = 0; d < k; d++) {
+        const u = noise[s]![d]!;
+        const [tangent] = jvp([g.local[site.block]!.slots], new Map([[site.z, u]]));
+        const term = mul(site.slots(mul(tangent!, perDirection)), site.mask ? mul(u, site.mask) : u);
+        total = total === null ? term : add(total, term);
+      }
+      return total!;
+    });
+    const { owned } = ownership(g.sites.map((s) => s.z), g.body);
+    const grads = new Map<Tensor, Tensor>();
+    g.sites.forEach((site, s) => vjp([site.z], [estimates[s]!], owned[s]!).forEach((gr, i) => grads.set(owned[s]![i]!, gr)));
+    grad(g.exact, g.heads).forEach((gr, i) => grads.set(g.heads[i]!, gr));
+    const executable = await compile({ inputs: [g.x, g.y, ...g.params, invBatch, ...noise.flat()], outputs: [g.losses, flattenGrads(g.params, grads)] }, this.options.compile);
+    return { executable, siteShapes: siteShapes(g.sites) };
+  }
+
+  async estimate(request: EstimateRequest): Promise<Estimate> {
+    const k = directionsFor(request, this.options.directions ?? 1, 1);
+    const { executable, siteShapes: shapes } = await this.programs.get(k, () => this.build(k));
+    const b = request.batch.y.shape[0]!;
+    const feeds: Record<string, Feed> = {
+      ...modelFeeds(this.model, request.params, request.batch),
+      invBatch: Float32Array.of(1 / b),
+      ...noiseFeeds(shapes, k, b, deriveSeed(this.options.seed ?? 0, request.step), this.options.noise),
+    };
+    const [losses, grad] = await executable.run(feeds);
+    const loss = losses!.data as Float32Array;
+    return { grad: grad!.data as Float32Array, loss: meanOf(loss), queries: k * b, perExample: { loss } };
+  }
+}

@@ -1,0 +1,47 @@
+import { add } from '../engine/ops/add.js';
+import { type Executable, compile } from '../engine/runtime/executable.js';
+import { grad } from '../engine/transforms/vjp.js';
+import type { Granularity } from '../nn/local-loss.js';
+import type { Model } from '../nn/model.js';
+import { deriveSeed } from '../rng/stream.js';
+import { FEEDBACK_STREAM } from './bp.js';
+import type { Estimate, EstimateRequest, Estimator, EstimatorOptions } from './estimator.js';
+import { FeedbackWeights } from './feedback.js';
+import { modelFeeds } from './graph-inputs.js';
+import { flatten, meanOf } from './graph-outputs.js';
+import { localGraph, slotObjective } from './local-graph.js';
+
+/**
+ * Local losses with backprop inside each block (Ren et al. 2023): L-BP splits the loss
+ * per patch, LG-BP per patch and channel group; stop-gradients keep every block's
+ * signal inside it. With `feedback`, the backward pass inside the blocks (and into the
+ * heads) runs through fixed random weights: L-FA and LG-FA.
+ */
+export class LocalBackprop implements Estimator {
+  readonly name: string;
+  private program?: Promise<Executable>;
+  private readonly feedback?: FeedbackWeights;
+
+  constructor(
+    readonly model: Model,
+    private readonly options: EstimatorOptions & { readonly granularity: Granularity; readonly feedback?: boolean },
+  ) {
+    this.name = `${options.granularity === 'group' ? 'lg' : 'l'}-${options.feedback ? 'fa' : 'bp'}`;
+    if (options.feedback) this.feedback = new FeedbackWeights(model, deriveSeed(options.seed ?? 0, FEEDBACK_STREAM));
+  }
+
+  private build(): Promise<Executable> {
+    const g = localGraph(this.model, this.options.granularity, this.feedback?.inputs);
+    const objective = g.local.reduce((total, l) => add(total, slotObjective(l.slots)), g.exact);
+    const substitutes = this.feedback?.substitutes(this.model, g.params);
+    const grads = grad(objective, g.params, substitutes ? { substitutes } : {});
+    return compile({ inputs: [g.x, g.y, ...g.params, ...(this.feedback?.inputs.values() ?? [])], outputs: [g.losses, flatten(grads)] }, this.options.compile);
+  }
+
+  async estimate({ params, batch }: EstimateRequest): Promise<Estimate> {
+    this.program ??= this.build();
+    const [losses, gradient] = await (await this.program).run({ ...modelFeeds(this.model, params, batch), ...this.feedback?.values });
+    const loss = losses!.data as Float32Array;
+    return { grad: gradient!.data as Float32Array, loss: meanOf(loss), queries: loss.length, perExample: { loss } };
+  }
+}
