@@ -3,7 +3,7 @@ import { compile } from '../engine/runtime/executable.js';
 import type { EstimatorOptions } from '../estimators/estimator.js';
 import { batchInputs, modelFeeds } from '../estimators/graph-inputs.js';
 import { createEstimator } from '../estimators/registry.js';
-import { mlp } from '../nn/factories.js';
+import { modelFromSpec } from '../nn/factories.js';
 import { crossEntropy } from '../nn/losses.js';
 import type { Model } from '../nn/model.js';
 import { fillGaussian } from '../rng/noise.js';
@@ -11,6 +11,8 @@ import { HostTensor } from '../engine/ir/host-tensor.js';
 import { timeIt } from './timing.js';
 
 export interface EstimatorBenchOptions {
+  /** A model spec for MNIST-shaped inputs (default the 784-256-256-10 MLP). */
+  readonly model?: string;
   readonly batch?: number;
   readonly directions?: number;
   readonly seconds?: number;
@@ -60,25 +62,30 @@ function stackedView(stacked: Float32Array, p: number, copies: number, offset: n
 
 /**
  * The cost of one estimator step (estimate only: noise, engine call, gradient) against
- * the forward passes it is made of, on the 784-256-256-10 MLP: spsa against one call of
- * K perturbed copies, the others against one forward pass. Measured in one run.
+ * the forward passes it is made of: spsa against one call of K perturbed copies, the
+ * others against one forward pass. Measured in one run, on MNIST-shaped inputs, for the
+ * MLP's methods or, for a localmixer, the local-loss methods too.
  */
 export async function benchEstimators(options: EstimatorBenchOptions = {}): Promise<EstimatorBenchResult> {
-  const { batch: b = 256, directions: k = 16, seconds = 2, threads } = options;
-  const model = mlp([784, 256, 256, 10]);
+  const { model: spec = 'mlp:784-256-256-10', batch: b = 256, directions: k = 16, seconds = 2, threads } = options;
+  const model = modelFromSpec(spec, [1, 28, 28], 10);
   const theta = model.init(1);
-  const x = HostTensor.zeros('float32', [b, 784]);
+  const x = HostTensor.zeros('float32', [b, 1, 28, 28]);
   fillGaussian(x.data, 3);
   const batch = { x, y: new HostTensor('int64', [b], BigInt64Array.from({ length: b }, (_, i) => BigInt(i % 10))) };
   const forward = await forwardMs(model, theta, batch, 1, seconds, threads);
   const stacked = await forwardMs(model, theta, batch, k, seconds, threads);
-  const rows: [string, EstimatorOptions, 'forward' | 'stacked forward'][] = [
+  const local = spec.startsWith('localmixer');
+  type Row = readonly [string, EstimatorOptions, 'forward' | 'stacked forward'];
+  const localRows: Row[] = [['lg-bp', {}, 'forward'], ['lg-fg-a', {}, 'forward'], ['lg-fg-w', {}, 'forward']];
+  const rows: Row[] = [
     ['bp', {}, 'forward'],
+    ...(local ? localRows : []),
     ['fg-a', {}, 'forward'],
     ['fg-w', {}, 'forward'],
     ['spsa', { directions: k, scheme: 'forward' }, 'stacked forward'],
     ['spsa', { directions: k / 2, scheme: 'central' }, 'stacked forward'],
-    ['spsa', { directions: k, scheme: 'central' }, 'stacked forward'],
+    ['spsa', { directions: k, scheme: 'central', directionsPerCall: k }, 'stacked forward'],
   ];
   const steps: StepCost[] = [];
   for (const [method, estimatorOptions, reference] of rows) {

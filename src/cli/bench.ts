@@ -16,7 +16,7 @@ export const benchCommand = {
     seconds: { type: 'number', default: 3, min: 0.1, help: 'measuring time per measurement' },
     threads: { type: 'integer', min: 1, help: 'onnxruntime intra-op threads (default: one per core)' },
     dataset: { type: 'string', default: 'mnist', help: 'memory: the data to train and evaluate on' },
-    model: { type: 'string', default: 'mlp:784-256-256-10', help: 'memory: the model' },
+    model: { type: 'string', default: 'mlp:784-256-256-10', help: 'estimators, memory: the model (e.g. localmixer:M/1/16)' },
     steps: { type: 'integer', default: 50, min: 1, help: 'memory: training steps per method' },
     json: { type: 'boolean', help: 'print one JSON object' },
   },
@@ -43,7 +43,7 @@ const compileOptions = (flags: Flags) => (flags.threads !== undefined ? { compil
 
 const SUITE_RUNNERS = {
   engine: (flags: Flags) => benchEngine({ batch: flags.batch ?? 256, copies: flags.copies, seconds: flags.seconds, ...compileOptions(flags) }),
-  estimators: (flags: Flags) => benchEstimators({ batch: flags.batch ?? 256, directions: flags.copies, seconds: flags.seconds, ...(flags.threads !== undefined && { threads: flags.threads }) }),
+  estimators: (flags: Flags) => benchEstimators({ model: flags.model, batch: flags.batch ?? 256, directions: flags.copies, seconds: flags.seconds, ...(flags.threads !== undefined && { threads: flags.threads }) }),
   memory: (flags: Flags) => benchMemory({ dataset: flags.dataset, model: flags.model, steps: flags.steps, batch: flags.batch ?? 64 }),
 } as const;
 

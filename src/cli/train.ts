@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { DATASET_SPECS } from '../data/load.js';
+import { ALLOCATORS } from '../allocators/registry.js';
 import { ESTIMATORS, type EstimatorName } from '../estimators/registry.js';
 import { OPTIMIZER_NAMES, SCHEDULE_NAMES } from '../optim/registry.js';
 import { loadCheckpoint } from '../train/checkpoint.js';
@@ -33,6 +34,8 @@ With no flags: ${d.method} on the embedded MNIST (8,000 train / 2,000 test digit
     epsilon: { type: 'number', min: 0, help: 'finite-difference step for spsa and cge' },
     noise: { type: 'string', choices: ['gaussian', 'rademacher'], help: 'perturbation distribution for spsa (default rademacher), fg-w and fg-a (default gaussian)' },
     scheme: { type: 'string', choices: ['central', 'forward'], help: 'spsa: two-point central or one-point forward differences' },
+    allocator: { type: 'string', choices: Object.keys(ALLOCATORS), help: 'lr, fg-a, spsa, fg-w: split each step\'s queries between examples' },
+    'queries-per-example': { type: 'number', min: 1, help: 'with --allocator: average queries per example per step (lr, spsa 8; fg-a, fg-w 4)' },
     queries: { type: 'number', min: 1, help: 'stop after this many queries (forward evaluations × examples)' },
     steps: { type: 'integer', min: 1, help: 'stop after this many steps' },
     seconds: { type: 'number', min: 0, help: 'stop after this much training time' },
@@ -52,7 +55,7 @@ const KEYS: readonly [keyof TrainConfig, keyof Flags][] = [
   ['dataset', 'dataset'], ['model', 'model'], ['method', 'method'], ['epochs', 'epochs'], ['batchSize', 'batch-size'], ['lr', 'lr'],
   ['optimizer', 'optimizer'], ['schedule', 'schedule'], ['warmupSteps', 'warmup-steps'], ['momentum', 'momentum'], ['weightDecay', 'weight-decay'],
   ['clip', 'clip'], ['seed', 'seed'], ['directions', 'directions'], ['directionsPerCall', 'directions-per-call'], ['epsilon', 'epsilon'], ['noise', 'noise'], ['scheme', 'scheme'],
-  ['queries', 'queries'], ['steps', 'steps'], ['seconds', 'seconds'], ['evalBatchSize', 'eval-batch-size'], ['threads', 'threads'], ['device', 'device'],
+  ['allocator', 'allocator'], ['queriesPerExample', 'queries-per-example'], ['queries', 'queries'], ['steps', 'steps'], ['seconds', 'seconds'], ['evalBatchSize', 'eval-batch-size'], ['threads', 'threads'], ['device', 'device'],
 ];
 
 function configFrom(flags: Flags, only?: ReadonlySet<string>): Partial<TrainConfig> {

@@ -4,7 +4,7 @@ import { grad } from '../engine/transforms/vjp.js';
 import { crossEntropy } from '../nn/losses.js';
 import type { Model } from '../nn/model.js';
 import { deriveSeed } from '../rng/stream.js';
-import type { Estimate, EstimateRequest, Estimator, EstimatorOptions } from './estimator.js';
+import { type Estimate, type EstimateRequest, type Estimator, type EstimatorOptions, noAllocation } from './estimator.js';
 import { FeedbackWeights } from './feedback.js';
 import { batchInputs, modelFeeds } from './graph-inputs.js';
 import { flatten, meanOf } from './graph-outputs.js';
@@ -41,7 +41,9 @@ export class Backprop implements Estimator {
     return compile({ inputs: [x, y, ...params, ...(this.feedback?.inputs.values() ?? [])], outputs: [losses, flatten(grads)] }, this.options.compile);
   }
 
-  async estimate({ params, batch }: EstimateRequest): Promise<Estimate> {
+  async estimate(request: EstimateRequest): Promise<Estimate> {
+    noAllocation(this.name, request);
+    const { params, batch } = request;
     this.program ??= this.build();
     const [losses, gradient] = await (await this.program).run({ ...modelFeeds(this.model, params, batch), ...this.feedback?.values });
     const loss = losses!.data as Float32Array;

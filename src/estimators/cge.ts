@@ -1,7 +1,7 @@
 import type { Model } from '../nn/model.js';
 import { fillUniform } from '../rng/noise.js';
 import { deriveSeed } from '../rng/stream.js';
-import { type Estimate, type EstimateRequest, type Estimator, type EstimatorOptions, directionsFor } from './estimator.js';
+import { type Estimate, type EstimateRequest, type Estimator, type EstimatorOptions, directionsFor, noAllocation } from './estimator.js';
 import { meanOf } from './graph-outputs.js';
 import { PerturbationProgram } from './weight-perturbation.js';
 
@@ -41,6 +41,7 @@ export class CoordinateEstimator implements Estimator {
   }
 
   async estimate(request: EstimateRequest): Promise<Estimate> {
+    noAllocation(this.name, request);
     const size = this.model.layout.size;
     const n = Math.min(size, directionsFor(request, this.options.directions ?? size, 2));
     const coordinates = this.coordinates(n, request.step);
@@ -49,6 +50,7 @@ export class CoordinateEstimator implements Estimator {
       theta: request.params,
       batch: request.batch,
       epsilon,
+      k: n,
       weights: new Float32Array(n).fill(size / n),
       fill: (buffers, start, count) => {
         for (let d = 0; d < count; d++) buffers.setCoordinate(d, coordinates[start + d]!, epsilon);

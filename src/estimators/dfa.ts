@@ -10,7 +10,7 @@ import type { Model } from '../nn/model.js';
 import { fillGaussian } from '../rng/noise.js';
 import { deriveSeed } from '../rng/stream.js';
 import { FEEDBACK_STREAM } from './bp.js';
-import type { Estimate, EstimateRequest, Estimator, EstimatorOptions } from './estimator.js';
+import { type Estimate, type EstimateRequest, type Estimator, type EstimatorOptions, noAllocation } from './estimator.js';
 import { ownership } from './ownership.js';
 import { batchInputs, modelFeeds } from './graph-inputs.js';
 import { flattenGrads, meanOf } from './graph-outputs.js';
@@ -61,7 +61,9 @@ export class DirectFeedbackAlignment implements Estimator {
     return { executable, feedback };
   }
 
-  async estimate({ params, batch }: EstimateRequest): Promise<Estimate> {
+  async estimate(request: EstimateRequest): Promise<Estimate> {
+    noAllocation(this.name, request);
+    const { params, batch } = request;
     this.program ??= this.build();
     const { executable, feedback } = await this.program;
     const [losses, gradient] = await executable.run({ ...modelFeeds(this.model, params, batch), ...feedback });

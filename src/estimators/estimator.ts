@@ -1,6 +1,7 @@
 import type { HostTensor } from '../engine/ir/host-tensor.js';
 import type { CompileOptions } from '../engine/runtime/executable.js';
 import type { Model } from '../nn/model.js';
+import type { OptState, SerializedState } from '../optim/state.js';
 import type { Seed } from '../rng/stream.js';
 
 /** A batch of examples: x [b, ...inputShape] float32, y [b] int64 class labels. */
@@ -17,6 +18,11 @@ export interface EstimateRequest {
   readonly step: number;
   /** Query budget for this step; each estimator turns it into its number of directions. */
   readonly queries?: number;
+  /**
+   * Queries per example (from an allocator), summing to the step's budget; estimators
+   * that support allocation (lr, fg-a, spsa, fg-w) give example i exactly this many.
+   */
+  readonly allocation?: Int32Array;
 }
 
 export interface PerExample {
@@ -44,6 +50,15 @@ export interface Estimator {
   readonly name: string;
   readonly model: Model;
   estimate(request: EstimateRequest): Promise<Estimate>;
+  /** State the estimator learns as it goes (lr's noise scales), as plain data for checkpoints. */
+  state?(): OptState;
+  /** Puts back what `state()` returned (deserialised into the current state's shape). */
+  restore?(saved: SerializedState): void;
+}
+
+/** Refuses a query allocation in estimators that cannot use one. */
+export function noAllocation(name: string, request: EstimateRequest): void {
+  if (request.allocation) throw new RangeError(`${name} does not take a query allocation; methods that do: lr, fg-a, spsa, fg-w`);
 }
 
 export interface EstimatorOptions {
@@ -71,6 +86,10 @@ export interface EstimatorOptions {
    * perturbs the output like every other pre-activation.
    */
   readonly exactReadout?: boolean;
+  /** lr: initial noise scale σ of every unit (default 1e-2). */
+  readonly sigma?: number;
+  /** lr: step size of the noise scales' own updates in log space (default 1e-3; 0 keeps σ fixed). */
+  readonly sigmaLr?: number;
   readonly compile?: CompileOptions;
 }
 

@@ -1,7 +1,6 @@
 import type { Feed } from '../engine/ir/bind.js';
 import { type Tensor, input } from '../engine/ir/tensor.js';
 import { add } from '../engine/ops/add.js';
-import { broadcastTo } from '../engine/ops/broadcast-to.js';
 import { concat } from '../engine/ops/concat.js';
 import { mul } from '../engine/ops/mul.js';
 import { reshape } from '../engine/ops/reshape.js';
@@ -16,6 +15,7 @@ import { type Estimate, type EstimateRequest, type Estimator, type EstimatorOpti
 import { batchInputs, modelFeeds } from './graph-inputs.js';
 import { columnStats, flattenGrads, meanOf } from './graph-outputs.js';
 import { ownership } from './ownership.js';
+import { expandRows, perExample } from './rows.js';
 import { ProgramCache } from './program-cache.js';
 
 /**
@@ -43,9 +43,9 @@ export class ForwardGradientActivities implements Estimator {
     const losses = crossEntropy(out, y);
     const exactReadout = this.options.exactReadout ?? true;
     const perturbed: ActivitySite[] = exactReadout ? sites : [...sites, { z: out, scope: 'output', block: blocks.length }];
-    const invBatch = input('invBatch', 'float32', []);
+    // Each row's share of the batch estimate: 1/(B·K), or 1/(B·nᵢ) for allocated queries.
+    const weights = input('weights', 'float32', ['batch']);
     const noise = noiseInputs(perturbed, k);
-    const perDirection = mul(invBatch, 1 / k);
 
     // One tangent pass per site and direction: each site's directional derivative sees
     // only its own perturbation (a tangent starting at site s only runs through the
@@ -58,7 +58,7 @@ export class ForwardGradientActivities implements Estimator {
         const u = noise[s]![d]!;
         const [tangent] = jvp([losses], new Map([[site.z, u]]));
         derivatives.push(reshape(tangent!, [1, 'batch']));
-        const coefficient = reshape(mul(tangent!, perDirection), ['batch', ...new Array<number>(site.z.rank - 1).fill(1)]);
+        const coefficient = reshape(mul(tangent!, weights), ['batch', ...new Array<number>(site.z.rank - 1).fill(1)]);
         const term = mul(coefficient, site.mask ? mul(u, site.mask) : u);
         sum = sum === null ? term : add(sum, term);
       }
@@ -71,40 +71,48 @@ export class ForwardGradientActivities implements Estimator {
     perturbed.forEach((site, s) => assign(owned[s]!, vjp([site.z], [estimates[s]!], owned[s]!)));
     // The readout's exact gradient: the local map from the loss to the last layer's weights.
     const readout = owned[perturbed.length]!;
-    if (readout.length > 0) assign(readout, vjp([losses], [broadcastTo(invBatch, losses.shape)], readout));
+    if (readout.length > 0) assign(readout, vjp([losses], [mul(weights, k)], readout));
     const gradient = flattenGrads(params, grads);
     // Without perturbed sites (a lone readout layer, exact) there are no directional derivatives.
     const outputs = derivatives.length > 0 ? [losses, gradient, concat(derivatives, 0)] : [losses, gradient];
-    const executable = await compile({ inputs: [x, y, ...params, invBatch, ...noise.flat()], outputs }, this.options.compile);
+    const executable = await compile({ inputs: [x, y, ...params, weights, ...noise.flat()], outputs }, this.options.compile);
     return { executable, siteShapes: siteShapes(perturbed) };
   }
 
+  /**
+   * K tangent passes over the batch share one primal pass; with an allocation instead,
+   * example i is repeated as nᵢ rows, each one query with its own noise.
+   */
   async estimate(request: EstimateRequest): Promise<Estimate> {
-    const k = directionsFor(request, this.options.directions ?? 1, 1);
-    const { executable, siteShapes: shapes } = await this.programs.get(k, () => this.build(k));
     const b = request.batch.y.shape[0]!;
+    const rows = request.allocation && expandRows(request.batch, request.allocation);
+    const k = rows ? 1 : directionsFor(request, this.options.directions ?? 1, 1);
+    const { executable, siteShapes: shapes } = await this.programs.get(k, () => this.build(k));
+    const q = rows ? rows.example.length : b;
     const feeds: Record<string, Feed> = {
-      ...modelFeeds(this.model, request.params, request.batch),
-      invBatch: Float32Array.of(1 / b),
-      ...noiseFeeds(shapes, k, b, deriveSeed(this.options.seed ?? 0, request.step), this.options.noise),
+      ...modelFeeds(this.model, request.params, rows?.batch ?? request.batch),
+      weights: rows?.weight ?? new Float32Array(b).fill(1 / (b * k)),
+      ...noiseFeeds(shapes, k, q, deriveSeed(this.options.seed ?? 0, request.step), this.options.noise),
     };
-    const [losses, grad, perExample] = await executable.run(feeds);
-    const loss = losses!.data as Float32Array;
-    return {
-      grad: grad!.data as Float32Array,
-      loss: meanOf(loss),
-      queries: k * b,
-      perExample: { loss, ...(k > 1 && perExample ? { spread: siteSpread(perExample.data as Float32Array, k, b) } : {}) },
-    };
+    const [losses, grad, derivatives] = await executable.run(feeds);
+    const rowLoss = losses!.data as Float32Array;
+    const d = derivatives?.data as Float32Array | undefined;
+    const loss = rows ? perExample(rowLoss, rows.example, b).mean : rowLoss;
+    const spread = d && (rows ? siteSpread(d, 1, q, (values) => perExample(values, rows.example, b).variance, b) : k > 1 ? siteSpread(d, k, b, (values) => columnStats(values, k).variance, b) : undefined);
+    return { grad: grad!.data as Float32Array, loss: meanOf(loss), queries: k * q, perExample: { loss, ...(spread ? { spread } : {}) } };
   }
 }
 
-/** Per example, the variance across directions of its directional derivatives, summed over sites (rows are site-major). */
-function siteSpread(derivatives: Float32Array, k: number, b: number): Float32Array {
+/**
+ * Per example, the variance of one query's directional derivative, summed over sites:
+ * `derivatives` holds, per site, K rows of q values, and `variance` reduces one site's
+ * block to B per-example variances (across directions, or across an example's rows).
+ */
+function siteSpread(derivatives: Float32Array, k: number, q: number, variance: (block: Float32Array) => Float32Array, b: number): Float32Array {
   const spread = new Float32Array(b);
-  for (let start = 0; start < derivatives.length; start += k * b) {
-    const { variance } = columnStats(derivatives.subarray(start, start + k * b), k);
-    for (let i = 0; i < b; i++) spread[i]! += variance[i]!;
+  for (let start = 0; start < derivatives.length; start += k * q) {
+    const v = variance(derivatives.subarray(start, start + k * q));
+    for (let i = 0; i < b; i++) spread[i]! += v[i]!;
   }
   return spread;
 }

@@ -8,6 +8,8 @@ export { CoordinateEstimator } from './cge.js';
 export { DirectFeedbackAlignment } from './dfa.js';
 export { FeedbackWeights } from './feedback.js';
 export { LocalBackprop } from './local-bp.js';
+export { LikelihoodRatio } from './lr.js';
+export { type QueryRows, expandRows, perExample } from './rows.js';
 export { LocalForwardGradientActivities } from './lg-fg-a.js';
 export { LocalForwardGradientWeights } from './lg-fg-w.js';
 export { type LocalGraph, localGraph } from './local-graph.js';

@@ -8,7 +8,7 @@ import { jvp } from '../engine/transforms/jvp.js';
 import { grad, vjp } from '../engine/transforms/vjp.js';
 import type { Model } from '../nn/model.js';
 import { deriveSeed } from '../rng/stream.js';
-import { type Estimate, type EstimateRequest, type Estimator, type EstimatorOptions, directionsFor } from './estimator.js';
+import { type Estimate, type EstimateRequest, type Estimator, type EstimatorOptions, directionsFor, noAllocation } from './estimator.js';
 import { modelFeeds } from './graph-inputs.js';
 import { flattenGrads, meanOf } from './graph-outputs.js';
 import { ownership } from './ownership.js';
@@ -59,6 +59,7 @@ export class LocalForwardGradientActivities implements Estimator {
   }
 
   async estimate(request: EstimateRequest): Promise<Estimate> {
+    noAllocation(this.name, request);
     const k = directionsFor(request, this.options.directions ?? 1, 1);
     const { executable, siteShapes: shapes } = await this.programs.get(k, () => this.build(k));
     const b = request.batch.y.shape[0]!;

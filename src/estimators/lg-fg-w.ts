@@ -13,7 +13,7 @@ import type { Model } from '../nn/model.js';
 import type { ParamEntry } from '../nn/params.js';
 import { deriveSeed } from '../rng/stream.js';
 import { DirectionBuffers } from './directions.js';
-import { type Estimate, type EstimateRequest, type Estimator, type EstimatorOptions, directionsFor } from './estimator.js';
+import { type Estimate, type EstimateRequest, type Estimator, type EstimatorOptions, directionsFor, noAllocation } from './estimator.js';
 import { modelFeeds } from './graph-inputs.js';
 import { flattenGrads, meanOf } from './graph-outputs.js';
 import { ownership } from './ownership.js';
@@ -60,6 +60,7 @@ export class LocalForwardGradientWeights implements Estimator {
   }
 
   async estimate(request: EstimateRequest): Promise<Estimate> {
+    noAllocation(this.name, request);
     const k = directionsFor(request, this.options.directions ?? 1, 1);
     const { executable, body } = await this.programs.get(k, () => this.build(k));
     const directions = this.buffers.fill(k, deriveSeed(this.options.seed ?? 0, request.step), this.options.noise ?? 'gaussian', 1);

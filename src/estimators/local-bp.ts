@@ -5,7 +5,7 @@ import type { Granularity } from '../nn/local-loss.js';
 import type { Model } from '../nn/model.js';
 import { deriveSeed } from '../rng/stream.js';
 import { FEEDBACK_STREAM } from './bp.js';
-import type { Estimate, EstimateRequest, Estimator, EstimatorOptions } from './estimator.js';
+import { type Estimate, type EstimateRequest, type Estimator, type EstimatorOptions, noAllocation } from './estimator.js';
 import { FeedbackWeights } from './feedback.js';
 import { modelFeeds } from './graph-inputs.js';
 import { flatten, meanOf } from './graph-outputs.js';
@@ -38,7 +38,9 @@ export class LocalBackprop implements Estimator {
     return compile({ inputs: [g.x, g.y, ...g.params, ...(this.feedback?.inputs.values() ?? [])], outputs: [g.losses, flatten(grads)] }, this.options.compile);
   }
 
-  async estimate({ params, batch }: EstimateRequest): Promise<Estimate> {
+  async estimate(request: EstimateRequest): Promise<Estimate> {
+    noAllocation(this.name, request);
+    const { params, batch } = request;
     this.program ??= this.build();
     const [losses, gradient] = await (await this.program).run({ ...modelFeeds(this.model, params, batch), ...this.feedback?.values });
     const loss = losses!.data as Float32Array;

@@ -6,6 +6,7 @@ import type { Estimator, EstimatorOptions } from './estimator.js';
 import { ForwardGradientActivities } from './fg-a.js';
 import { ForwardGradientWeights } from './fg-w.js';
 import { LocalBackprop } from './local-bp.js';
+import { LikelihoodRatio } from './lr.js';
 import { LocalForwardGradientActivities } from './lg-fg-a.js';
 import { LocalForwardGradientWeights } from './lg-fg-w.js';
 import { Spsa } from './spsa.js';
@@ -29,6 +30,7 @@ export const ESTIMATORS = {
   'fg-a': (m, o) => new ForwardGradientActivities(m, o),
   'lg-fg-w': (m, o) => new LocalForwardGradientWeights(m, o),
   'lg-fg-a': (m, o) => new LocalForwardGradientActivities(m, o),
+  lr: (m, o) => new LikelihoodRatio(m, o),
   spsa: (m, o) => new Spsa(m, o),
   cge: (m, o) => new CoordinateEstimator(m, o),
 } as const satisfies Record<string, Factory>;

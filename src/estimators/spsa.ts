@@ -1,7 +1,8 @@
 import type { Model } from '../nn/model.js';
 import { deriveSeed } from '../rng/stream.js';
 import { type Estimate, type EstimateRequest, type Estimator, type EstimatorOptions, directionsFor } from './estimator.js';
-import { columnStats, meanOf } from './graph-outputs.js';
+import { meanOf } from './graph-outputs.js';
+import { directionGrid, perExample } from './rows.js';
 import { PerturbationProgram } from './weight-perturbation.js';
 
 /**
@@ -26,9 +27,16 @@ export class Spsa implements Estimator {
     this.program = new PerturbationProgram(model, options.scheme ?? 'central', { compile: options.compile, directionsPerCall: options.directionsPerCall ?? 4 });
   }
 
+  /**
+   * With an allocation (central differences), example i is evaluated under nᵢ/2
+   * directions: a query is one ±εz evaluation of one example, so nᵢ must be even.
+   */
   async estimate(request: EstimateRequest): Promise<Estimate> {
     const central = this.program.scheme === 'central';
-    const k = directionsFor(request, this.options.directions ?? 16, central ? 2 : 1, central ? 0 : 1);
+    const { allocation } = request;
+    if (allocation?.some((n) => n % 2 !== 0)) throw new RangeError('spsa takes queries in ± pairs: every example needs an even number');
+    const grid = allocation && directionGrid(request.batch, allocation.map((n) => n / 2));
+    const k = grid ? grid.k : directionsFor(request, this.options.directions ?? 16, central ? 2 : 1, central ? 0 : 1);
     const epsilon = this.options.epsilon ?? 1e-3;
     const stream = deriveSeed(this.options.seed ?? 0, request.step);
     const noise = this.options.noise ?? 'rademacher';
@@ -36,14 +44,12 @@ export class Spsa implements Estimator {
       theta: request.params,
       batch: request.batch,
       epsilon,
-      weights: new Float32Array(k).fill(1 / k),
+      k,
+      ...(grid && { grid }),
       fill: (buffers, start, count) => buffers.fill(count, stream, noise, epsilon, start),
     });
-    return {
-      grad: result.grad,
-      loss: meanOf(result.loss),
-      queries: result.queries,
-      perExample: { loss: result.loss, ...(k > 1 ? { spread: columnStats(result.coefficients, k).variance } : {}) },
-    };
+    const b = request.batch.y.shape[0]!;
+    const spread = perExample(result.coefficients, result.example, b).variance;
+    return { grad: result.grad, loss: meanOf(result.loss), queries: result.queries, perExample: { loss: result.loss, spread } };
   }
 }

@@ -31,6 +31,8 @@ export interface ForwardOptions {
   readonly lead?: number;
   /** Build for local losses: stop-gradients between blocks and before the readout. */
   readonly local?: boolean;
+  /** With `lead`: x already carries the leading copy axes (each copy its own examples). */
+  readonly inputLead?: boolean;
   /** What to use downstream of each activity site (default: the site's value unchanged). */
   readonly onActivity?: (site: ActivitySite) => Tensor;
 }
@@ -101,7 +103,7 @@ export class Model {
       },
       child: (name) => context(`${prefix}${name}.`),
     });
-    const batched = lead > 0 ? reshape(x, [...new Array<number>(lead).fill(1), ...x.shape]) : x;
+    const batched = lead > 0 && !options.inputLead ? reshape(x, [...new Array<number>(lead).fill(1), ...x.shape]) : x;
     return { out: this.net.apply(context(''), batched), sites, blocks };
   }
 

@@ -31,19 +31,30 @@ export interface Checkpoint {
   readonly progress: Progress;
   readonly params: Float32Array;
   readonly optimizer: SerializedState;
+  /** Other learned state that a resumed run needs (the estimator's, the allocator's), by name. */
+  readonly extras?: Readonly<Record<string, SerializedState>>;
 }
 
 interface Header {
   readonly config: Readonly<Record<string, unknown>>;
   readonly progress: Progress;
   readonly optimizer: StateJson;
-  /** Element counts of the buffers that follow: θ first, then the optimiser's. */
+  /** Each extra's JSON and how many of the buffers are its own. */
+  readonly extras?: Readonly<Record<string, { readonly json: StateJson; readonly buffers: number }>>;
+  /** Element counts of the buffers that follow: θ, the optimiser's, then each extra's. */
   readonly buffers: readonly number[];
 }
 
 export function encodeCheckpoint(c: Checkpoint): Uint8Array {
-  const buffers = [c.params, ...c.optimizer.buffers];
-  const header: Header = { config: c.config, progress: c.progress, optimizer: c.optimizer.json, buffers: buffers.map((b) => b.length) };
+  const extras = Object.entries(c.extras ?? {});
+  const buffers = [c.params, ...c.optimizer.buffers, ...extras.flatMap(([, e]) => e.buffers)];
+  const header: Header = {
+    config: c.config,
+    progress: c.progress,
+    optimizer: c.optimizer.json,
+    ...(extras.length > 0 && { extras: Object.fromEntries(extras.map(([name, e]) => [name, { json: e.json, buffers: e.buffers.length }])) }),
+    buffers: buffers.map((b) => b.length),
+  };
   const json = new TextEncoder().encode(JSON.stringify(header));
   const headerEnd = align4(MAGIC.length + 4 + json.length);
   const size = headerEnd + buffers.reduce((s, b) => s + b.byteLength, 0) + 4;
@@ -89,7 +100,16 @@ export function decodeCheckpoint(bytes: Uint8Array, path: string): Checkpoint {
     offset += 4 * n;
     return b;
   });
-  return { config: header.config, progress: header.progress, params: buffers[0]!, optimizer: { json: header.optimizer, buffers: buffers.slice(1) } };
+  const extraBuffers = Object.values(header.extras ?? {}).reduce((n, e) => n + e.buffers, 0);
+  const optimizerEnd = buffers.length - extraBuffers;
+  let next = optimizerEnd;
+  const extras = Object.fromEntries(
+    Object.entries(header.extras ?? {}).map(([name, e]) => {
+      const own = buffers.slice(next, (next += e.buffers));
+      return [name, { json: e.json, buffers: own }];
+    }),
+  );
+  return { config: header.config, progress: header.progress, params: buffers[0]!, optimizer: { json: header.optimizer, buffers: buffers.slice(1, optimizerEnd) }, extras };
 }
 
 export async function saveCheckpoint(path: string, c: Checkpoint): Promise<void> {

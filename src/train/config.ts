@@ -1,3 +1,4 @@
+import type { AllocatorName } from '../allocators/registry.js';
 import type { EstimatorName } from '../estimators/registry.js';
 import type { OptimizerName, ScheduleName } from '../optim/registry.js';
 
@@ -27,6 +28,10 @@ export interface TrainConfig {
   readonly epsilon?: number;
   readonly noise?: 'gaussian' | 'rademacher';
   readonly scheme?: 'central' | 'forward';
+  /** Split each step's queries between examples with this allocator (lr, fg-a, spsa, fg-w). */
+  readonly allocator?: AllocatorName;
+  /** With an allocator: average queries per example per step (the step budget is this × batch). */
+  readonly queriesPerExample?: number;
   /** Stop after this many queries in total (forward evaluations × examples). */
   readonly queries?: number;
   /** Stop after this many steps in total. */
@@ -61,7 +66,7 @@ export const DEFAULT_CONFIG: TrainConfig = {
 /** Learning rates that work for each method with Adam (see the README's results); a run's --lr overrides them. */
 export const DEFAULT_LR: Readonly<Record<EstimatorName, number>> = {
   bp: 1e-3, 'l-bp': 1e-3, 'lg-bp': 1e-3, fa: 1e-3, 'l-fa': 1e-3, 'lg-fa': 1e-3, dfa: 1e-3,
-  'fg-w': 3e-3, 'fg-a': 3e-3, 'lg-fg-w': 3e-3, 'lg-fg-a': 3e-3, spsa: 3e-3, cge: 1e-3,
+  'fg-w': 3e-3, 'fg-a': 3e-3, 'lg-fg-w': 3e-3, 'lg-fg-a': 3e-3, lr: 3e-3, spsa: 3e-3, cge: 1e-3,
 };
 
 /** Keys that may change when a run is resumed: how long and where it runs, not what it computes. */

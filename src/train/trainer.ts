@@ -5,6 +5,7 @@ import { batchCount, batches } from '../data/batches.js';
 import type { DatasetSplit } from '../data/dataset.js';
 import { loadDataset } from '../data/load.js';
 import type { CompileOptions } from '../engine/runtime/executable.js';
+import { createAllocator } from '../allocators/registry.js';
 import { createEstimator } from '../estimators/registry.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
 import { modelFromSpec } from '../nn/factories.js';
@@ -118,6 +119,8 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
     ...(config.noise !== undefined && { noise: config.noise }),
     ...(config.scheme !== undefined && { scheme: config.scheme }),
   });
+  const allocation = config.allocator ? queryAllocation(config) : undefined;
+  const allocator = config.allocator ? createAllocator(config.allocator) : undefined;
   const batchesPerEpoch = batchCount(data.train.size, config.batchSize);
   const totalSteps = Math.min(config.epochs * batchesPerEpoch, config.steps ?? Infinity);
   // The step schedule decays tenfold twice over the run, at a third and two thirds.
@@ -131,6 +134,8 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
     model.layout.check(saved.params, `parameters in ${checkpointPath}`);
     theta.set(saved.params);
     state = deserializeState(saved.optimizer, state);
+    if (saved.extras?.estimator) estimator.restore?.(saved.extras.estimator);
+    if (saved.extras?.allocator) allocator?.restore(saved.extras.allocator);
     progress = saved.progress;
     log(`resuming ${checkpointPath} at epoch ${progress.epoch}, batch ${progress.batch} (step ${progress.step})`);
   }
@@ -158,7 +163,12 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
     }
     for (const batch of batches(data.train, { batchSize: config.batchSize, seed: config.seed, epoch: progress.epoch, startBatch: progress.batch })) {
       const start = performance.now();
-      const estimate = await estimator.estimate({ params: theta, batch, step: progress.step });
+      const queries = allocation && allocator!.allocate({ examples: batch.indices, budget: allocation.budget(batch.y.size), minimum: allocation.unit, unit: allocation.unit });
+      const estimate = await estimator.estimate({ params: theta, batch, step: progress.step, ...(queries && { allocation: queries }) });
+      if (queries) {
+        const variance = estimate.perExample.spread ?? new Float32Array(queries.length).fill(Number.NaN);
+        allocator!.observe({ examples: batch.indices, queries, variance, loss: estimate.perExample.loss });
+      }
       if (!Number.isFinite(estimate.loss) || !allFinite(estimate.grad)) {
         const what = Number.isFinite(estimate.loss) ? 'the gradient estimate has NaN or infinite entries' : `the loss is ${estimate.loss}`;
         const kept = checkpointed ? `the last good checkpoint is ${checkpointPath}` : 'no checkpoint was written yet';
@@ -189,7 +199,11 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
     options.onEpoch?.(metrics);
     if (options.out) {
       await appendFile(join(options.out, METRICS_FILE), `${JSON.stringify(metrics)}\n`);
-      await saveCheckpoint(checkpointPath!, { config: { ...config }, progress, params: theta, optimizer: serializeState(state) });
+      const extras = {
+        ...(estimator.state && { estimator: serializeState(estimator.state()) }),
+        ...(allocator && { allocator: serializeState(allocator.state()) }),
+      };
+      await saveCheckpoint(checkpointPath!, { config: { ...config }, progress, params: theta, optimizer: serializeState(state), extras });
       checkpointed = true;
     }
     if (stopped !== 'epochs') break;
@@ -216,6 +230,20 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
   };
   if (options.out) await writeFileAtomic(join(options.out, SUMMARY_FILE), `${JSON.stringify(summary, null, 2)}\n`);
   return summary;
+}
+
+/** Methods that take a query allocation, and their unit (± pairs for lr and spsa). */
+const ALLOCATION_UNIT: Readonly<Partial<Record<string, number>>> = { lr: 2, spsa: 2, 'fg-a': 1, 'fg-w': 1 };
+/** Average queries per example per step when a run allocates and names none. */
+const QUERIES_PER_EXAMPLE: Readonly<Partial<Record<string, number>>> = { lr: 8, spsa: 8, 'fg-a': 4, 'fg-w': 4 };
+
+/** A step's query budget (whole units, at least the minimum for every example) and unit. */
+function queryAllocation(config: TrainConfig): { unit: number; budget: (batch: number) => number } {
+  const unit = ALLOCATION_UNIT[config.method];
+  if (unit === undefined) throw new RangeError(`--allocator needs a method that takes query allocations (${Object.keys(ALLOCATION_UNIT).join(', ')}), not ${config.method}`);
+  const perExample = config.queriesPerExample ?? QUERIES_PER_EXAMPLE[config.method]!;
+  if (perExample < unit) throw new RangeError(`--queries-per-example must be at least ${unit} for ${config.method}, got ${perExample}`);
+  return { unit, budget: (batch) => unit * Math.max(batch, Math.round((perExample * batch) / unit)) };
 }
 
 /** Evaluates θ on both splits and completes the epoch's metrics. */

@@ -55,7 +55,10 @@ describe('bad input is reported with the op, the shapes and the place', () => {
     await assert.rejects(f.run({ x: good.x }), /input 'w' is missing in feeds/);
     await assert.rejects(f.run({ ...good, w: new Float64Array(6) }), /input 'w' expects float32\[3,2\], got float64\[3,2\]/);
     await assert.rejects(f.run({ ...good, w: new HostTensor('float32', [2, 3], new Float32Array(6)) }), /input 'w' expects shape \[3,2\], got \[2,3\]/);
-    await assert.rejects(f.run({ ...good, x: new Float32Array(12) }), /input 'x' has symbolic shape \[batch,3\]: feed a HostTensor/);
+    assert.deepEqual((await f.run({ ...good, x: new Float32Array(15) }))[0]!.shape, [5, 2], 'a bare array fills the one symbolic dim');
+    await assert.rejects(f.run({ ...good, x: new Float32Array(10) }), /input 'x' expects shape \[batch,3\] \(a multiple of 3 elements\), got a typed array of length 10/);
+    const square = input('square', 'float32', ['n', 'n']);
+    await assert.rejects((await compile({ inputs: [square], outputs: [square] })).run({ square: new Float32Array(4) }), /input 'square' has symbolic shape \[n,n\]: feed a HostTensor/);
     await assert.rejects(f.run({ ...good, extra: new Float32Array(1) }), /feeds has 'extra', which is not an input of the graph/);
     await assert.rejects(compile({ inputs: [x, w], outputs: [matmul(x, w)] }, { device: 'tpu' }), /unknown device 'tpu' for onnxruntime-node; valid devices: cpu, webgpu/);
   });

@@ -10,6 +10,10 @@ const sample = {
   progress: { epoch: 2, batch: 5, step: 255, queries: 16320, seconds: 3.5 },
   params: Float32Array.from([1, -2, 3.5, Number.MIN_VALUE]),
   optimizer: { json: [{ mu: { f32: 0 }, count: 7 }], buffers: [Float32Array.from([0.25, 0.5, 0.75, 1])] },
+  extras: {
+    estimator: { json: [{ f32: 0 }, { f32: 1 }], buffers: [Float32Array.of(-4.6), Float32Array.of(1, 2, 3)] },
+    allocator: { json: { theta: { f32: 0 } }, buffers: [Float32Array.of(0.5, -0.25)] },
+  },
 };
 
 test('a checkpoint round-trips exactly', async () => {
@@ -22,6 +26,7 @@ test('a checkpoint round-trips exactly', async () => {
   assert.deepEqual(back.params, sample.params);
   assert.deepEqual(back.optimizer.json, sample.optimizer.json);
   assert.deepEqual(back.optimizer.buffers, sample.optimizer.buffers);
+  assert.deepEqual(back.extras, sample.extras);
 });
 
 test('truncated, padded, corrupt and foreign files are named and refused', async () => {

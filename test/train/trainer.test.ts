@@ -56,6 +56,19 @@ describe('runs are reproducible and resumable', () => {
     assert.equal(JSON.parse(await readFile(join(split, SUMMARY_FILE), 'utf8')).stopped, 'epochs');
   });
 
+  test('resume is exact with learned estimator and allocator state (lr noise scales, flops allocator)', async () => {
+    const [full, split] = [await runDir(), await runDir()];
+    // A query budget (unlike a step budget) leaves the learning-rate schedule as it is.
+    const base = config('lr', { epochs: 2, allocator: 'flops', queriesPerExample: 6, batchSize: 128 });
+    await train(base, { out: full });
+    await train({ ...base, queries: 70 * 128 * 6 }, { out: split });
+    await train(base, { out: split, resume: true });
+    const [x, y] = [await loadCheckpoint(join(full, CHECKPOINT_FILE)), await loadCheckpoint(join(split, CHECKPOINT_FILE))];
+    assert.deepEqual(y.params, x.params);
+    assert.deepEqual(y.extras, x.extras);
+    assert.ok(x.extras?.estimator && x.extras.allocator, 'both states are checkpointed');
+  });
+
   test('a run refuses to overwrite another, and resume refuses a different configuration', async () => {
     const dir = await runDir();
     await train(config('bp', { steps: 5 }), { out: dir });

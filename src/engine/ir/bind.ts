@@ -1,8 +1,8 @@
-import type { DType, HostData } from './dtype.js';
+import type { HostData } from './dtype.js';
 import { dtypeOfData } from './dtype.js';
 import type { GraphSpec } from './graph.js';
 import { HostTensor } from './host-tensor.js';
-import { formatShape, isConcrete } from './shape.js';
+import { formatShape } from './shape.js';
 import type { Tensor } from './tensor.js';
 
 /** A value for a graph input: a HostTensor, or a bare typed array when the input's shape is fully concrete. */
@@ -56,16 +56,21 @@ export function inputName(t: Tensor): string {
   return t.source.name;
 }
 
+/**
+ * A bare typed array takes the input's shape: concrete dims as declared, and at most one
+ * symbolic dim, inferred from the array's length.
+ */
 function fromBare(name: string, t: Tensor, data: HostData): HostTensor {
-  if (!isConcrete(t.shape)) {
+  const symbolic = t.shape.filter((d) => typeof d !== 'number').length;
+  const known = t.shape.reduce<number>((a, d) => (typeof d === 'number' ? a * d : a), 1);
+  if (symbolic > 1) {
     throw new TypeError(`input '${name}' has symbolic shape ${formatShape(t.shape)}: feed a HostTensor with an explicit shape`);
   }
-  const size = t.shape.reduce((a, b) => a * b, 1);
-  if (data.length !== size) {
-    throw new RangeError(`input '${name}' expects shape ${formatShape(t.shape)} (${size} elements), got a typed array of length ${data.length}`);
+  if (symbolic === 0 ? data.length !== known : known === 0 || data.length % known !== 0) {
+    throw new RangeError(`input '${name}' expects shape ${formatShape(t.shape)} (${symbolic ? `a multiple of ${known}` : known} elements), got a typed array of length ${data.length}`);
   }
-  const dtype: DType = dtypeOfData(data);
-  return new HostTensor(dtype, t.shape, data);
+  const shape = t.shape.map((d) => (typeof d === 'number' ? d : data.length / known));
+  return new HostTensor(dtypeOfData(data), shape, data);
 }
 
 function describe(symbols: Map<string, number>): string {

@@ -1,0 +1,75 @@
+import type { OptState, SerializedState } from '../optim/state.js';
+
+/**
+ * Query allocation (FLOPS, Ren et al. 2025): within a batch, split a fixed budget of
+ * queries (forward evaluations of one example) unevenly, more to the examples whose
+ * gradient estimates are noisier. The batch estimate (1/B) Σᵢ ĝᵢ with nᵢ queries for
+ * example i has variance (1/B²) Σᵢ σᵢ²/nᵢ; allocators choose the nᵢ.
+ */
+export interface AllocationRequest {
+  /** Dataset index of each example in the batch (keys for per-example statistics). */
+  readonly examples: Int32Array;
+  /** Total queries for the batch; the allocation spends exactly this many. */
+  readonly budget: number;
+  /** Fewest queries any example gets (≥ 1 keeps every example's estimate defined). */
+  readonly minimum: number;
+  /** Queries come in indivisible units of this size (2 for antithetic pairs). */
+  readonly unit?: number;
+}
+
+/** What a step showed about its examples, for allocators that learn. */
+export interface AllocationFeedback {
+  readonly examples: Int32Array;
+  /** Queries each example got. */
+  readonly queries: Int32Array;
+  /** Per-example variance of one query's estimate (a proxy of σᵢ², see the estimator); NaN when unknown. */
+  readonly variance: Float32Array;
+  /** Per-example loss. */
+  readonly loss: Float32Array;
+}
+
+export interface Allocator {
+  readonly name: string;
+  /** Queries per example, in the batch's order, summing exactly to the budget. */
+  allocate(request: AllocationRequest): Int32Array;
+  /** Learns from a step's per-example statistics. */
+  observe(feedback: AllocationFeedback): void;
+  /** What it has learned, as plain data for checkpoints. */
+  state(): OptState;
+  /** Puts back what `state()` returned. */
+  restore(saved: SerializedState): void;
+}
+
+/**
+ * Integer queries proportional to `weights` with at least `minimum` each and exactly
+ * `budget` in all: the minimum first, the rest split by weight and rounded by largest
+ * remainder, in units of `unit`. Throws when the budget cannot cover the minimum.
+ */
+export function roundAllocation(weights: ArrayLike<number>, budget: number, minimum: number, unit = 1): Int32Array {
+  const n = weights.length;
+  if (!Number.isInteger(unit) || unit < 1) throw new RangeError(`unit must be a positive integer, got ${unit}`);
+  if (!Number.isInteger(budget) || budget % unit !== 0) throw new RangeError(`budget must be a whole number of ${unit}-query units, got ${budget}`);
+  const minUnits = Math.ceil(minimum / unit);
+  const units = budget / unit;
+  if (!(minimum >= 1) || minUnits * n > units) {
+    throw new RangeError(`a budget of ${budget} queries cannot give ${n} examples at least ${minimum} each (needs ${minUnits * n * unit})`);
+  }
+  let total = 0;
+  for (let i = 0; i < n; i++) {
+    const w = weights[i]!;
+    if (!(w >= 0) || !Number.isFinite(w)) throw new RangeError(`weights[${i}] is ${w}; weights must be finite and non-negative`);
+    total += w;
+  }
+  const spare = units - minUnits * n;
+  const share = Float64Array.from({ length: n }, (_, i) => (total > 0 ? (spare * weights[i]!) / total : spare / n));
+  const result = Int32Array.from(share, (s) => minUnits + Math.floor(s));
+  let left = units - result.reduce((a, b) => a + b, 0);
+  // Largest remainders first; ties go to the earlier example so the result is deterministic.
+  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => share[b]! - Math.floor(share[b]!) - (share[a]! - Math.floor(share[a]!)) || a - b);
+  for (const i of order) {
+    if (left === 0) break;
+    result[i]!++;
+    left--;
+  }
+  return result.map((u) => u * unit);
+}

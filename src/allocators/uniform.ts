@@ -1,0 +1,19 @@
+import type { OptState } from '../optim/state.js';
+import { type AllocationRequest, type Allocator, roundAllocation } from './allocator.js';
+
+/** The same queries for every example (the remainder, if any, to the first ones). */
+export class UniformAllocator implements Allocator {
+  readonly name = 'uniform';
+
+  allocate({ examples, budget, minimum, unit = 1 }: AllocationRequest): Int32Array {
+    return roundAllocation(new Float64Array(examples.length).fill(1), budget, minimum, unit);
+  }
+
+  observe(): void {}
+
+  state(): OptState {
+    return {};
+  }
+
+  restore(): void {}
+}
