@@ -1,11 +1,11 @@
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DATASET_SPECS, loadDataset } from '../data/load.js';
+import { DATASET_SPECS } from '../data/load.js';
 import { modelFromSpec } from '../nn/factories.js';
 import { loadCheckpoint } from '../train/checkpoint.js';
 import type { TrainConfig } from '../train/config.js';
 import { Evaluator } from '../train/evaluate.js';
-import { CHECKPOINT_FILE } from '../train/trainer.js';
+import { CHECKPOINT_FILE, trainingData } from '../train/trainer.js';
 import { type Command, UsageError, parseFlags, usage } from './args.js';
 
 export const evalCommand = {
@@ -33,7 +33,7 @@ export async function runEval(argv: readonly string[]): Promise<number> {
   const checkpoint = await loadCheckpoint(isDir ? join(target, CHECKPOINT_FILE) : target);
   const config = checkpoint.config as unknown as TrainConfig;
   const dataset = flags.dataset ?? config.dataset;
-  const data = await loadDataset(dataset, dataset.startsWith('csv:') ? { seed: config.seed } : {});
+  const data = await trainingData({ ...config, dataset });
   const model = modelFromSpec(config.model, data.train.inputShape, data.train.classes);
   model.layout.check(checkpoint.params, 'checkpoint parameters');
   const evaluator = new Evaluator(model, { device: flags.device, ...(flags.threads !== undefined && { threads: flags.threads }) });

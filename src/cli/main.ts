@@ -2,14 +2,14 @@
 import { UsageError } from './args.js';
 import { benchCommand, runBench } from './bench.js';
 import { evalCommand, runEval } from './eval.js';
-import { experimentCommand, runExperiment } from './experiment.js';
+import { experimentSummary, runExperiment } from './experiment.js';
 import { runTrain, trainCommand } from './train.js';
 
 const COMMANDS = {
   train: { summary: trainCommand.summary.split('\n')[0]!, run: runTrain },
   eval: { summary: evalCommand.summary, run: runEval },
   bench: { summary: benchCommand.summary.split('\n')[0]!, run: runBench },
-  experiment: { summary: experimentCommand.summary.split('\n')[0]!, run: runExperiment },
+  experiment: { summary: experimentSummary, run: runExperiment },
 } as const;
 
 function help(): string {

@@ -17,6 +17,8 @@ export const trainCommand = {
 With no flags: ${d.method} on the embedded MNIST (8,000 train / 2,000 test digits), an MLP 784-256-256-10, ${d.epochs} epochs.`,
   flags: {
     dataset: { type: 'string', default: d.dataset, help: `data: ${DATASET_SPECS.join(' | ')}` },
+    classes: { type: 'string', help: 'train and test on these classes only, e.g. 0-4 or 1,3,5 (labels unchanged)' },
+    init: { type: 'string', help: 'start from the parameters of this run directory or checkpoint (same model)' },
     model: { type: 'string', default: d.model, help: 'mlp:<in>-<hidden>-…-<out>[:gelu] | mlp (<in>-256-256-<out> from the data) | cnn' },
     method: { type: 'string', default: d.method, choices: Object.keys(ESTIMATORS), help: 'gradient estimator' },
     epochs: { type: 'integer', default: d.epochs, min: 1, help: 'passes over the training data' },
@@ -52,7 +54,7 @@ type Flags = ReturnType<typeof parseFlags<typeof trainCommand.flags>>['flags'];
 
 /** Config keys and the flags that set them. */
 const KEYS: readonly [keyof TrainConfig, keyof Flags][] = [
-  ['dataset', 'dataset'], ['model', 'model'], ['method', 'method'], ['epochs', 'epochs'], ['batchSize', 'batch-size'], ['lr', 'lr'],
+  ['dataset', 'dataset'], ['init', 'init'], ['model', 'model'], ['method', 'method'], ['epochs', 'epochs'], ['batchSize', 'batch-size'], ['lr', 'lr'],
   ['optimizer', 'optimizer'], ['schedule', 'schedule'], ['warmupSteps', 'warmup-steps'], ['momentum', 'momentum'], ['weightDecay', 'weight-decay'],
   ['clip', 'clip'], ['seed', 'seed'], ['directions', 'directions'], ['directionsPerCall', 'directions-per-call'], ['epsilon', 'epsilon'], ['noise', 'noise'], ['scheme', 'scheme'],
   ['allocator', 'allocator'], ['queriesPerExample', 'queries-per-example'], ['queries', 'queries'], ['steps', 'steps'], ['seconds', 'seconds'], ['evalBatchSize', 'eval-batch-size'], ['threads', 'threads'], ['device', 'device'],
@@ -61,7 +63,19 @@ const KEYS: readonly [keyof TrainConfig, keyof Flags][] = [
 function configFrom(flags: Flags, only?: ReadonlySet<string>): Partial<TrainConfig> {
   const config: Record<string, unknown> = {};
   for (const [key, flag] of KEYS) if (flags[flag] !== undefined && (!only || only.has(flag))) config[key] = flags[flag];
+  if (flags.classes !== undefined && (!only || only.has('classes'))) config.classes = parseClasses(flags.classes);
   return config as Partial<TrainConfig>;
+}
+
+/** '0-4' or '1,3,5' (or both, '0-2,7') as a sorted list of class indices. */
+export function parseClasses(text: string): number[] {
+  const classes = new Set<number>();
+  for (const part of text.split(',')) {
+    const m = /^(\d+)(?:-(\d+))?$/.exec(part.trim());
+    if (!m || Number(m[2] ?? m[1]) < Number(m[1])) throw new UsageError(`--classes takes class indices and ranges like 0-4 or 1,3,5; got '${text}'`);
+    for (let c = Number(m[1]); c <= Number(m[2] ?? m[1]); c++) classes.add(c);
+  }
+  return [...classes].sort((a, b) => a - b);
 }
 
 export async function runTrain(argv: readonly string[]): Promise<number> {

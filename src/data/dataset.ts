@@ -101,3 +101,12 @@ export function describe(dataset: Dataset): string {
 function round(v: number): number {
   return Number(v.toPrecision(4));
 }
+
+/** The examples whose label is one of `classes` (labels unchanged), e.g. digits 0–4 to pretrain and 5–9 to fine-tune. */
+export function withClasses(dataset: Dataset, classes: readonly number[]): Dataset {
+  const bad = classes.find((c) => !Number.isInteger(c) || c < 0 || c >= dataset.classes);
+  if (bad !== undefined) throw new RangeError(`class ${bad} is not a class of '${dataset.name}' (0 to ${dataset.classes - 1})`);
+  const keep = new Set(classes);
+  const indices = Array.from(dataset.y.keys()).filter((i) => keep.has(dataset.y[i]!));
+  return subset(dataset, indices, `${dataset.name}[classes ${classes.join(',')}]`);
+}

@@ -1,7 +1,7 @@
 export { type Batch, type BatchOptions, batchCount, batches, epochOrder } from './batches.js';
 export { CIFAR10_CLASSES, CIFAR10_DIR, CIFAR10_FILES, loadCifar10 } from './cifar10.js';
 export { type CsvDatasetSplit, type CsvOptions, type Standardization, loadCsv, parseCsv } from './csv.js';
-export { type Dataset, type DatasetInit, type DatasetSplit, classCounts, createDataset, describe, exampleSize, subset } from './dataset.js';
+export { type Dataset, type DatasetInit, type DatasetSplit, classCounts, createDataset, describe, exampleSize, subset, withClasses } from './dataset.js';
 export { FASHION_MNIST_CLASSES, FASHION_MNIST_DIR, loadFashionMnist } from './fashion-mnist.js';
 export { IDX_FILES, type IdxArray, type IdxOptions, loadIdx, readIdx } from './idx.js';
 export { DATASET_SPECS, type LoadOptions, loadDataset } from './load.js';

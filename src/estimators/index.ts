@@ -5,6 +5,7 @@ export { ForwardGradientWeights } from './fg-w.js';
 export { ForwardGradientActivities } from './fg-a.js';
 export { ownership } from './ownership.js';
 export { CoordinateEstimator } from './cge.js';
+export { type BlackBoxEstimate, type BlackBoxObjective, type BlackBoxOptions, type BlackBoxQueries, type BlackBoxRequest, BlackBoxSpsa } from './black-box.js';
 export { DirectFeedbackAlignment } from './dfa.js';
 export { FeedbackWeights } from './feedback.js';
 export { LocalBackprop } from './local-bp.js';

@@ -71,27 +71,36 @@ export interface DirectionGrid {
   readonly example: Int32Array;
 }
 
-export function directionGrid(batch: Batch, queries: Int32Array): DirectionGrid {
-  const b = batch.y.shape[0]!;
+/** The slot layout alone: K, m, each slot's example (-1: padding) and weight 1/(B·nᵢ). */
+export function gridSlots(queries: Int32Array): { k: number; m: number; example: Int32Array; weight: Float32Array } {
+  const b = queries.length;
   const k = Math.max(...queries);
-  const total = queries.reduce((a, n) => a + n, 0);
-  const m = Math.ceil(total / k);
-  const perExample = batch.x.size / b;
-  const x = new Float32Array(k * m * perExample);
-  const y = new BigInt64Array(k * m);
-  const weight = new Float32Array(k * m);
+  const m = Math.ceil(queries.reduce((a, n) => a + n, 0) / k);
   const example = new Int32Array(k * m).fill(-1);
-  const xs = batch.x.data as Float32Array;
+  const weight = new Float32Array(k * m);
   let t = 0;
   queries.forEach((n, i) => {
     for (let j = 0; j < n; j++, t++) {
       const slot = (t % k) * m + Math.floor(t / k);
-      x.set(xs.subarray(i * perExample, (i + 1) * perExample), slot * perExample);
-      y[slot] = (batch.y.data as BigInt64Array)[i]!;
-      weight[slot] = 1 / (b * n);
       example[slot] = i;
+      weight[slot] = 1 / (b * n);
     }
   });
-  for (let slot = 0; slot < k * m; slot++) if (example[slot] === -1) x.set(xs.subarray(0, perExample), slot * perExample);
+  return { k, m, example, weight };
+}
+
+export function directionGrid(batch: Batch, queries: Int32Array): DirectionGrid {
+  const b = batch.y.shape[0]!;
+  const { k, m, example, weight } = gridSlots(queries);
+  const perExample = batch.x.size / b;
+  const x = new Float32Array(k * m * perExample);
+  const y = new BigInt64Array(k * m);
+  const xs = batch.x.data as Float32Array;
+  example.forEach((i, slot) => {
+    // Padding slots repeat example 0; their weight is 0.
+    const e = Math.max(i, 0);
+    x.set(xs.subarray(e * perExample, (e + 1) * perExample), slot * perExample);
+    y[slot] = (batch.y.data as BigInt64Array)[e]!;
+  });
   return { k, m, x: new HostTensor('float32', [k, m, ...batch.x.shape.slice(1)], x), y: new HostTensor('int64', [k, m], y), weight, example };
 }

@@ -15,6 +15,9 @@ export const LOCAL_LOSS_GRID = ['bp', 'l-bp', 'lg-bp', 'fa', 'l-fa', 'lg-fa', 'd
 type GridMethod = (typeof LOCAL_LOSS_GRID)[number];
 export type LocalLossMethod = Extract<EstimatorName, GridMethod>;
 
+/** The grid's methods that perturb, for which a number of directions means something. */
+const PERTURBATION_METHODS: readonly string[] = ['fg-w', 'fg-a', 'lg-fg-w', 'lg-fg-a'];
+
 export const LOCAL_LOSSES_JSON = 'local-losses.json';
 export const LOCAL_LOSSES_MD = 'local-losses.md';
 
@@ -61,6 +64,8 @@ export interface LocalLossOptions {
   readonly optimizer?: OptimizerName;
   /** One learning rate for every method, or rates by method; the rest use DEFAULT_LR. */
   readonly lr?: number | Readonly<Partial<Record<LocalLossMethod, number>>>;
+  /** Directions per step for the perturbation methods (fg-w, fg-a, lg-fg-w, lg-fg-a; the others ignore it). */
+  readonly directions?: number;
   /** Stop each method after this many steps (quick checks). */
   readonly steps?: number;
   readonly device?: string;
@@ -171,6 +176,7 @@ export async function runLocalLossExperiment(options: LocalLossOptions, hooks: L
       seed: config.seed,
       device: config.device,
       ...(config.steps !== undefined && { steps: config.steps }),
+      ...(config.directions !== undefined && PERTURBATION_METHODS.includes(method) && { directions: config.directions }),
       ...(config.threads !== undefined && { threads: config.threads }),
     };
     let row: MethodRow;
@@ -242,7 +248,7 @@ export function localLossMarkdown(config: LocalLossConfig, rows: readonly Method
   };
   const header = ['method', 'lr', 'test error % / train error %', ...(preset >= 0 ? [`paper (${PAPER_PRESETS[preset]!.dataset} ${PAPER_PRESETS[preset]!.model.split(':')[1]})`] : [])];
   const line = (values: readonly string[]) => `| ${values.join(' | ')} |`;
-  const budget = `${config.epochs} epoch${config.epochs === 1 ? '' : 's'}${config.steps !== undefined ? ` (at most ${config.steps} steps)` : ''}`;
+  const budget = `${config.epochs} epoch${config.epochs === 1 ? '' : 's'}${config.steps !== undefined ? ` (at most ${config.steps} steps)` : ''}${config.directions !== undefined ? `, ${config.directions} directions per step for the perturbation methods` : ''}`;
   const lines = [
     `# Local losses: ${config.dataset}, ${config.model}`,
     '',

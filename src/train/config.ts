@@ -4,8 +4,12 @@ import type { OptimizerName, ScheduleName } from '../optim/registry.js';
 
 /** Everything that determines a training run; stored in its checkpoints. */
 export interface TrainConfig {
-  /** 'mnist' | 'fashion-mnist' | 'idx:<dir>' | 'csv:<file>'. */
+  /** 'mnist' | 'fashion-mnist' | 'cifar10:<dir>' | 'idx:<dir>' | 'csv:<file>'. */
   readonly dataset: string;
+  /** Train and test on these classes only (labels unchanged), e.g. to pretrain on some and fine-tune on others. */
+  readonly classes?: readonly number[];
+  /** Start from the parameters of this checkpoint (a run directory or file) instead of a fresh initialisation. */
+  readonly init?: string;
   /** 'mlp:784-256-256-10' | 'cnn' | …, see modelFromSpec. */
   readonly model: string;
   readonly method: EstimatorName;

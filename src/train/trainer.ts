@@ -2,7 +2,8 @@ import { join } from 'node:path';
 import { appendFile, mkdir } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { batchCount, batches } from '../data/batches.js';
-import type { DatasetSplit } from '../data/dataset.js';
+import { type DatasetSplit, withClasses } from '../data/dataset.js';
+import { statIfExists } from '../io/stat-if-exists.js';
 import { loadDataset } from '../data/load.js';
 import type { CompileOptions } from '../engine/runtime/executable.js';
 import { createAllocator } from '../allocators/registry.js';
@@ -40,6 +41,14 @@ export interface EpochMetrics {
   readonly wall_s: number;
   readonly examples_per_s: number;
   readonly lr: number;
+}
+
+/** A test evaluation between epochs. */
+export interface EvalPoint {
+  readonly step: number;
+  readonly queries: number;
+  readonly test_acc: number;
+  readonly test_loss: number;
 }
 
 export type StopReason = 'epochs' | 'queries' | 'steps' | 'seconds';
@@ -80,6 +89,9 @@ export interface TrainOptions {
   readonly resume?: boolean;
   readonly onStep?: (info: StepInfo) => void;
   readonly onEpoch?: (metrics: EpochMetrics) => void;
+  /** Also evaluate the test split every this many steps (for accuracy-versus-queries curves). */
+  readonly evalEvery?: number;
+  readonly onEval?: (point: EvalPoint) => void;
   /** Informational messages (data and model summaries). */
   readonly log?: (line: string) => void;
 }
@@ -104,7 +116,7 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
   const saved = options.resume ? await loadCheckpoint(checkpointPath!) : undefined;
   if (saved) checkCompatible(saved.config, config);
 
-  const data = await loadDataset(config.dataset, config.dataset.startsWith('csv:') ? { seed: config.seed } : {});
+  const data = await trainingData(config);
   const model = modelFromSpec(config.model, data.train.inputShape, data.train.classes);
   log(`${config.dataset}: ${data.train.size} train / ${data.test.size} test examples of [${data.train.inputShape.join(', ')}], ${data.train.classes} classes`);
   log(model.describe().split('\n')[0]!);
@@ -127,7 +139,7 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
   const schedule = createSchedule(config.schedule, config.lr, { totalSteps, warmupSteps: config.warmupSteps, every: Math.max(1, Math.ceil(totalSteps / 3)) });
   const optimizer = createOptimizer(config.optimizer, { lr: schedule, momentum: config.momentum, weightDecay: config.weightDecay, clip: config.clip });
 
-  const theta = model.init(deriveSeed(config.seed, INIT_STREAM));
+  const theta = config.init ? await initialParams(config.init, model) : model.init(deriveSeed(config.seed, INIT_STREAM));
   let state = optimizer.init(theta);
   let progress: Progress = { epoch: 0, batch: 0, step: 0, queries: 0, seconds: 0 };
   if (saved) {
@@ -184,6 +196,10 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
       epochSeconds += seconds;
       progress = { ...progress, batch: progress.batch + 1, step: progress.step + 1, queries: progress.queries + estimate.queries, seconds: progress.seconds + seconds };
       options.onStep?.({ epoch: progress.epoch, batch: progress.batch, batches: batchesPerEpoch, step: progress.step, loss: estimate.loss, queries: progress.queries, seconds: progress.seconds });
+      if (options.evalEvery && progress.step % options.evalEvery === 0) {
+        const test = await evaluator.evaluate(theta, data.test, config.evalBatchSize);
+        options.onEval?.({ step: progress.step, queries: progress.queries, test_acc: test.accuracy, test_loss: test.loss });
+      }
       const reason = budgetReached();
       if (reason) {
         stopped = reason;
@@ -232,13 +248,28 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
   return summary;
 }
 
+/** The run's train and test splits, restricted to `classes` when given. */
+export async function trainingData(config: Pick<TrainConfig, 'dataset' | 'classes' | 'seed'>): Promise<DatasetSplit> {
+  const data = await loadDataset(config.dataset, config.dataset.startsWith('csv:') ? { seed: config.seed } : {});
+  if (!config.classes) return data;
+  return { train: withClasses(data.train, config.classes), test: withClasses(data.test, config.classes) };
+}
+
+/** Parameters from a checkpoint (a run directory or the file), checked against the model. */
+async function initialParams(path: string, model: ReturnType<typeof modelFromSpec>): Promise<Float32Array> {
+  const file = (await statIfExists(path))?.isDirectory() ? join(path, CHECKPOINT_FILE) : path;
+  const { params } = await loadCheckpoint(file);
+  model.layout.check(params, `parameters in ${file} (for ${model.spec})`);
+  return params;
+}
+
 /** Methods that take a query allocation, and their unit (± pairs for lr and spsa). */
 const ALLOCATION_UNIT: Readonly<Partial<Record<string, number>>> = { lr: 2, spsa: 2, 'fg-a': 1, 'fg-w': 1 };
 /** Average queries per example per step when a run allocates and names none. */
 const QUERIES_PER_EXAMPLE: Readonly<Partial<Record<string, number>>> = { lr: 8, spsa: 8, 'fg-a': 4, 'fg-w': 4 };
 
 /** A step's query budget (whole units, at least the minimum for every example) and unit. */
-function queryAllocation(config: TrainConfig): { unit: number; budget: (batch: number) => number } {
+export function queryAllocation(config: TrainConfig): { unit: number; budget: (batch: number) => number } {
   const unit = ALLOCATION_UNIT[config.method];
   if (unit === undefined) throw new RangeError(`--allocator needs a method that takes query allocations (${Object.keys(ALLOCATION_UNIT).join(', ')}), not ${config.method}`);
   const perExample = config.queriesPerExample ?? QUERIES_PER_EXAMPLE[config.method]!;

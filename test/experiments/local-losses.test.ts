@@ -127,7 +127,12 @@ describe('forwardprop experiment local-losses', () => {
   const tinyFlags = ['--dataset', 'mnist', '--model', 'mlp:784-16-10', '--epochs', '1', '--steps', '3', '--batch-size', '32'];
 
   test('--help and usage errors', async () => {
-    const help = await runCli('experiment', '--help');
+    const list = await runCli('experiment', '--help');
+    assert.equal(list.code, 0);
+    assert.match(list.stdout, /^Usage: forwardprop experiment <name> \[flags\]/);
+    assert.match(list.stdout, /local-losses +The methods of Table 3/);
+    for (const name of ['allocation', 'finetune', 'prompt']) assert.match((await runCli('experiment', name, '--help')).stdout, new RegExp(`^Usage: forwardprop experiment ${name} \\[flags\\]`));
+    const help = await runCli('experiment', 'local-losses', '--help');
     assert.equal(help.code, 0);
     assert.match(help.stdout, /^Usage: forwardprop experiment local-losses \[flags\]/);
     assert.match(help.stdout, /reuses finished methods/);

@@ -1,0 +1,61 @@
+import { join } from 'node:path';
+import { ALLOCATORS } from '../allocators/registry.js';
+import { DATASET_SPECS } from '../data/load.js';
+import { ALLOCATION_JSON, ALLOCATION_MD, ALLOCATION_SVG, runAllocationExperiment } from '../experiments/allocation.js';
+import { type Command, UsageError, parseFlags, usage } from './args.js';
+import { timestamp } from './progress.js';
+
+export const allocationCommand = {
+  name: 'experiment allocation',
+  summary: `Query allocation (FLOPS): gradient-estimate error per estimator and allocator at equal budgets, and accuracy against queries.
+Writes <out>/${ALLOCATION_JSON}, ${ALLOCATION_MD} and ${ALLOCATION_SVG} (the curves), and one training run per allocator.`,
+  flags: {
+    dataset: { type: 'string', default: 'fashion-mnist', help: `data: ${DATASET_SPECS.join(' | ')}` },
+    model: { type: 'string', default: 'mlp:784-256-256-10', help: 'model' },
+    estimators: { type: 'string', default: 'lr,fg-a,spsa,fg-w', help: 'estimators in the error table, comma-separated' },
+    allocators: { type: 'string', default: Object.keys(ALLOCATORS).join(','), help: 'allocators, comma-separated (uniform is the reference)' },
+    'queries-per-example': { type: 'number', default: 8, min: 2, help: 'average queries per example per step, for every allocator' },
+    'batch-size': { type: 'integer', default: 64, min: 1, help: 'examples per step' },
+    'pretrain-steps': { type: 'integer', default: 300, min: 0, help: 'backprop steps before measuring the error (uneven difficulty)' },
+    warmup: { type: 'integer', default: 30, min: 0, help: 'visits of the measured batch before measuring (what running statistics learn from)' },
+    repetitions: { type: 'integer', default: 60, min: 1, help: 'estimates per error measurement' },
+    'curve-method': { type: 'string', default: 'fg-a', choices: ['fg-a', 'lr', 'spsa', 'fg-w', 'none'], help: 'the estimator trained for the accuracy curves (none: skip them)' },
+    epochs: { type: 'integer', default: 3, min: 1, help: 'epochs of each curve run' },
+    'eval-every': { type: 'integer', default: 100, min: 1, help: 'steps between the test evaluations of a curve' },
+    seed: { type: 'integer', default: 0, min: 0, help: 'seed' },
+    out: { type: 'string', help: 'experiment directory (default: runs/allocation-<time>)' },
+  },
+} as const satisfies Command;
+
+export async function runAllocation(argv: readonly string[]): Promise<number> {
+  const { flags, positionals } = parseFlags(allocationCommand, argv);
+  if (flags.help) {
+    console.log(usage(allocationCommand));
+    return 0;
+  }
+  if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
+  const unknown = flags.allocators.split(',').find((a) => !Object.hasOwn(ALLOCATORS, a));
+  if (unknown !== undefined) throw new UsageError(`--allocators: unknown allocator '${unknown}'; allocators: ${Object.keys(ALLOCATORS).join(', ')}`);
+  const out = flags.out ?? join('runs', `allocation-${timestamp()}`);
+  const report = await runAllocationExperiment(
+    {
+      dataset: flags.dataset,
+      model: flags.model,
+      out,
+      estimators: flags.estimators.split(','),
+      allocators: flags.allocators.split(','),
+      queriesPerExample: flags['queries-per-example'],
+      batchSize: flags['batch-size'],
+      pretrainSteps: flags['pretrain-steps'],
+      warmup: flags.warmup,
+      repetitions: flags.repetitions,
+      curveMethod: flags['curve-method'],
+      epochs: flags.epochs,
+      evalEvery: flags['eval-every'],
+      seed: flags.seed,
+    },
+    (line) => console.log(line),
+  );
+  console.log(`\n${report.markdown}\nresults: ${join(out, ALLOCATION_JSON)}, ${join(out, ALLOCATION_MD)}`);
+  return 0;
+}

@@ -1,0 +1,186 @@
+import { join } from 'node:path';
+import { createAllocator } from '../allocators/registry.js';
+import { batches } from '../data/batches.js';
+import { loadDataset } from '../data/load.js';
+import { createEstimator } from '../estimators/registry.js';
+import { writeFileAtomic } from '../io/atomic-write.js';
+import { modelFromSpec } from '../nn/factories.js';
+import { lineChart } from '../report/line-chart.js';
+import { DEFAULT_CONFIG, DEFAULT_LR, type TrainConfig } from '../train/config.js';
+import { queryAllocation, train } from '../train/trainer.js';
+import { pretrain } from './pretrain.js';
+
+export const ALLOCATION_JSON = 'allocation.json';
+export const ALLOCATION_MD = 'allocation.md';
+export const ALLOCATION_SVG = 'allocation.svg';
+
+export interface AllocationOptions {
+  readonly dataset: string;
+  readonly model: string;
+  readonly out: string;
+  /** Estimators compared in the error table (those that take allocations). */
+  readonly estimators?: readonly string[];
+  readonly allocators?: readonly string[];
+  /** Average queries per example per step, the same for every allocator. */
+  readonly queriesPerExample?: number;
+  readonly batchSize?: number;
+  /** Backprop steps before measuring, so that some examples are learned and others not (uneven difficulty). */
+  readonly pretrainSteps?: number;
+  /** Visits of the measured batch before measuring: what running statistics learn from. */
+  readonly warmup?: number;
+  /** Estimates averaged into each mean squared error. */
+  readonly repetitions?: number;
+  /** The estimator trained for the accuracy-versus-queries curves; none skips them. */
+  readonly curveMethod?: string;
+  readonly epochs?: number;
+  /** Stop each curve run after this many steps (quick checks). */
+  readonly curveSteps?: number;
+  /** Curve points: a test evaluation every this many steps. */
+  readonly evalEvery?: number;
+  readonly seed?: number;
+}
+
+export interface MseRow {
+  readonly estimator: string;
+  readonly allocator: string;
+  /** E‖ĝ − g‖² over the repetitions, g the exact backprop gradient of the batch. */
+  readonly mse: number;
+  /** mse / uniform's mse for the same estimator. */
+  readonly relative: number;
+  readonly queries: number;
+}
+
+export interface Curve {
+  readonly allocator: string;
+  readonly points: readonly { readonly queries: number; readonly test_acc: number }[];
+  readonly final: number;
+  /** Queries at which the run first reached uniform's final accuracy, and that as a share of uniform's. */
+  readonly queriesToUniform?: number;
+  readonly shareOfUniform?: number;
+}
+
+export interface AllocationReport {
+  readonly mse: readonly MseRow[];
+  readonly curves: readonly Curve[];
+  readonly markdown: string;
+}
+
+/**
+ * The allocation experiment (FLOPS, Ren et al. 2025): (1) at equal budgets, the mean
+ * squared error of each estimator's batch gradient against the exact one, per
+ * allocator, on a batch of a partly trained model (uneven per-example difficulty); (2)
+ * accuracy against queries when training with each allocator. Writes allocation.json,
+ * allocation.md and allocation.svg (the curves) into `out`.
+ */
+export async function runAllocationExperiment(options: AllocationOptions, log: (line: string) => void = () => {}): Promise<AllocationReport> {
+  const {
+    dataset,
+    model: spec,
+    out,
+    estimators = ['lr', 'fg-a', 'spsa', 'fg-w'],
+    allocators = ['uniform', 'neyman', 'flops'],
+    queriesPerExample = 8,
+    batchSize = 64,
+    pretrainSteps = 300,
+    warmup = 30,
+    repetitions = 60,
+    curveMethod = 'fg-a',
+    epochs = 3,
+    evalEvery = 100,
+    seed = 0,
+  } = options;
+  if (!allocators.includes('uniform')) throw new RangeError('allocators must include uniform, the reference');
+  const data = await loadDataset(dataset);
+  const model = modelFromSpec(spec, data.train.inputShape, data.train.classes);
+  const theta = await pretrain(model, model.init(seed), data.train, pretrainSteps, batchSize, seed);
+  const batch = batches(data.train, { batchSize, seed: seed + 1, epoch: 0 }).next().value!;
+  const exact = (await createEstimator('bp', model).estimate({ params: theta, batch, step: 0 })).grad;
+
+  const mse: MseRow[] = [];
+  for (const method of estimators) {
+    const uniform: { value?: number } = {};
+    for (const name of allocators) {
+      const allocation = queryAllocation({ ...DEFAULT_CONFIG, method, queriesPerExample } as TrainConfig);
+      const allocator = createAllocator(name);
+      const estimator = createEstimator(method, model, { seed });
+      let total = 0;
+      let queries = 0;
+      for (let visit = 0; visit < warmup + repetitions; visit++) {
+        const counts = allocator.allocate({ examples: batch.indices, budget: allocation.budget(batchSize), minimum: allocation.unit, unit: allocation.unit });
+        const estimate = await estimator.estimate({ params: theta, batch, step: visit, allocation: counts });
+        if (visit >= warmup) total += squaredError(estimate.grad, exact) / repetitions;
+        queries = estimate.queries;
+        allocator.observe({ examples: batch.indices, queries: counts, variance: estimate.perExample.spread ?? new Float32Array(batchSize).fill(Number.NaN), loss: estimate.perExample.loss });
+      }
+      if (name === 'uniform') uniform.value = total;
+      mse.push({ estimator: method, allocator: name, mse: total, relative: total / (uniform.value ?? total), queries });
+      log(`${method} ${name}: mse ${total.toExponential(3)} (${(total / (uniform.value ?? total)).toFixed(3)}× uniform), ${queries} queries per step`);
+    }
+  }
+
+  const curves: Curve[] = [];
+  if (curveMethod !== 'none') {
+    for (const name of allocators) {
+      const points: { queries: number; test_acc: number }[] = [];
+      const method = curveMethod as TrainConfig['method'];
+      const config: TrainConfig = {
+        ...DEFAULT_CONFIG, dataset, model: spec, method, lr: DEFAULT_LR[method], epochs, batchSize, seed, allocator: name as TrainConfig['allocator'], queriesPerExample,
+        ...(options.curveSteps !== undefined && { steps: options.curveSteps }),
+      };
+      const summary = await train(config, { out: join(out, `curve-${name}`), evalEvery, onEval: (p) => points.push({ queries: p.queries, test_acc: p.test_acc }) });
+      curves.push({ allocator: name, points, final: summary.test_acc });
+      log(`${curveMethod} ${name}: final test accuracy ${(100 * summary.test_acc).toFixed(2)}% after ${summary.queries} queries`);
+    }
+    const target = curves.find((c) => c.allocator === 'uniform')!;
+    const uniformQueries = target.points[target.points.length - 1]?.queries ?? 0;
+    curves.forEach((c, i) => {
+      const reached = c.points.find((p) => p.test_acc >= target.final);
+      if (reached) curves[i] = { ...c, queriesToUniform: reached.queries, shareOfUniform: reached.queries / uniformQueries };
+    });
+    const svg = lineChart({
+      title: `${curveMethod} on ${dataset}, ${spec}: test accuracy against queries`,
+      x: 'queries (forward evaluations × examples)',
+      y: 'test accuracy',
+      series: curves.map((c) => ({ name: c.allocator, points: c.points.map((p) => [p.queries, p.test_acc] as const) })),
+    });
+    await writeFileAtomic(join(out, ALLOCATION_SVG), svg);
+  }
+
+  const markdown = report({ dataset, spec, queriesPerExample, batchSize, pretrainSteps, warmup, repetitions, curveMethod, epochs }, mse, curves);
+  await writeFileAtomic(join(out, ALLOCATION_JSON), `${JSON.stringify({ options: { ...options, queriesPerExample, batchSize, pretrainSteps, warmup, repetitions, curveMethod, epochs, evalEvery, seed }, mse, curves }, null, 2)}\n`);
+  await writeFileAtomic(join(out, ALLOCATION_MD), markdown);
+  return { mse, curves, markdown };
+}
+
+function squaredError(a: Float32Array, b: Float32Array): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += (a[i]! - b[i]!) ** 2;
+  return s;
+}
+
+function report(
+  o: { dataset: string; spec: string; queriesPerExample: number; batchSize: number; pretrainSteps: number; warmup: number; repetitions: number; curveMethod: string; epochs: number },
+  mse: readonly MseRow[],
+  curves: readonly Curve[],
+): string {
+  const lines = [
+    `# Query allocation: ${o.dataset}, ${o.spec}`,
+    '',
+    `Mean squared error of the batch gradient estimate against backprop's, at ${o.queriesPerExample} queries per example on average (batch ${o.batchSize}), after ${o.pretrainSteps} backprop steps (uneven difficulty), ${o.warmup} visits to learn per-example statistics, averaged over ${o.repetitions} estimates:`,
+    '',
+    '| estimator | allocator | MSE | vs uniform |',
+    '| --- | --- | --- | --- |',
+    ...mse.map((r) => `| ${r.estimator} | ${r.allocator} | ${r.mse.toExponential(3)} | ${r.relative.toFixed(3)} |`),
+  ];
+  if (curves.length > 0) {
+    lines.push(
+      '',
+      `Training ${o.curveMethod} for ${o.epochs} epochs with each allocator (same queries per step); test accuracy against queries in ${ALLOCATION_SVG}:`,
+      '',
+      "| allocator | final test accuracy | queries to reach uniform's final accuracy |",
+      '| --- | --- | --- |',
+      ...curves.map((c) => `| ${c.allocator} | ${(100 * c.final).toFixed(2)}% | ${c.queriesToUniform === undefined ? 'not reached' : `${c.queriesToUniform} (${(100 * c.shareOfUniform!).toFixed(0)}% of uniform's)`} |`),
+    );
+  }
+  return `${lines.join('\n')}\n`;
+}

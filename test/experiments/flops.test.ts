@@ -1,0 +1,45 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { ALLOCATION_JSON, ALLOCATION_MD, ALLOCATION_SVG, runAllocationExperiment } from '../../src/experiments/allocation.js';
+import { FINETUNE_JSON, runFinetuneExperiment } from '../../src/experiments/finetune.js';
+import { PROMPT_JSON, runPromptExperiment } from '../../src/experiments/prompt.js';
+
+const dir = () => mkdtemp(join(tmpdir(), 'fp-flops-'));
+
+test('allocation experiment (tiny): an error table per estimator and allocator, curves and their plot', async () => {
+  const out = await dir();
+  const { mse, curves } = await runAllocationExperiment({
+    dataset: 'mnist', model: 'mlp:784-16-10', out, estimators: ['fg-a', 'lr'], allocators: ['uniform', 'neyman'],
+    pretrainSteps: 20, warmup: 3, repetitions: 4, batchSize: 16, epochs: 1, curveSteps: 30, evalEvery: 10,
+  });
+  assert.deepEqual(mse.map((r) => `${r.estimator}/${r.allocator}`), ['fg-a/uniform', 'fg-a/neyman', 'lr/uniform', 'lr/neyman']);
+  assert.ok(mse.every((r) => r.mse > 0 && Number.isFinite(r.relative)) && mse[0]!.relative === 1);
+  assert.deepEqual(curves.map((c) => c.points.length), [3, 3]);
+  assert.match(await readFile(join(out, ALLOCATION_SVG), 'utf8'), /^<svg [^>]*>[\s\S]*neyman[\s\S]*<\/svg>\n$/);
+  assert.match(await readFile(join(out, ALLOCATION_MD), 'utf8'), /\| fg-a \| neyman \| [\d.e+-]+ \| [\d.]+ \|/);
+  assert.equal(JSON.parse(await readFile(join(out, ALLOCATION_JSON), 'utf8')).mse.length, 4);
+  await assert.rejects(runAllocationExperiment({ dataset: 'mnist', model: 'mlp:784-16-10', out, allocators: ['neyman'] }), /allocators must include uniform/);
+});
+
+test('prompt tuning (tiny): a black-box prompt moves corrupted accuracy, at equal queries per allocator', async () => {
+  const out = await dir();
+  const { clean, corrupted, rows } = await runPromptExperiment({ out, pretrainSteps: 60, steps: 12, examples: 64, batchSize: 16, allocators: ['uniform', 'flops'] });
+  assert.ok(clean > corrupted, `clean ${clean} vs corrupted ${corrupted}`);
+  assert.equal(rows[0]!.queries, rows[1]!.queries);
+  assert.equal(rows[0]!.queries, 12 * 16 * 16);
+  assert.ok(rows.every((r) => r.test_acc > 0 && r.test_acc <= 1));
+  assert.equal(JSON.parse(await readFile(join(out, PROMPT_JSON), 'utf8')).rows.length, 2);
+});
+
+test('fine-tuning (tiny): backprop on 0–4, forward-only on 5–9, with and without allocation', async () => {
+  const out = await dir();
+  const { before, rows } = await runFinetuneExperiment({ out, model: 'mlp:784-32-10', pretrainEpochs: 1, epochs: 1, allocators: ['uniform'] });
+  assert.equal(before, 0, 'a model trained on 0–4 never predicts 5–9');
+  assert.deepEqual(rows.map((r) => r.allocator), ['none', 'uniform']);
+  assert.ok(rows.every((r) => r.test_acc > 0.5), JSON.stringify(rows));
+  assert.ok(rows[1]!.queries > rows[0]!.queries, 'the allocators spend more queries per example than fg-a alone');
+  assert.equal(JSON.parse(await readFile(join(out, FINETUNE_JSON), 'utf8')).rows.length, 2);
+});
