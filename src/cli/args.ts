@@ -72,9 +72,12 @@ function convert(name: string, spec: FlagSpec, raw: string | boolean | (string |
 export function usage(command: Command, program = 'forwardprop'): string {
   const lines = [`Usage: ${program} ${command.name}${command.positionals ? ` ${command.positionals}` : ''} [flags]`, '', command.summary, '', 'Flags:'];
   const entries = Object.entries(command.flags).map(([name, spec]) => {
-    const left = `  --${name}${spec.type === 'boolean' ? '' : ` <${spec.choices ? spec.choices.join('|') : spec.type}>`}`;
+    // Long lists of choices go with the help text, keeping the flag column narrow.
+    const inline = spec.choices && spec.choices.join('|').length <= 24;
+    const left = `  --${name}${spec.type === 'boolean' ? '' : ` <${inline ? spec.choices!.join('|') : spec.type}>`}`;
+    const choices = spec.choices && !inline ? ` (${spec.choices.join(', ')})` : '';
     const def = spec.default !== undefined && spec.type !== 'boolean' ? ` (default: ${spec.default})` : '';
-    return [left, `${spec.help}${def}`] as const;
+    return [left, `${spec.help}${choices}${def}`] as const;
   });
   entries.push(['  --help', 'show this help']);
   const width = Math.max(...entries.map(([l]) => l.length)) + 2;

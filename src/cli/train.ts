@@ -19,7 +19,7 @@ With no flags: ${d.method} on the embedded MNIST (8,000 train / 2,000 test digit
     dataset: { type: 'string', default: d.dataset, help: `data: ${DATASET_SPECS.join(' | ')}` },
     classes: { type: 'string', help: 'train and test on these classes only, e.g. 0-4 or 1,3,5 (labels unchanged)' },
     init: { type: 'string', help: 'start from the parameters of this run directory or checkpoint (same model)' },
-    model: { type: 'string', default: d.model, help: 'mlp:<in>-<hidden>-…-<out>[:gelu] | mlp (<in>-256-256-<out> from the data) | cnn' },
+    model: { type: 'string', default: d.model, help: 'mlp (<in>-256-256-<out> from the data) | mlp:<in>-<hidden>-…-<out>[:gelu] | cnn | localmixer:<S/1/1|M/1/16|M/8/16|L/8/64>' },
     method: { type: 'string', default: d.method, choices: Object.keys(ESTIMATORS), help: 'gradient estimator' },
     epochs: { type: 'integer', default: d.epochs, min: 1, help: 'passes over the training data' },
     'batch-size': { type: 'integer', default: d.batchSize, min: 1, help: 'examples per step' },

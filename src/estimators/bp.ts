@@ -7,7 +7,7 @@ import { deriveSeed } from '../rng/stream.js';
 import { type Estimate, type EstimateRequest, type Estimator, type EstimatorOptions, noAllocation } from './estimator.js';
 import { FeedbackWeights } from './feedback.js';
 import { batchInputs, modelFeeds } from './graph-inputs.js';
-import { flatten, meanOf } from './graph-outputs.js';
+import { flatten, runLossAndGradient } from './graph-outputs.js';
 
 /** Stream id of feedback weights under the estimator seed. */
 export const FEEDBACK_STREAM = 0x6662; // 'fb'
@@ -45,8 +45,6 @@ export class Backprop implements Estimator {
     noAllocation(this.name, request);
     const { params, batch } = request;
     this.program ??= this.build();
-    const [losses, gradient] = await (await this.program).run({ ...modelFeeds(this.model, params, batch), ...this.feedback?.values });
-    const loss = losses!.data as Float32Array;
-    return { grad: gradient!.data as Float32Array, loss: meanOf(loss), queries: loss.length, perExample: { loss } };
+    return runLossAndGradient(await this.program, { ...modelFeeds(this.model, params, batch), ...this.feedback?.values });
   }
 }

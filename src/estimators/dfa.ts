@@ -13,7 +13,7 @@ import { FEEDBACK_STREAM } from './bp.js';
 import { type Estimate, type EstimateRequest, type Estimator, type EstimatorOptions, noAllocation } from './estimator.js';
 import { ownership } from './ownership.js';
 import { batchInputs, modelFeeds } from './graph-inputs.js';
-import { flattenGrads, meanOf } from './graph-outputs.js';
+import { flattenGrads, runLossAndGradient } from './graph-outputs.js';
 
 /**
  * Direct feedback alignment, DFA (Nøkland 2016): the output error e = ∂L/∂logits goes
@@ -66,8 +66,6 @@ export class DirectFeedbackAlignment implements Estimator {
     const { params, batch } = request;
     this.program ??= this.build();
     const { executable, feedback } = await this.program;
-    const [losses, gradient] = await executable.run({ ...modelFeeds(this.model, params, batch), ...feedback });
-    const loss = losses!.data as Float32Array;
-    return { grad: gradient!.data as Float32Array, loss: meanOf(loss), queries: loss.length, perExample: { loss } };
+    return runLossAndGradient(executable, { ...modelFeeds(this.model, params, batch), ...feedback });
   }
 }

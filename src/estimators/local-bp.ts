@@ -8,7 +8,7 @@ import { FEEDBACK_STREAM } from './bp.js';
 import { type Estimate, type EstimateRequest, type Estimator, type EstimatorOptions, noAllocation } from './estimator.js';
 import { FeedbackWeights } from './feedback.js';
 import { modelFeeds } from './graph-inputs.js';
-import { flatten, meanOf } from './graph-outputs.js';
+import { flatten, runLossAndGradient } from './graph-outputs.js';
 import { localGraph, slotObjective } from './local-graph.js';
 
 /**
@@ -42,8 +42,6 @@ export class LocalBackprop implements Estimator {
     noAllocation(this.name, request);
     const { params, batch } = request;
     this.program ??= this.build();
-    const [losses, gradient] = await (await this.program).run({ ...modelFeeds(this.model, params, batch), ...this.feedback?.values });
-    const loss = losses!.data as Float32Array;
-    return { grad: gradient!.data as Float32Array, loss: meanOf(loss), queries: loss.length, perExample: { loss } };
+    return runLossAndGradient(await this.program, { ...modelFeeds(this.model, params, batch), ...this.feedback?.values });
   }
 }
