@@ -5,7 +5,7 @@ import { paramFeeds } from '../estimators/graph-inputs.js';
 import { mlp } from '../nn/factories.js';
 import { benchmarkNoise } from '../rng/benchmark.js';
 import { fillGaussian } from '../rng/noise.js';
-import { timeIt } from './timing.js';
+import { timeInterleaved } from './timing.js';
 
 export interface EngineBenchOptions {
   readonly batch?: number;
@@ -56,7 +56,6 @@ export async function benchEngine(options: EngineBenchOptions = {}): Promise<Eng
   const params = model.paramInputs();
   const single = await compile({ inputs: [xIn, ...params], outputs: [model.forward(xIn, params).out] }, options.compile);
   const singleFeeds = { x, ...paramFeeds(model, theta) };
-  const forward = await timeIt(() => single.run(singleFeeds), { seconds });
 
   const stackedParams = model.paramInputs([copies]);
   const xs = model.inputTensor();
@@ -69,12 +68,12 @@ export async function benchEngine(options: EngineBenchOptions = {}): Promise<Eng
       return [e.name, copy];
     })),
   };
-  const stackedTiming = await timeIt(() => stacked.run(stackedFeeds), { seconds });
+  const [forward, stackedTiming] = await timeInterleaved([() => single.run(singleFeeds), () => stacked.run(stackedFeeds)], { seconds });
 
   const noise = benchmarkNoise({ elements: model.layout.size, minTimeMs: seconds * 500 });
-  const forwardMs = forward.medianMs;
+  const forwardMs = forward!.medianMs;
   const forwardPerSecond = 1000 / forwardMs;
-  const stackedForwardPerSecond = (1000 * copies) / stackedTiming.medianMs;
+  const stackedForwardPerSecond = (1000 * copies) / stackedTiming!.medianMs;
   return {
     model: model.spec,
     parameters: model.layout.size,

@@ -8,7 +8,7 @@ import { crossEntropy } from '../nn/losses.js';
 import type { Model } from '../nn/model.js';
 import { fillGaussian } from '../rng/noise.js';
 import { HostTensor } from '../engine/ir/host-tensor.js';
-import { timeIt } from './timing.js';
+import { timeInterleaved } from './timing.js';
 
 export interface EstimatorBenchOptions {
   /** A model spec for MNIST-shaped inputs (default the 784-256-256-10 MLP). */
@@ -23,7 +23,9 @@ export interface StepCost {
   readonly method: string;
   readonly options: EstimatorOptions;
   readonly stepMs: number;
-  /** stepMs over the reference forward it is compared with. */
+  /** The reference forward, timed in alternation with the step. */
+  readonly referenceMs: number;
+  /** stepMs over referenceMs. */
   readonly ratio: number;
   readonly reference: 'forward' | 'stacked forward';
 }
@@ -40,8 +42,8 @@ export interface EstimatorBenchResult {
   readonly machine: { readonly cpu: string; readonly cores: number; readonly node: string };
 }
 
-/** Median time of one forward pass (with the loss) of `copies` weight copies in one call. */
-async function forwardMs(model: Model, theta: Float32Array, batch: { x: HostTensor; y: HostTensor }, copies: number, seconds: number, threads?: number): Promise<number> {
+/** One forward pass (with the loss) of `copies` weight copies in one call, ready to time. */
+async function forwardPass(model: Model, theta: Float32Array, batch: { x: HostTensor; y: HostTensor }, copies: number, threads?: number): Promise<() => Promise<unknown>> {
   const { x, y } = batchInputs(model);
   const lead = copies > 1 ? [copies] : [];
   const params = model.paramInputs(lead);
@@ -50,7 +52,7 @@ async function forwardMs(model: Model, theta: Float32Array, batch: { x: HostTens
   const stacked = new Float32Array(copies * theta.length);
   for (let c = 0; c < copies; c++) stacked.set(theta, c * theta.length);
   const feeds = copies > 1 ? { ...modelFeeds(model, theta, batch), ...Object.fromEntries(model.layout.entries.map((e) => [e.name, stackedView(stacked, theta.length, copies, e.offset, e.size)])) } : modelFeeds(model, theta, batch);
-  return (await timeIt(() => program.run(feeds), { seconds })).medianMs;
+  return () => program.run(feeds);
 }
 
 /** Parameter `offset..offset+size` of every copy, gathered as [copies, size]. */
@@ -63,7 +65,7 @@ function stackedView(stacked: Float32Array, p: number, copies: number, offset: n
 /**
  * The cost of one estimator step (estimate only: noise, engine call, gradient) against
  * the forward passes it is made of: spsa against one call of K perturbed copies, the
- * others against one forward pass. Measured in one run, on MNIST-shaped inputs, for the
+ * others against one forward pass, each timed in alternation with its reference. Measured in one run, on MNIST-shaped inputs, for the
  * MLP's methods or, for a localmixer, the local-loss methods too.
  */
 export async function benchEstimators(options: EstimatorBenchOptions = {}): Promise<EstimatorBenchResult> {
@@ -73,8 +75,9 @@ export async function benchEstimators(options: EstimatorBenchOptions = {}): Prom
   const x = HostTensor.zeros('float32', [b, 1, 28, 28]);
   fillGaussian(x.data, 3);
   const batch = { x, y: new HostTensor('int64', [b], BigInt64Array.from({ length: b }, (_, i) => BigInt(i % 10))) };
-  const forward = await forwardMs(model, theta, batch, 1, seconds, threads);
-  const stacked = await forwardMs(model, theta, batch, k, seconds, threads);
+  const forward = await forwardPass(model, theta, batch, 1, threads);
+  const stacked = await forwardPass(model, theta, batch, k, threads);
+  const [forwardTiming, stackedTiming] = await timeInterleaved([forward, stacked], { seconds });
   const local = spec.startsWith('localmixer');
   type Row = readonly [string, EstimatorOptions, 'forward' | 'stacked forward'];
   const localRows: Row[] = [['lg-bp', {}, 'forward'], ['lg-fg-a', {}, 'forward'], ['lg-fg-w', {}, 'forward']];
@@ -91,8 +94,9 @@ export async function benchEstimators(options: EstimatorBenchOptions = {}): Prom
   for (const [method, estimatorOptions, reference] of rows) {
     const estimator = createEstimator(method, model, { seed: 1, ...estimatorOptions, ...(threads ? { compile: { threads } } : {}) });
     let step = 0;
-    const stepMs = (await timeIt(() => estimator.estimate({ params: theta, batch, step: step++ }), { seconds })).medianMs;
-    steps.push({ method, options: estimatorOptions, stepMs, ratio: stepMs / (reference === 'forward' ? forward : stacked), reference });
+    const [referenceTiming, stepTiming] = await timeInterleaved([reference === 'forward' ? forward : stacked, () => estimator.estimate({ params: theta, batch, step: step++ })], { seconds });
+    const [referenceMs, stepMs] = [referenceTiming!.medianMs, stepTiming!.medianMs];
+    steps.push({ method, options: estimatorOptions, stepMs, referenceMs, ratio: stepMs / referenceMs, reference });
   }
-  return { model: model.spec, batch: b, directions: k, forwardMs: forward, stackedForwardMs: stacked, steps, machine: { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, node: process.version } };
+  return { model: model.spec, batch: b, directions: k, forwardMs: forwardTiming!.medianMs, stackedForwardMs: stackedTiming!.medianMs, steps, machine: { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, node: process.version } };
 }

@@ -5,20 +5,45 @@ export interface Timing {
   readonly medianMs: number;
 }
 
+export interface TimingOptions {
+  readonly seconds?: number;
+  readonly warmup?: number;
+  readonly minCalls?: number;
+}
+
 /**
  * Times `fn` after `warmup` calls, for at least `seconds` and `minCalls` calls. The
  * median is reported beside the mean because shared machines have outliers.
  */
-export async function timeIt(fn: () => unknown, { seconds = 2, warmup = 5, minCalls = 5 } = {}): Promise<Timing> {
-  for (let i = 0; i < warmup; i++) await fn();
-  const samples: number[] = [];
+export async function timeIt(fn: () => unknown, options: TimingOptions = {}): Promise<Timing> {
+  return (await timeInterleaved([fn], options))[0]!;
+}
+
+/**
+ * Times several operations in alternation, in blocks of `blockMs` per operation, for at
+ * least `seconds` in all, so that a ratio between them is taken under the same machine
+ * conditions (timed one after the other, a ratio picks up whatever load or clock change
+ * happened in between). Blocks rather than single calls because onnxruntime's thread
+ * pools spin for a while after each run: one session's spinning threads would slow the
+ * next session down. The first call of each block is not counted.
+ */
+export async function timeInterleaved(fns: readonly (() => unknown)[], { seconds = 2, warmup = 5, minCalls = 5, blockMs = 200 }: TimingOptions & { readonly blockMs?: number } = {}): Promise<Timing[]> {
+  for (const fn of fns) for (let i = 0; i < warmup; i++) await fn();
+  const samples: number[][] = fns.map(() => []);
   const start = performance.now();
-  while (samples.length < minCalls || performance.now() - start < seconds * 1000) {
-    const t = performance.now();
-    await fn();
-    samples.push(performance.now() - t);
+  while (samples.some((s) => s.length < minCalls) || performance.now() - start < seconds * 1000) {
+    for (const [i, fn] of fns.entries()) {
+      await fn();
+      const blockStart = performance.now();
+      do {
+        const t = performance.now();
+        await fn();
+        samples[i]!.push(performance.now() - t);
+      } while (performance.now() - blockStart < blockMs);
+    }
   }
-  const sorted = [...samples].sort((a, b) => a - b);
-  const meanMs = samples.reduce((a, b) => a + b, 0) / samples.length;
-  return { calls: samples.length, meanMs, medianMs: sorted[Math.floor(sorted.length / 2)]! };
+  return samples.map((s) => {
+    const sorted = [...s].sort((a, b) => a - b);
+    return { calls: s.length, meanMs: s.reduce((a, b) => a + b, 0) / s.length, medianMs: sorted[Math.floor(sorted.length / 2)]! };
+  });
 }

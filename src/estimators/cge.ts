@@ -53,7 +53,9 @@ export class CoordinateEstimator implements Estimator {
       k: n,
       weights: new Float32Array(n).fill(size / n),
       fill: (buffers, start, count) => {
+        const rows = buffers.zeroed(count);
         for (let d = 0; d < count; d++) buffers.setCoordinate(d, coordinates[start + d]!, epsilon);
+        return rows;
       },
     });
     return { grad: result.grad, loss: meanOf(result.loss), queries: result.queries, perExample: { loss: result.loss } };

@@ -22,18 +22,26 @@ export class DirectionBuffers {
 
   /** Zeroed buffers for K directions (reallocated only when K changes). */
   zeroed(k: number): Float32Array[] {
-    if (k + this.first !== this.rows) {
-      this.rows = k + this.first;
-      this.buffers = this.layout.entries.map((e) => new Float32Array(this.rows * e.size));
-    } else {
-      for (const b of this.buffers) b.fill(0);
-    }
+    if (!this.allocate(k)) for (const b of this.buffers) b.fill(0);
     return this.buffers;
   }
 
-  /** Fills directions [start, start + count) of `stream` (ε·z, z Gaussian or Rademacher ±1) into rows 0… . */
+  /** Buffers for K directions, fresh (zero) when K changed; false when reused as they are. */
+  private allocate(k: number): boolean {
+    if (k + this.first === this.rows) return false;
+    this.rows = k + this.first;
+    this.buffers = this.layout.entries.map((e) => new Float32Array(this.rows * e.size));
+    return true;
+  }
+
+  /**
+   * Fills directions [start, start + count) of `stream` (ε·z, z Gaussian or Rademacher ±1)
+   * into the direction rows. Every direction row is overwritten and the leading zero row
+   * never is, so no clearing pass: it would be a second write of K·P floats per step.
+   */
   fill(count: number, stream: Seed, noise: 'gaussian' | 'rademacher', scale: number, start = 0): Float32Array[] {
-    const buffers = this.zeroed(count);
+    this.allocate(count);
+    const buffers = this.buffers;
     const draw = noise === 'gaussian' ? fillGaussian : fillRademacher;
     this.layout.entries.forEach((e, p) => {
       for (let d = 0; d < count; d++) {
@@ -44,7 +52,7 @@ export class DirectionBuffers {
     return buffers;
   }
 
-  /** Sets row d (a direction) to ε times coordinate `coordinate` of θ (buffers from `zeroed`). */
+  /** Sets row d (a direction) to ε times coordinate `coordinate` of θ (on buffers from `zeroed`). */
   setCoordinate(d: number, coordinate: number, scale: number): void {
     const p = this.layout.entries.findIndex((e) => coordinate < e.offset + e.size);
     const e = this.layout.entries[p]!;

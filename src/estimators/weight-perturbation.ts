@@ -30,8 +30,8 @@ export interface PerturbationRequest {
   readonly weights?: Float32Array;
   /** Allocated queries instead: direction k evaluates its own slots (central differences only). */
   readonly grid?: DirectionGrid;
-  /** Writes directions [start, start + count) as ε·z into `buffers` (already zeroed), row r holding direction start + r. */
-  readonly fill: (buffers: DirectionBuffers, start: number, count: number) => void;
+  /** Writes directions [start, start + count) as ε·z into `buffers`, row r holding direction start + r, and returns them. */
+  readonly fill: (buffers: DirectionBuffers, start: number, count: number) => Float32Array[];
 }
 
 export interface PerturbationResult {
@@ -117,8 +117,7 @@ export class PerturbationProgram {
     for (let start = 0; start < k; start += perCall) {
       const count = Math.min(perCall, k - start);
       const program = await this.programs.get(`${count}:${grid ? 'grid' : 'batch'}`, () => this.build(count, grid !== undefined));
-      const offsets = this.buffers.zeroed(count);
-      fill(this.buffers, start, count);
+      const offsets = fill(this.buffers, start, count);
       const slots = [start * cols, (start + count) * cols] as const;
       const slotWeights = grid ? grid.weight.subarray(...slots) : Float32Array.from({ length: count * cols }, (_, j) => weights[start + Math.floor(j / cols)]! / b);
       const feeds: Record<string, Feed> = { ...common, slotWeights: new HostTensor('float32', [count, cols], slotWeights) };

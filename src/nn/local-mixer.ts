@@ -109,7 +109,7 @@ export class LocalMixer implements Module {
       h = withScope(`block${b}`, () => (b === 0 ? this.firstBlock(ctx, h) : this.mixerBlock(ctx, h, b)));
       h = ctx.endBlock(h, { patches: patches * patches, groups, head: { weight: ctx.param(`heads.${b}.weight`), bias: ctx.param(`heads.${b}.bias`) } });
     }
-    return withScope('readout', () => this.linear(ctx, mean(h, -2), 'readout'));
+    return withScope('readout', () => this.linear(ctx, mean(h, -2), 'readout', 2));
   }
 
   /** [..., batch, C, H, W] → [..., batch, patches², patch pixels] (each patch's pixels row-major, channel last). */
@@ -125,17 +125,17 @@ export class LocalMixer implements Module {
   }
 
   private firstBlock(ctx: BuildContext, x: Tensor): Tensor {
-    const h = this.activate(ctx, layerNorm(this.linear(ctx, x, 'blocks.0.dense')));
+    const h = this.activate(ctx, layerNorm(this.linear(ctx, x, 'blocks.0.dense', 3)));
     const z = this.groupNorm(this.groupLinear(ctx, h, 'blocks.0.group'));
     return this.activate(ctx, z);
   }
 
   private mixerBlock(ctx: BuildContext, x: Tensor, b: number): Tensor {
     // Token mixing: one linear map over the patches, shared by all channels.
-    const mixed = transpose(this.linear(ctx, transpose(x, this.swapLast(x)), `blocks.${b}.token`), this.swapLast(x));
+    const mixed = transpose(this.linear(ctx, transpose(x, this.swapLast(x)), `blocks.${b}.token`, 3), this.swapLast(x));
     // A token-mixing unit feeds every group of its patch (through the dense layer next).
     const t = this.activate(ctx, layerNorm(mixed), (s, z) => this.patchSlots(s, z));
-    const d = this.activate(ctx, layerNorm(this.linear(ctx, t, `blocks.${b}.dense`)));
+    const d = this.activate(ctx, layerNorm(this.linear(ctx, t, `blocks.${b}.dense`, 3)));
     const z = this.groupNorm(this.groupLinear(ctx, d, `blocks.${b}.group`));
     // The residual joins before the ReLU, so the live units are those of z + x.
     const sum = add(ctx.activity(z, cast(greater(add(z, x), 0), z.dtype), (s) => this.channelSlots(s, z)), x);
@@ -169,9 +169,18 @@ export class LocalMixer implements Module {
     return perm;
   }
 
-  /** x W + b over the last axis, for parameters `name.weight` and `name.bias`. */
-  private linear(ctx: BuildContext, x: Tensor, name: string): Tensor {
-    const y = matmul(x, alignParam(ctx.param(`${name}.weight`), ctx.lead, x.rank));
+  /**
+   * x W + b over the last axis, for parameters `name.weight` and `name.bias`; x is
+   * [..., batch, (P,) C], `rank` its rank without copy axes. Examples and patches fold
+   * into the rows of one matrix, so stacked weight copies [K, C, C'] take one [rows, C]
+   * product per copy rather than one per (copy, example).
+   */
+  private linear(ctx: BuildContext, x: Tensor, name: string, rank: number): Tensor {
+    const copies = x.shape.slice(0, x.rank - rank);
+    const rows = reshape(x, [...copies, -1, x.shape[x.rank - 1]!]);
+    const w = ctx.param(`${name}.weight`);
+    const product = matmul(rows, alignParam(w, ctx.lead, rows.rank));
+    const y = reshape(product, [...product.shape.slice(0, -2), ...x.shape.slice(x.rank - rank, -1), w.shape[w.rank - 1]!]);
     return add(y, alignParam(ctx.param(`${name}.bias`), ctx.lead, y.rank));
   }
 

@@ -4,6 +4,7 @@ import { broadcastIndex, tensorOf, valuesOf } from '../reference/kernels.js';
 import { apply, defineOp } from './op-def.js';
 import { type NoParams, addAll, requireFloat, requireSameDtype, sumToShape } from './rules.js';
 import { matrixTranspose } from './transpose.js';
+import { reshape } from './reshape.js';
 
 // d(a b) = da b + a db;  adjoints: ct bᵀ and aᵀ ct, summed over broadcast batch dims
 export const matmulOp = defineOp<NoParams>({
@@ -21,7 +22,7 @@ export const matmulOp = defineOp<NoParams>({
     return { dtype, shape: [...batch, n!, m!] };
   },
   jvp: ([a, b], [da, db]) => addAll(da && matmul(da, b!), db && matmul(a!, db)),
-  vjp: (ct, [a, b]) => [sumToShape(matmul(ct, matrixTranspose(b!)), a!.shape), sumToShape(matmul(matrixTranspose(a!), ct), b!.shape)],
+  vjp: (ct, [a, b]) => [sumToShape(matmul(ct, matrixTranspose(b!)), a!.shape), sharedMatrixAdjoint(a!, b!, ct) ?? sumToShape(matmul(matrixTranspose(a!), ct), b!.shape)],
   lower: (ctx, [a, b]) => ctx.emit('MatMul', [a!, b!]),
   evaluate: ([a, b], _p, out) => {
     const [n, k] = a!.shape.slice(-2) as [number, number];
@@ -47,6 +48,20 @@ export const matmulOp = defineOp<NoParams>({
     return tensorOf(out.dtype, out.shape, result);
   },
 });
+
+/**
+ * The adjoint of a matrix `b` shared by every batch entry of `a` (x·W with x [batch, …, k]):
+ * the batch folds into the rows, aᵀ ct as one [k, N]·[N, m] product. The generic rule
+ * would materialise one k×m product per batch entry and then sum them: batch times the
+ * weight's size in memory and traffic. undefined when `b` is batched or dims are symbolic.
+ */
+function sharedMatrixAdjoint(a: Tensor, b: Tensor, ct: Tensor): Tensor | undefined {
+  if (a.rank <= 2 || b.shape.slice(0, -2).some((d) => d !== 1)) return undefined;
+  const [k, m] = b.shape.slice(-2);
+  if (typeof k !== 'number' || typeof m !== 'number') return undefined;
+  const product = matmul(matrixTranspose(reshape(a, [-1, k])), reshape(ct, [-1, m]));
+  return b.rank === 2 ? product : reshape(product, b.shape);
+}
 
 /** Matrix product over the last two axes, broadcasting leading (batch) axes as numpy does. */
 export function matmul(a: Tensor, b: Tensor): Tensor {

@@ -14,6 +14,8 @@ export const coreCases: OpCase[] = [
   { op: 'log', inputs: [{ shape: [2, 3], fill: 'positive' }], build: o.log },
   { op: 'relu', inputs: [{ shape: [4, 5] }], build: o.relu },
   { op: 'matmul', inputs: [{ shape: [3, 4], symbolic: true }, { shape: [4, 2] }], build: o.matmul },
+  { op: 'matmul', label: 'shared matrix', inputs: [{ shape: [2, 3, 4], symbolic: true }, { shape: [4, 2] }], build: o.matmul },
+  { op: 'matmul', label: 'shared matrix with unit batch', inputs: [{ shape: [2, 3, 4] }, { shape: [1, 4, 2] }], build: o.matmul },
   { op: 'matmul', label: 'batched broadcast', inputs: [{ shape: [2, 3, 4] }, { shape: [5, 1, 4, 2] }], build: o.matmul },
   { op: 'sum', inputs: [{ shape: [2, 3, 4] }], build: (x) => o.sum(x, [0, 2]) },
   { op: 'sum', label: 'keepdims', inputs: [{ shape: [3, 4], symbolic: true }], build: (x) => o.sum(x, -1, true) },
