@@ -4,6 +4,7 @@ export * from './rng/index.js';
 export * from './nn/index.js';
 export * from './estimators/index.js';
 export * from './optim/index.js';
+export * from './state/index.js';
 export { type Batch as DataBatch, type BatchOptions, batchCount, batches, epochOrder } from './data/batches.js';
 export { type Dataset, type DatasetInit, type DatasetSplit, classCounts, createDataset, describe as describeDataset, exampleSize, subset, withClasses } from './data/dataset.js';
 export { stratifiedSplit } from './data/split.js';

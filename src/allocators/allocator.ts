@@ -1,4 +1,4 @@
-import type { OptState, SerializedState } from '../optim/state.js';
+import type { State, SerializedState } from '../state/state.js';
 
 /**
  * Query allocation (FLOPS, Ren et al. 2025): within a batch, split a fixed budget of
@@ -35,7 +35,7 @@ export interface Allocator {
   /** Learns from a step's per-example statistics. */
   observe(feedback: AllocationFeedback): void;
   /** What it has learned, as plain data for checkpoints. */
-  state(): OptState;
+  state(): State;
   /** Puts back what `state()` returned. */
   restore(saved: SerializedState): void;
 }

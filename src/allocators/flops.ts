@@ -1,6 +1,6 @@
 import { type AllocationFeedback, type AllocationRequest, type Allocator, roundAllocation } from './allocator.js';
 import { RunningStats } from './running-stats.js';
-import type { OptState, SerializedState, StateJson } from '../optim/state.js';
+import type { State, SerializedState, StateJson } from '../state/state.js';
 
 /**
  * A learned allocator with two parameters (see docs/methods/allocation.md). The share
@@ -52,7 +52,7 @@ export class FlopsAllocator implements Allocator {
     if (value > 0 && norm > 0) for (const k of [0, 1]) this.theta[k]! -= (this.learningRate * grad[k]!) / norm;
   }
 
-  state(): OptState {
+  state(): State {
     return { theta: this.theta.slice(), stats: this.stats.state() };
   }
 

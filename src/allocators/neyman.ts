@@ -1,6 +1,6 @@
 import { type AllocationFeedback, type AllocationRequest, type Allocator, roundAllocation } from './allocator.js';
 import { RunningStats } from './running-stats.js';
-import type { OptState, SerializedState } from '../optim/state.js';
+import type { State, SerializedState } from '../state/state.js';
 
 /**
  * Neyman allocation: nᵢ ∝ σ̂ᵢ, the allocation that minimises (1/B²) Σᵢ σᵢ²/nᵢ under
@@ -22,7 +22,7 @@ export class NeymanAllocator implements Allocator {
     this.stats.observe(feedback);
   }
 
-  state(): OptState {
+  state(): State {
     return this.stats.state();
   }
 

@@ -1,4 +1,4 @@
-import type { OptState, SerializedState, StateJson } from '../optim/state.js';
+import type { State, SerializedState, StateJson } from '../state/state.js';
 import type { AllocationFeedback } from './allocator.js';
 
 /**
@@ -31,7 +31,7 @@ export class RunningStats {
   }
 
   /** The estimates as (index, value) pairs, for checkpoints (values are kept in float32, so this is exact). */
-  state(): OptState {
+  state(): State {
     return { variance: pairs(this.variance), loss: pairs(this.loss) };
   }
 

@@ -1,4 +1,4 @@
-import type { OptState } from '../optim/state.js';
+import type { State } from '../state/state.js';
 import { type AllocationRequest, type Allocator, roundAllocation } from './allocator.js';
 
 /** The same queries for every example (the remainder, if any, to the first ones). */
@@ -11,7 +11,7 @@ export class UniformAllocator implements Allocator {
 
   observe(): void {}
 
-  state(): OptState {
+  state(): State {
     return {};
   }
 

@@ -1,7 +1,7 @@
 import type { HostTensor } from '../engine/ir/host-tensor.js';
 import type { CompileOptions } from '../engine/runtime/executable.js';
 import type { Model } from '../nn/model.js';
-import type { OptState, SerializedState } from '../optim/state.js';
+import type { State, SerializedState } from '../state/state.js';
 import type { Seed } from '../rng/stream.js';
 
 /** A batch of examples: x [b, ...inputShape] float32, y [b] int64 class labels. */
@@ -51,7 +51,7 @@ export interface Estimator {
   readonly model: Model;
   estimate(request: EstimateRequest): Promise<Estimate>;
   /** State the estimator learns as it goes (lr's noise scales), as plain data for checkpoints. */
-  state?(): OptState;
+  state?(): State;
   /** Puts back what `state()` returned (deserialised into the current state's shape). */
   restore?(saved: SerializedState): void;
 }

@@ -9,7 +9,7 @@ import { type Executable, compile } from '../engine/runtime/executable.js';
 import { vjp } from '../engine/transforms/vjp.js';
 import { crossEntropy } from '../nn/losses.js';
 import type { Model } from '../nn/model.js';
-import { type OptState, type SerializedState, deserializeState } from '../optim/state.js';
+import { type State, type SerializedState, deserializeState } from '../state/state.js';
 import { fillGaussian } from '../rng/noise.js';
 import { deriveSeed } from '../rng/stream.js';
 import type { Estimate, EstimateRequest, Estimator, EstimatorOptions } from './estimator.js';
@@ -131,7 +131,7 @@ export class LikelihoodRatio implements Estimator {
     });
   }
 
-  state(): OptState {
+  state(): State {
     return this.logSigma ? [...this.logSigma] : [];
   }
 

@@ -1,5 +1,5 @@
 import { positive } from './check.js';
-import { emptyState, type EmptyState } from './state.js';
+import { emptyState, type EmptyState } from '../state/state.js';
 import type { GradientTransformation } from './transform.js';
 
 /** u ← u·min(1, maxNorm/‖u‖₂): caps the length of the whole update, keeping its direction. */

@@ -14,14 +14,5 @@ export {
   type ScheduleName,
 } from './registry.js';
 export { constantSchedule, cosine, cosineDecay, join, linear, stepDecay, type CosineOptions, type Schedule } from './schedules.js';
-export {
-  deserializeState,
-  emptyState,
-  serializeState,
-  type EmptyState,
-  type OptState,
-  type SerializedState,
-  type StateJson,
-} from './state.js';
 export { applyUpdates, chain, type GradientTransformation, type UpdateResult } from './transform.js';
 export { addDecayedWeights } from './weight-decay.js';

@@ -1,6 +1,6 @@
 import { nonNegative } from './check.js';
 import { constantSchedule, type Schedule } from './schedules.js';
-import { emptyState, type EmptyState } from './state.js';
+import { emptyState, type EmptyState } from '../state/state.js';
 import type { GradientTransformation } from './transform.js';
 
 /** u ← −lr(step)·u: turns a descent direction into a step; `lr` is a number or a schedule. */

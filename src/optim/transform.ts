@@ -1,5 +1,5 @@
 import { nonNegativeInteger } from './check.js';
-import type { OptState } from './state.js';
+import type { State } from '../state/state.js';
 
 export interface UpdateResult<S> {
   readonly updates: Float32Array;
@@ -18,19 +18,19 @@ export interface UpdateResult<S> {
  * `step` counts the updates applied before this one (0 for the first). Schedules and Adam's
  * bias correction read it, so a resumed run must continue the count.
  */
-export interface GradientTransformation<S extends OptState = OptState> {
+export interface GradientTransformation<S extends State = State> {
   init(params: Float32Array): S;
   update(updates: Float32Array, state: S, params: Float32Array, step: number): UpdateResult<S>;
 }
 
 /** chain(a, b, …): u ← …(b(a(u))); applies the transformations in order, its state is the list of theirs. */
-export function chain(...transforms: GradientTransformation[]): GradientTransformation<OptState[]> {
+export function chain(...transforms: GradientTransformation[]): GradientTransformation<State[]> {
   return {
     init: (params) => transforms.map((t) => t.init(params)),
     update(updates, state, params, step) {
       checkLength(params, updates);
       nonNegativeInteger('step', step);
-      const states = new Array<OptState>(transforms.length);
+      const states = new Array<State>(transforms.length);
       for (let i = 0; i < transforms.length; i++) {
         const result = transforms[i]!.update(updates, state[i]!, params, step);
         updates = result.updates;

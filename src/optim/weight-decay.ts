@@ -1,5 +1,5 @@
 import { nonNegative } from './check.js';
-import { emptyState, type EmptyState } from './state.js';
+import { emptyState, type EmptyState } from '../state/state.js';
 import type { GradientTransformation } from './transform.js';
 
 /**

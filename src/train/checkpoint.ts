@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { crc32 } from 'node:zlib';
 import { writeFileAtomic } from '../io/atomic-write.js';
-import type { SerializedState, StateJson } from '../optim/state.js';
+import type { SerializedState, StateJson } from '../state/state.js';
 
 /**
  * One-file checkpoints, written atomically (temp file + rename), so a crash mid-write

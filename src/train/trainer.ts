@@ -11,7 +11,7 @@ import { createEstimator } from '../estimators/registry.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
 import { modelFromSpec } from '../nn/factories.js';
 import { createOptimizer, createSchedule } from '../optim/registry.js';
-import { deserializeState, serializeState } from '../optim/state.js';
+import { deserializeState, serializeState } from '../state/state.js';
 import { applyUpdates } from '../optim/transform.js';
 import { deriveSeed } from '../rng/stream.js';
 import { type Progress, loadCheckpoint, saveCheckpoint } from './checkpoint.js';

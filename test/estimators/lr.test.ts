@@ -14,7 +14,7 @@ import { createEstimator } from '../../src/estimators/registry.js';
 import { expandRows } from '../../src/estimators/rows.js';
 import { mlp } from '../../src/nn/factories.js';
 import { crossEntropy } from '../../src/nn/losses.js';
-import { serializeState } from '../../src/optim/state.js';
+import { serializeState } from '../../src/state/state.js';
 import { fillGaussian } from '../../src/rng/noise.js';
 import { cosine, distance, randomBatch } from './fixtures.js';
 

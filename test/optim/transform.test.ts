@@ -4,13 +4,12 @@ import {
   addDecayedWeights,
   applyUpdates,
   chain,
-  emptyState,
   scaleByLearningRate,
   scaleByMomentum,
-  type EmptyState,
   type GradientTransformation,
   type MomentumState,
 } from '../../src/optim/index.js';
+import { emptyState, type EmptyState } from '../../src/state/index.js';
 import { assertAllClose } from '../helpers.js';
 
 test('chain applies its transformations in order', () => {

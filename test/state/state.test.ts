@@ -1,16 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import {
-  applyUpdates,
-  createOptimizer,
-  createSchedule,
-  deserializeState,
-  OPTIMIZER_NAMES,
-  serializeState,
-  type GradientTransformation,
-  type OptState,
-  type SerializedState,
-} from '../../src/optim/index.js';
+import { applyUpdates, createOptimizer, createSchedule, OPTIMIZER_NAMES, type GradientTransformation } from '../../src/optim/index.js';
+import { deserializeState, serializeState, type SerializedState, type State } from '../../src/state/index.js';
 import { normals, testRandom } from '../helpers.js';
 
 const P = 50;
@@ -21,7 +12,7 @@ function gradient(params: Float32Array, step: number): Float32Array {
   return Float32Array.from(params, (x, i) => (1 + i / 10) * (x - 1) + noise[i]!);
 }
 
-function train(optimizer: GradientTransformation, params: Float32Array, state: OptState, from: number, to: number): OptState {
+function train(optimizer: GradientTransformation, params: Float32Array, state: State, from: number, to: number): State {
   for (let step = from; step < to; step++) {
     const result = optimizer.update(gradient(params, step), state, params, step);
     state = result.state;
@@ -73,7 +64,7 @@ test('every optimiser resumed from serialised state continues bit-identically', 
 
 test('serialised buffers are copies, and number leaves and nesting survive', () => {
   const trace = Float32Array.of(1, 2);
-  const state: OptState = { count: 3, inner: [{ trace }, {}], scale: -0.5 };
+  const state: State = { count: 3, inner: [{ trace }, {}], scale: -0.5 };
   const saved = serializeState(state);
   assert.deepEqual(saved.json, { count: 3, inner: [{ trace: { f32: 0 } }, {}], scale: -0.5 });
   trace[0] = 99;
@@ -97,6 +88,6 @@ test('a state from a differently configured optimiser is rejected, naming where 
 
 test('only plain data with finite numbers can be serialised', () => {
   assert.throws(() => serializeState({ count: NaN }), /^RangeError: state\.count is NaN/);
-  assert.throws(() => serializeState([new Float64Array(2) as unknown as OptState]), /^TypeError: state\[0\] is not plain data/);
-  assert.throws(() => serializeState({ when: new Date() as unknown as OptState }), /^TypeError: state\.when is not plain data/);
+  assert.throws(() => serializeState([new Float64Array(2) as unknown as State]), /^TypeError: state\[0\] is not plain data/);
+  assert.throws(() => serializeState({ when: new Date() as unknown as State }), /^TypeError: state\.when is not plain data/);
 });

@@ -1,9 +1,10 @@
 /**
- * Optimiser state as plain data: nested arrays and objects whose leaves are Float32Arrays
- * or numbers. Nothing else (no classes, closures or counters hidden in closures), so a
- * trainer can checkpoint any optimiser's state generically and resume bit-identically.
+ * Learned state as plain data (optimisers', estimators', allocators', a trainer's):
+ * nested arrays and objects whose leaves are Float32Arrays or numbers. Nothing else (no
+ * classes, closures or counters hidden in closures), so a trainer can checkpoint any of
+ * them generically and resume bit-identically. The bottom layer: everyone may use it.
  */
-export type OptState = number | Float32Array | readonly OptState[] | { readonly [key: string]: OptState };
+export type State = number | Float32Array | readonly State[] | { readonly [key: string]: State };
 
 /** The state of a stateless transformation. */
 export type EmptyState = Record<string, never>;
@@ -24,9 +25,9 @@ export interface SerializedState {
  * Splits a state into a JSON tree and its buffers. The buffers are copies, so training may
  * go on (overwriting the live state in place) while a checkpoint is still being written.
  */
-export function serializeState(state: OptState): SerializedState {
+export function serializeState(state: State): SerializedState {
   const buffers: Float32Array[] = [];
-  const encode = (node: OptState, path: string): StateJson => {
+  const encode = (node: State, path: string): StateJson => {
     if (typeof node === 'number') {
       // JSON has no NaN or ±Infinity; a number leaf that is not finite would come back as null.
       if (!Number.isFinite(node)) throw new RangeError(`state${path} is ${node}; only finite numbers can be serialised`);
@@ -43,14 +44,14 @@ export function serializeState(state: OptState): SerializedState {
 }
 
 /**
- * Restores a serialised state into `template`, a fresh `init(params)` of the same optimiser:
+ * Restores a serialised state into `template`, a fresh `init(params)` of the same owner:
  * buffers are copied into the template's buffers, numbers taken from the saved tree. Throws
- * if the saved state has another structure (a checkpoint from a differently configured optimiser).
+ * if the saved state has another structure (a checkpoint from a differently configured optimiser or estimator).
  */
-export function deserializeState<S extends OptState>(saved: SerializedState, template: S): S {
-  const decode = (like: OptState, node: StateJson | undefined, path: string): OptState => {
+export function deserializeState<S extends State>(saved: SerializedState, template: S): S {
+  const decode = (like: State, node: StateJson | undefined, path: string): State => {
     const mismatch = (expected: string): never => {
-      throw new Error(`saved optimiser state does not match this optimiser: state${path} should be ${expected}`);
+      throw new Error(`saved state does not match its template: state${path} should be ${expected}`);
     };
     if (typeof like === 'number') return typeof node === 'number' ? node : mismatch('a number');
     if (like instanceof Float32Array) {
