@@ -1,6 +1,7 @@
 import { cpus } from 'node:os';
 import { HostTensor } from '../engine/ir/host-tensor.js';
-import { type CompileOptions, compile, runtimeName } from '../engine/runtime/executable.js';
+import { type CompileOptions, backend } from '../engine/runtime/backend.js';
+import { compile } from '../engine/runtime/compile.js';
 import { paramFeeds } from '../estimators/graph-inputs.js';
 import { mlp } from '../nn/factories.js';
 import { benchmarkNoise } from '../rng/benchmark.js';
@@ -92,6 +93,6 @@ export async function benchEngine(options: EngineBenchOptions = {}): Promise<Eng
       gaussianOverForward: noise.gaussianMs / forwardMs,
       rademacherOverForward: noise.rademacherMs / forwardMs,
     },
-    machine: { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, node: process.version, runtime: runtimeName(), threads: options.compile?.threads ?? 'default' },
+    machine: { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, node: process.version, runtime: backend().name, threads: options.compile?.threads ?? 'default' },
   };
 }

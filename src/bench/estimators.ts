@@ -1,5 +1,5 @@
 import { cpus } from 'node:os';
-import { compile } from '../engine/runtime/executable.js';
+import { compile } from '../engine/runtime/compile.js';
 import type { EstimatorOptions } from '../estimators/estimator.js';
 import { batchInputs, modelFeeds } from '../estimators/graph-inputs.js';
 import { createEstimator } from '../estimators/registry.js';

@@ -1,4 +1,4 @@
-import type { Executable } from '../engine/runtime/executable.js';
+import type { Program } from '../engine/runtime/backend.js';
 import { HostTensor } from '../engine/ir/host-tensor.js';
 import { type Tensor, input } from '../engine/ir/tensor.js';
 import type { ActivitySite } from '../nn/model.js';
@@ -7,7 +7,7 @@ import type { Seed } from '../rng/stream.js';
 
 /** A compiled activity-perturbation program and the per-example shape of each site's noise. */
 export interface ActivityProgram {
-  readonly executable: Executable;
+  readonly program: Program;
   readonly siteShapes: readonly (readonly number[])[];
 }
 

@@ -1,5 +1,6 @@
 import { mean } from '../engine/ops/mean.js';
-import { type Executable, compile } from '../engine/runtime/executable.js';
+import { type Program } from '../engine/runtime/backend.js';
+import { compile } from '../engine/runtime/compile.js';
 import { grad } from '../engine/transforms/vjp.js';
 import { crossEntropy } from '../nn/losses.js';
 import type { Model } from '../nn/model.js';
@@ -21,7 +22,7 @@ export const FEEDBACK_STREAM = 0x6662; // 'fb'
  */
 export class Backprop implements Estimator {
   readonly name: string;
-  private program?: Promise<Executable>;
+  private program?: Promise<Program>;
   private readonly feedback?: FeedbackWeights;
 
   constructor(
@@ -32,7 +33,7 @@ export class Backprop implements Estimator {
     if (options.feedback) this.feedback = new FeedbackWeights(model, deriveSeed(options.seed ?? 0, FEEDBACK_STREAM));
   }
 
-  private build(): Promise<Executable> {
+  private build(): Promise<Program> {
     const { x, y } = batchInputs(this.model);
     const params = this.model.paramInputs();
     const losses = crossEntropy(this.model.forward(x, params).out, y);

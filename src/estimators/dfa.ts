@@ -3,7 +3,8 @@ import { matmul } from '../engine/ops/matmul.js';
 import { mean } from '../engine/ops/mean.js';
 import { mul } from '../engine/ops/mul.js';
 import { reshape } from '../engine/ops/reshape.js';
-import { type Executable, compile } from '../engine/runtime/executable.js';
+import { type Program } from '../engine/runtime/backend.js';
+import { compile } from '../engine/runtime/compile.js';
 import { grad, vjp } from '../engine/transforms/vjp.js';
 import { crossEntropy } from '../nn/losses.js';
 import type { Model } from '../nn/model.js';
@@ -23,14 +24,14 @@ import { flattenGrads, runLossAndGradient } from './graph-outputs.js';
  */
 export class DirectFeedbackAlignment implements Estimator {
   readonly name = 'dfa';
-  private program?: Promise<{ executable: Executable; feedback: Record<string, Float32Array> }>;
+  private program?: Promise<{ executable: Program; feedback: Record<string, Float32Array> }>;
 
   constructor(
     readonly model: Model,
     private readonly options: EstimatorOptions = {},
   ) {}
 
-  private async build(): Promise<{ executable: Executable; feedback: Record<string, Float32Array> }> {
+  private async build(): Promise<{ executable: Program; feedback: Record<string, Float32Array> }> {
     const { x, y } = batchInputs(this.model);
     const params = this.model.paramInputs();
     const { out, sites } = this.model.forward(x, params);

@@ -1,5 +1,5 @@
 import type { HostTensor } from '../engine/ir/host-tensor.js';
-import type { CompileOptions } from '../engine/runtime/executable.js';
+import type { CompileOptions } from '../engine/runtime/backend.js';
 import type { Model } from '../nn/model.js';
 import type { State, SerializedState } from '../state/state.js';
 import type { Seed } from '../rng/stream.js';

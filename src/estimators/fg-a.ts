@@ -4,7 +4,7 @@ import { add } from '../engine/ops/add.js';
 import { concat } from '../engine/ops/concat.js';
 import { mul } from '../engine/ops/mul.js';
 import { reshape } from '../engine/ops/reshape.js';
-import { compile } from '../engine/runtime/executable.js';
+import { compile } from '../engine/runtime/compile.js';
 import { jvp } from '../engine/transforms/jvp.js';
 import { type ActivityProgram, noiseFeeds, noiseInputs, siteShapes } from './activity-noise.js';
 import { vjp } from '../engine/transforms/vjp.js';
@@ -75,8 +75,8 @@ export class ForwardGradientActivities implements Estimator {
     const gradient = flattenGrads(params, grads);
     // Without perturbed sites (a lone readout layer, exact) there are no directional derivatives.
     const outputs = derivatives.length > 0 ? [losses, gradient, concat(derivatives, 0)] : [losses, gradient];
-    const executable = await compile({ inputs: [x, y, ...params, weights, ...noise.flat()], outputs }, this.options.compile);
-    return { executable, siteShapes: siteShapes(perturbed) };
+    const program = await compile({ inputs: [x, y, ...params, weights, ...noise.flat()], outputs }, this.options.compile);
+    return { program, siteShapes: siteShapes(perturbed) };
   }
 
   /**
@@ -87,14 +87,14 @@ export class ForwardGradientActivities implements Estimator {
     const b = request.batch.y.shape[0]!;
     const rows = request.allocation && expandRows(request.batch, request.allocation);
     const k = rows ? 1 : directionsFor(request, this.options.directions ?? 1, 1);
-    const { executable, siteShapes: shapes } = await this.programs.get(k, () => this.build(k));
+    const { program, siteShapes: shapes } = await this.programs.get(k, () => this.build(k));
     const q = rows ? rows.example.length : b;
     const feeds: Record<string, Feed> = {
       ...modelFeeds(this.model, request.params, rows?.batch ?? request.batch),
       weights: rows?.weight ?? new Float32Array(b).fill(1 / (b * k)),
       ...noiseFeeds(shapes, k, q, deriveSeed(this.options.seed ?? 0, request.step), this.options.noise),
     };
-    const [losses, grad, derivatives] = await executable.run(feeds);
+    const [losses, grad, derivatives] = await program.run(feeds);
     const rowLoss = losses!.data as Float32Array;
     const d = derivatives?.data as Float32Array | undefined;
     const loss = rows ? perExample(rowLoss, rows.example, b).mean : rowLoss;

@@ -7,7 +7,8 @@ import { broadcastTo } from '../engine/ops/broadcast-to.js';
 import { HostTensor } from '../engine/ir/host-tensor.js';
 import { reshape } from '../engine/ops/reshape.js';
 import { slice } from '../engine/ops/slice.js';
-import { type Executable, compile } from '../engine/runtime/executable.js';
+import { type Program } from '../engine/runtime/backend.js';
+import { compile } from '../engine/runtime/compile.js';
 import { jvp } from '../engine/transforms/jvp.js';
 import { crossEntropy } from '../nn/losses.js';
 import type { Model } from '../nn/model.js';
@@ -43,7 +44,7 @@ export class ForwardGradientWeights implements Estimator {
    * direction k with its own slots x [K, slots, …]: θ broadcast to K copies carries
    * tangent k in copy k, and slot weights W [K, slots] combine the per-slot derivatives.
    */
-  private build(k: number, gridded: boolean): Promise<Executable> {
+  private build(k: number, gridded: boolean): Promise<Program> {
     const params = this.model.paramInputs();
     const directions = this.model.layout.entries.map((e) => input(`${e.name}:directions`, 'float32', [k, ...e.shape]));
     const slotWeights = input('slotWeights', 'float32', [k, 'batch']);

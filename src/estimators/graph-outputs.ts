@@ -1,6 +1,6 @@
 import type { Feeds } from '../engine/ir/bind.js';
 import type { Tensor } from '../engine/ir/tensor.js';
-import type { Executable } from '../engine/runtime/executable.js';
+import type { Program } from '../engine/runtime/backend.js';
 import type { Estimate } from './estimator.js';
 import { concat } from '../engine/ops/concat.js';
 import { matmul } from '../engine/ops/matmul.js';
@@ -56,7 +56,7 @@ export function columnStats(values: Float32Array, k: number): { mean: Float32Arr
  * One step of a program whose outputs are the per-example losses and the flat gradient
  * (bp, fa, the local backprop variants, dfa): one query per example.
  */
-export async function runLossAndGradient(program: Executable, feeds: Feeds): Promise<Estimate> {
+export async function runLossAndGradient(program: Program, feeds: Feeds): Promise<Estimate> {
   const [losses, gradient] = await program.run(feeds);
   const loss = losses!.data as Float32Array;
   return { grad: gradient!.data as Float32Array, loss: meanOf(loss), queries: loss.length, perExample: { loss } };

@@ -3,7 +3,7 @@ import { type Tensor, input } from '../engine/ir/tensor.js';
 import { type ActivityProgram, noiseFeeds, noiseInputs, siteShapes } from './activity-noise.js';
 import { add } from '../engine/ops/add.js';
 import { mul } from '../engine/ops/mul.js';
-import { compile } from '../engine/runtime/executable.js';
+import { compile } from '../engine/runtime/compile.js';
 import { jvp } from '../engine/transforms/jvp.js';
 import { grad, vjp } from '../engine/transforms/vjp.js';
 import type { Model } from '../nn/model.js';
@@ -54,21 +54,21 @@ export class LocalForwardGradientActivities implements Estimator {
     const grads = new Map<Tensor, Tensor>();
     g.sites.forEach((site, s) => vjp([site.z], [estimates[s]!], owned[s]!).forEach((gr, i) => grads.set(owned[s]![i]!, gr)));
     grad(g.exact, g.heads).forEach((gr, i) => grads.set(g.heads[i]!, gr));
-    const executable = await compile({ inputs: [g.x, g.y, ...g.params, invBatch, ...noise.flat()], outputs: [g.losses, flattenGrads(g.params, grads)] }, this.options.compile);
-    return { executable, siteShapes: siteShapes(g.sites) };
+    const program = await compile({ inputs: [g.x, g.y, ...g.params, invBatch, ...noise.flat()], outputs: [g.losses, flattenGrads(g.params, grads)] }, this.options.compile);
+    return { program, siteShapes: siteShapes(g.sites) };
   }
 
   async estimate(request: EstimateRequest): Promise<Estimate> {
     noAllocation(this.name, request);
     const k = directionsFor(request, this.options.directions ?? 1, 1);
-    const { executable, siteShapes: shapes } = await this.programs.get(k, () => this.build(k));
+    const { program, siteShapes: shapes } = await this.programs.get(k, () => this.build(k));
     const b = request.batch.y.shape[0]!;
     const feeds: Record<string, Feed> = {
       ...modelFeeds(this.model, request.params, request.batch),
       invBatch: Float32Array.of(1 / b),
       ...noiseFeeds(shapes, k, b, deriveSeed(this.options.seed ?? 0, request.step), this.options.noise),
     };
-    const [losses, grad] = await executable.run(feeds);
+    const [losses, grad] = await program.run(feeds);
     const loss = losses!.data as Float32Array;
     return { grad: grad!.data as Float32Array, loss: meanOf(loss), queries: k * b, perExample: { loss } };
   }

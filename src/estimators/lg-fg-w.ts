@@ -6,7 +6,8 @@ import { mul } from '../engine/ops/mul.js';
 import { reshape } from '../engine/ops/reshape.js';
 import { slice } from '../engine/ops/slice.js';
 import { sum } from '../engine/ops/sum.js';
-import { type Executable, compile } from '../engine/runtime/executable.js';
+import { type Program } from '../engine/runtime/backend.js';
+import { compile } from '../engine/runtime/compile.js';
 import { jvp } from '../engine/transforms/jvp.js';
 import { grad } from '../engine/transforms/vjp.js';
 import type { Model } from '../nn/model.js';
@@ -29,7 +30,7 @@ import { ProgramCache } from './program-cache.js';
  */
 export class LocalForwardGradientWeights implements Estimator {
   readonly name = 'lg-fg-w';
-  private readonly programs = new ProgramCache<number, { executable: Executable; body: readonly string[] }>();
+  private readonly programs = new ProgramCache<number, { program: Program; body: readonly string[] }>();
   private readonly buffers: DirectionBuffers;
 
   constructor(
@@ -39,7 +40,7 @@ export class LocalForwardGradientWeights implements Estimator {
     this.buffers = new DirectionBuffers(model.layout);
   }
 
-  private async build(k: number): Promise<{ executable: Executable; body: readonly string[] }> {
+  private async build(k: number): Promise<{ program: Program; body: readonly string[] }> {
     const g = localGraph(this.model, 'group');
     const entries = new Map(g.params.map((p, i) => [p, this.model.layout.entries[i]!]));
     const directions = new Map(g.body.map((p) => [p, input(`${entries.get(p)!.name}:directions`, 'float32', [k, ...p.shape])]));
@@ -55,20 +56,20 @@ export class LocalForwardGradientWeights implements Estimator {
     }
     for (const p of g.body) grads.set(p, mul(grads.get(p)!, 1 / k));
     grad(g.exact, g.heads).forEach((gr, i) => grads.set(g.heads[i]!, gr));
-    const executable = await compile({ inputs: [g.x, g.y, ...g.params, ...directions.values()], outputs: [g.losses, flattenGrads(g.params, grads)] }, this.options.compile);
-    return { executable, body: g.body.map((p) => entries.get(p)!.name) };
+    const program = await compile({ inputs: [g.x, g.y, ...g.params, ...directions.values()], outputs: [g.losses, flattenGrads(g.params, grads)] }, this.options.compile);
+    return { program, body: g.body.map((p) => entries.get(p)!.name) };
   }
 
   async estimate(request: EstimateRequest): Promise<Estimate> {
     noAllocation(this.name, request);
     const k = directionsFor(request, this.options.directions ?? 1, 1);
-    const { executable, body } = await this.programs.get(k, () => this.build(k));
+    const { program, body } = await this.programs.get(k, () => this.build(k));
     const directions = this.buffers.fill(k, deriveSeed(this.options.seed ?? 0, request.step), this.options.noise ?? 'gaussian', 1);
     const feeds: Record<string, Feed> = modelFeeds(this.model, request.params, request.batch);
     this.model.layout.entries.forEach((e, i) => {
       if (body.includes(e.name)) feeds[`${e.name}:directions`] = directions[i]!;
     });
-    const [losses, gradient] = await executable.run(feeds);
+    const [losses, gradient] = await program.run(feeds);
     const loss = losses!.data as Float32Array;
     return { grad: gradient!.data as Float32Array, loss: meanOf(loss), queries: k * loss.length, perExample: { loss } };
   }

@@ -1,5 +1,6 @@
 import { add } from '../engine/ops/add.js';
-import { type Executable, compile } from '../engine/runtime/executable.js';
+import { type Program } from '../engine/runtime/backend.js';
+import { compile } from '../engine/runtime/compile.js';
 import { grad } from '../engine/transforms/vjp.js';
 import type { Granularity } from '../nn/local-loss.js';
 import type { Model } from '../nn/model.js';
@@ -19,7 +20,7 @@ import { localGraph, slotObjective } from './local-graph.js';
  */
 export class LocalBackprop implements Estimator {
   readonly name: string;
-  private program?: Promise<Executable>;
+  private program?: Promise<Program>;
   private readonly feedback?: FeedbackWeights;
 
   constructor(
@@ -30,7 +31,7 @@ export class LocalBackprop implements Estimator {
     if (options.feedback) this.feedback = new FeedbackWeights(model, deriveSeed(options.seed ?? 0, FEEDBACK_STREAM));
   }
 
-  private build(): Promise<Executable> {
+  private build(): Promise<Program> {
     const g = localGraph(this.model, this.options.granularity, this.feedback?.inputs);
     const objective = g.local.reduce((total, l) => add(total, slotObjective(l.slots)), g.exact);
     const substitutes = this.feedback?.substitutes(this.model, g.params);

@@ -5,7 +5,8 @@ import { add } from '../engine/ops/add.js';
 import { div } from '../engine/ops/div.js';
 import { mul } from '../engine/ops/mul.js';
 import { reshape } from '../engine/ops/reshape.js';
-import { type Executable, compile } from '../engine/runtime/executable.js';
+import { type Program } from '../engine/runtime/backend.js';
+import { compile } from '../engine/runtime/compile.js';
 import { vjp } from '../engine/transforms/vjp.js';
 import { crossEntropy } from '../nn/losses.js';
 import type { Model } from '../nn/model.js';
@@ -18,8 +19,8 @@ import { flattenGrads, meanOf } from './graph-outputs.js';
 import { ownership } from './ownership.js';
 import { expandRows, perExample } from './rows.js';
 
-interface Program {
-  readonly executable: Executable;
+interface LrProgram {
+  readonly program: Program;
   /** Per-example shape of each noisy layer output (the last is the network's output). */
   readonly shapes: readonly (readonly number[])[];
   /** Shape of each layer's noise scales: one per unit, or per channel for images. */
@@ -39,7 +40,7 @@ interface Program {
  */
 export class LikelihoodRatio implements Estimator {
   readonly name = 'lr';
-  private program?: Promise<Program>;
+  private program?: Promise<LrProgram>;
   private logSigma?: Float32Array[];
 
   constructor(
@@ -47,7 +48,7 @@ export class LikelihoodRatio implements Estimator {
     private readonly options: EstimatorOptions = {},
   ) {}
 
-  private async build(): Promise<Program> {
+  private async build(): Promise<LrProgram> {
     const { x, y } = batchInputs(this.model);
     const params = this.model.paramInputs();
     const weights = input('weights', 'float32', ['batch']);
@@ -69,16 +70,16 @@ export class LikelihoodRatio implements Estimator {
       const coefficient = reshape(perRow, ['batch', ...new Array<number>(z.rank - 1).fill(1)]);
       vjp([z], [mul(coefficient, div(noise, sigma))], owned[k]!).forEach((g, i) => grads.set(owned[k]![i]!, g));
     });
-    const executable = await compile(
+    const program = await compile(
       { inputs: [x, y, ...params, weights, ...noisy.flatMap((n) => [n.noise, n.sigma])], outputs: [losses, flattenGrads(params, grads)] },
       this.options.compile,
     );
-    return { executable, shapes: noisy.map((n) => n.z.shape.slice(1) as number[]), scales: noisy.map((n) => n.sigma.shape as number[]) };
+    return { program, shapes: noisy.map((n) => n.z.shape.slice(1) as number[]), scales: noisy.map((n) => n.sigma.shape as number[]) };
   }
 
   async estimate(request: EstimateRequest): Promise<Estimate> {
     this.program ??= this.build();
-    const { executable, shapes, scales } = await this.program;
+    const { program, shapes, scales } = await this.program;
     this.logSigma ??= scales.map((s) => new Float32Array(size(s)).fill(Math.log(this.options.sigma ?? 1e-2)));
     const b = request.batch.y.shape[0]!;
     const queries = request.allocation ?? new Int32Array(b).fill(2 * (this.options.directions ?? 4));
@@ -93,7 +94,7 @@ export class LikelihoodRatio implements Estimator {
       feeds[`noise:${k}`] = n;
       feeds[`sigma:${k}`] = sigma[k]!;
     });
-    const [lossesOut, grad] = await executable.run(feeds);
+    const [lossesOut, grad] = await program.run(feeds);
     const losses = lossesOut!.data as Float32Array;
     this.learnScales(losses, rows.example, rows.weight, noise, queries);
     const halfDifferences = Float32Array.from({ length: q / 2 }, (_, p) => (losses[2 * p]! - losses[2 * p + 1]!) / 2);

@@ -8,7 +8,8 @@ import { mul } from '../engine/ops/mul.js';
 import { slice } from '../engine/ops/slice.js';
 import { sub } from '../engine/ops/sub.js';
 import { zerosLike } from '../engine/ops/rules.js';
-import { type CompileOptions, type Executable, compile } from '../engine/runtime/executable.js';
+import { type CompileOptions, type Program } from '../engine/runtime/backend.js';
+import { compile } from '../engine/runtime/compile.js';
 import { crossEntropy } from '../nn/losses.js';
 import type { Model } from '../nn/model.js';
 import type { Batch } from './estimator.js';
@@ -81,7 +82,7 @@ export class PerturbationProgram {
    * (x [batch, …] broadcast over the copies); with one, direction k's copies see their own
    * slots (x [count, slots, …]). Wₖⱼ weighs slot j's coefficient in direction k's.
    */
-  private build(count: number, gridded: boolean): Promise<Executable> {
+  private build(count: number, gridded: boolean): Promise<Program> {
     const params = this.model.paramInputs();
     const plain = batchInputs(this.model);
     const x = gridded ? input('x', 'float32', [count, 'batch', ...this.model.inputShape]) : plain.x;

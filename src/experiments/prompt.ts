@@ -5,7 +5,8 @@ import { type Dataset, subset } from '../data/dataset.js';
 import { loadMnist } from '../data/mnist.js';
 import { HostTensor } from '../engine/ir/host-tensor.js';
 import { input } from '../engine/ir/tensor.js';
-import { type Executable, compile } from '../engine/runtime/executable.js';
+import { type Program } from '../engine/runtime/backend.js';
+import { compile } from '../engine/runtime/compile.js';
 import { type BlackBoxObjective, BlackBoxSpsa } from '../estimators/black-box.js';
 import { paramFeeds } from '../estimators/graph-inputs.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
@@ -117,7 +118,7 @@ async function frozenModel(model: Model, theta: Float32Array) {
   const y = input('y', 'int64', ['batch']);
   const params = model.paramInputs();
   const logits = model.forward(x, params).out;
-  const program: Executable = await compile({ inputs: [x, y, ...params], outputs: [crossEntropy(logits, y), logits] });
+  const program: Program = await compile({ inputs: [x, y, ...params], outputs: [crossEntropy(logits, y), logits] });
   const weights = paramFeeds(model, theta);
   const d = model.inputShape.reduce((a, n) => a * n, 1);
   const run = (images: Float32Array, labels: BigInt64Array) =>

@@ -1,4 +1,5 @@
-import { type CompileOptions, type Executable, compile } from '../engine/runtime/executable.js';
+import { type CompileOptions, type Program } from '../engine/runtime/backend.js';
+import { compile } from '../engine/runtime/compile.js';
 import { batches } from '../data/batches.js';
 import type { Dataset } from '../data/dataset.js';
 import { batchInputs, modelFeeds } from '../estimators/graph-inputs.js';
@@ -14,14 +15,14 @@ export interface Evaluation {
 
 /** Mean cross-entropy and accuracy of θ on a dataset: forward passes only, in large batches. */
 export class Evaluator {
-  private program?: Promise<Executable>;
+  private program?: Promise<Program>;
 
   constructor(
     readonly model: Model,
     private readonly compileOptions?: CompileOptions,
   ) {}
 
-  private build(): Promise<Executable> {
+  private build(): Promise<Program> {
     const { x, y } = batchInputs(this.model);
     const params = this.model.paramInputs();
     const logits = this.model.forward(x, params).out;

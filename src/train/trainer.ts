@@ -5,7 +5,7 @@ import { batchCount, batches } from '../data/batches.js';
 import { type DatasetSplit, withClasses } from '../data/dataset.js';
 import { statIfExists } from '../io/stat-if-exists.js';
 import { loadDataset } from '../data/load.js';
-import type { CompileOptions } from '../engine/runtime/executable.js';
+import type { CompileOptions } from '../engine/runtime/backend.js';
 import { createAllocator } from '../allocators/registry.js';
 import { createEstimator } from '../estimators/registry.js';
 import { writeFileAtomic } from '../io/atomic-write.js';

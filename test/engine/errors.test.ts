@@ -7,7 +7,7 @@ import { Tensor, input } from '../../src/engine/ir/tensor.js';
 import { add, matmul, relu } from '../../src/engine/ops/index.js';
 import type { OpDef } from '../../src/engine/ops/op-def.js';
 import { interpret } from '../../src/engine/reference/interpret.js';
-import { compile } from '../../src/engine/runtime/executable.js';
+import { compile } from '../../src/engine/runtime/compile.js';
 import { jvp } from '../../src/engine/transforms/jvp.js';
 
 describe('bad input is reported with the op, the shapes and the place', () => {

@@ -6,7 +6,7 @@ import { describe, test } from 'node:test';
 import ort from 'onnxruntime-node';
 import { HostTensor } from '../../src/engine/ir/host-tensor.js';
 import { exportOnnx } from '../../src/engine/onnx/export.js';
-import { compile } from '../../src/engine/runtime/executable.js';
+import { compile } from '../../src/engine/runtime/compile.js';
 import { writeFileAtomic } from '../../src/io/atomic-write.js';
 import { assertAllClose, normals, testRandom } from '../helpers.js';
 import { mlp } from './models.js';

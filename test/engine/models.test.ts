@@ -4,7 +4,7 @@ import { HostTensor } from '../../src/engine/ir/host-tensor.js';
 import { input } from '../../src/engine/ir/tensor.js';
 import { cast, mul, sum } from '../../src/engine/ops/index.js';
 import { interpret } from '../../src/engine/reference/interpret.js';
-import { compile } from '../../src/engine/runtime/executable.js';
+import { compile } from '../../src/engine/runtime/compile.js';
 import { jvp } from '../../src/engine/transforms/jvp.js';
 import { grad } from '../../src/engine/transforms/vjp.js';
 import { assertAllClose, dot, normals, testRandom, toNumbers } from '../helpers.js';

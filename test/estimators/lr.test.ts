@@ -6,7 +6,7 @@ import { type Tensor, input } from '../../src/engine/ir/tensor.js';
 import { add } from '../../src/engine/ops/add.js';
 import { mean } from '../../src/engine/ops/mean.js';
 import { mul } from '../../src/engine/ops/mul.js';
-import { compile } from '../../src/engine/runtime/executable.js';
+import { compile } from '../../src/engine/runtime/compile.js';
 import { grad } from '../../src/engine/transforms/vjp.js';
 import { batchInputs, modelFeeds } from '../../src/estimators/graph-inputs.js';
 import { flatten } from '../../src/estimators/graph-outputs.js';

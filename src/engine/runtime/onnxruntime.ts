@@ -1,0 +1,132 @@
+import { DEVICES, RUNTIME_NAME, ort } from '#ort';
+import { type Feeds, bindFeeds, inputName } from '../ir/bind.js';
+import type { DType } from '../ir/dtype.js';
+import type { GraphSpec } from '../ir/graph.js';
+import { HostTensor } from '../ir/host-tensor.js';
+import { lowerToBytes } from '../onnx/lower.js';
+import { type Backend, type CompileOptions, type Program, registerBackend } from './backend.js';
+
+/**
+ * The onnxruntime backend: the only module that talks to onnxruntime (node or web, by
+ * the package's "#ort" import condition). A graph is lowered once; identical graphs
+ * with identical options share one inference session, counted by reference and
+ * released when the last program using it is disposed, so a process that builds
+ * models over and over holds only the sessions it still uses. Inputs stay in the
+ * caller's typed arrays (no copies, no rebuilds when parameter values change).
+ */
+
+function provider(device: string): string {
+  const ep = DEVICES[device];
+  if (ep === undefined) throw new RangeError(`unknown device '${device}' for ${RUNTIME_NAME}; valid devices: ${Object.keys(DEVICES).join(', ')}`);
+  return ep;
+}
+
+interface Entry {
+  readonly bytes: Uint8Array;
+  readonly session: Promise<ort.InferenceSession>;
+  refs: number;
+}
+
+const sessions = new Map<string, Entry[]>();
+
+/** FNV-1a over the model bytes: a cheap cache key, confirmed by a byte comparison on hit. */
+function fingerprint(bytes: Uint8Array): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < bytes.length; i++) h = Math.imul(h ^ bytes[i]!, 0x01000193);
+  return `${(h >>> 0).toString(16)}:${bytes.length}`;
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+function acquire(bytes: Uint8Array, options: CompileOptions): { key: string; entry: Entry } {
+  const ep = provider(options.device ?? 'cpu');
+  const key = `${fingerprint(bytes)}|${ep}|${options.threads ?? ''}|${options.optimization ?? 'all'}`;
+  const bucket = sessions.get(key) ?? [];
+  const hit = bucket.find((e) => sameBytes(e.bytes, bytes));
+  if (hit !== undefined) {
+    hit.refs++;
+    return { key, entry: hit };
+  }
+  const session = ort.InferenceSession.create(bytes, {
+    executionProviders: [ep],
+    graphOptimizationLevel: options.optimization ?? 'all',
+    ...(options.threads !== undefined ? { intraOpNumThreads: options.threads, interOpNumThreads: 1 } : {}),
+    logSeverityLevel: 3,
+  });
+  const entry: Entry = { bytes, session, refs: 1 };
+  bucket.push(entry);
+  sessions.set(key, bucket);
+  // A failed creation must not poison the cache.
+  session.catch(() => forget(key, entry));
+  return { key, entry };
+}
+
+function forget(key: string, entry: Entry): void {
+  const bucket = sessions.get(key);
+  const i = bucket?.indexOf(entry) ?? -1;
+  if (i >= 0) bucket!.splice(i, 1);
+  if (bucket?.length === 0) sessions.delete(key);
+}
+
+async function release(key: string, entry: Entry): Promise<void> {
+  if (--entry.refs > 0) return;
+  forget(key, entry);
+  await (await entry.session.catch(() => undefined))?.release();
+}
+
+/** Sessions alive now (shared ones once): what disposing programs gives back. */
+export function liveSessions(): number {
+  return [...sessions.values()].reduce((n, bucket) => n + bucket.length, 0);
+}
+
+class OnnxProgram implements Program {
+  private disposed = false;
+
+  constructor(
+    readonly spec: GraphSpec,
+    private readonly session: ort.InferenceSession,
+    private readonly key: string,
+    private readonly entry: Entry,
+  ) {}
+
+  async run(feeds: Feeds): Promise<HostTensor[]> {
+    if (this.disposed) throw new Error('run on a disposed program');
+    const { values } = bindFeeds(this.spec, feeds);
+    const ortFeeds: Record<string, ort.Tensor> = {};
+    this.spec.inputs.forEach((t, i) => {
+      const v = values[i]!;
+      ortFeeds[inputName(t)] = new ort.Tensor(v.dtype, v.data, v.shape);
+    });
+    const results = await this.session.run(ortFeeds);
+    return this.spec.outputs.map((t, i) => {
+      const r = results[`out${i}`]!;
+      return new HostTensor(t.dtype as DType, r.dims, r.data as HostTensor['data']);
+    });
+  }
+
+  async dispose(): Promise<void> {
+    if (this.disposed) return;
+    this.disposed = true;
+    await release(this.key, this.entry);
+  }
+}
+
+export const onnxruntime: Backend = {
+  name: RUNTIME_NAME,
+  devices: () => Object.keys(DEVICES),
+  async compile(spec, options) {
+    const { key, entry } = acquire(lowerToBytes(spec), options);
+    try {
+      return new OnnxProgram(spec, await entry.session, key, entry);
+    } catch (e) {
+      await release(key, entry);
+      throw e;
+    }
+  },
+};
+
+registerBackend(onnxruntime);
