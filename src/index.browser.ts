@@ -2,6 +2,7 @@
 export * from './engine/index.js';
 export * from './rng/index.js';
 export * from './nn/index.js';
+export * from './objectives/index.js';
 export * from './estimators/index.js';
 export * from './optim/index.js';
 export * from './state/index.js';

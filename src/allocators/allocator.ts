@@ -1,4 +1,4 @@
-import type { State, SerializedState } from '../state/state.js';
+import type { State } from '../state/state.js';
 
 /**
  * Query allocation (FLOPS, Ren et al. 2025): within a batch, split a fixed budget of
@@ -28,16 +28,15 @@ export interface AllocationFeedback {
   readonly loss: Float32Array;
 }
 
-export interface Allocator {
+/** An allocator; what it learns is explicit plain data (checkpointed with the run), like an estimator's. */
+export interface Allocator<S extends State = State> {
   readonly name: string;
+  /** Fresh state for a dataset of `examples` examples (statistics are kept per dataset index). */
+  init(examples: number): S;
   /** Queries per example, in the batch's order, summing exactly to the budget. */
-  allocate(request: AllocationRequest): Int32Array;
-  /** Learns from a step's per-example statistics. */
-  observe(feedback: AllocationFeedback): void;
-  /** What it has learned, as plain data for checkpoints. */
-  state(): State;
-  /** Puts back what `state()` returned. */
-  restore(saved: SerializedState): void;
+  allocate(state: S, request: AllocationRequest): Int32Array;
+  /** What it learns from a step's per-example statistics: the next state (`state` is not modified). */
+  observe(state: S, feedback: AllocationFeedback): S;
 }
 
 /**

@@ -1,6 +1,5 @@
 import { type AllocationFeedback, type AllocationRequest, type Allocator, roundAllocation } from './allocator.js';
-import { RunningStats } from './running-stats.js';
-import type { State, SerializedState } from '../state/state.js';
+import { type RunningStats, initStats, observeStats, sigmaOf } from './running-stats.js';
 
 /**
  * Neyman allocation: nᵢ ∝ σ̂ᵢ, the allocation that minimises (1/B²) Σᵢ σᵢ²/nᵢ under
@@ -8,25 +7,20 @@ import type { State, SerializedState } from '../state/state.js';
  * Σᵢ σᵢ²/(BN) for uniform. σ̂ᵢ comes from running per-example statistics (see
  * RunningStats), or from `sigma` when given (known variances, as in tests).
  */
-export class NeymanAllocator implements Allocator {
+export class NeymanAllocator implements Allocator<RunningStats> {
   readonly name = 'neyman';
-  private readonly stats = new RunningStats();
 
   constructor(private readonly sigma?: (examples: Int32Array) => ArrayLike<number>) {}
 
-  allocate({ examples, budget, minimum, unit = 1 }: AllocationRequest): Int32Array {
-    return roundAllocation(this.sigma?.(examples) ?? this.stats.sigma(examples), budget, minimum, unit);
+  init(examples: number): RunningStats {
+    return initStats(examples);
   }
 
-  observe(feedback: AllocationFeedback): void {
-    this.stats.observe(feedback);
+  allocate(state: RunningStats, { examples, budget, minimum, unit = 1 }: AllocationRequest): Int32Array {
+    return roundAllocation(this.sigma?.(examples) ?? sigmaOf(state, examples), budget, minimum, unit);
   }
 
-  state(): State {
-    return this.stats.state();
-  }
-
-  restore(saved: SerializedState): void {
-    this.stats.restore(saved);
+  observe(state: RunningStats, feedback: AllocationFeedback): RunningStats {
+    return observeStats(state, feedback);
   }
 }

@@ -1,64 +1,50 @@
-import type { State, SerializedState, StateJson } from '../state/state.js';
 import type { AllocationFeedback } from './allocator.js';
 
 /**
- * Per-example running estimates of σᵢ (the standard deviation of one query's gradient
- * estimate) and of the loss, keyed by dataset index: exponential moving averages over
- * the example's visits. An allocation made from them does not depend on the current
- * step's noise, so the batch estimate stays unbiased.
+ * Per-example running estimates of σᵢ² (the variance of one query's gradient estimate)
+ * and of the loss, indexed by dataset index (NaN: not seen yet): exponential moving
+ * averages over the example's visits, kept in float32 so checkpoints restore them
+ * exactly. An allocation made from them does not depend on the current step's noise, so
+ * the batch estimate stays unbiased. Plain data: `observeStats` returns a new state.
  */
-export class RunningStats {
-  private readonly variance = new Map<number, number>();
-  private readonly loss = new Map<number, number>();
+export type RunningStats = { readonly variance: Float32Array; readonly loss: Float32Array };
 
-  constructor(private readonly decay = 0.5) {}
-
-  observe({ examples, variance, loss }: AllocationFeedback): void {
-    examples.forEach((e, i) => {
-      update(this.variance, e, variance[i]!, this.decay);
-      update(this.loss, e, loss[i]!, this.decay);
-    });
-  }
-
-  /** σ̂ of each example; examples never seen (or without a variance) get the mean of those seen, or 1. */
-  sigma(examples: Int32Array): Float64Array {
-    return fill(examples, this.variance, Math.sqrt);
-  }
-
-  /** Running loss of each example, with the same fallback. */
-  losses(examples: Int32Array): Float64Array {
-    return fill(examples, this.loss, (v) => v);
-  }
-
-  /** The estimates as (index, value) pairs, for checkpoints (values are kept in float32, so this is exact). */
-  state(): State {
-    return { variance: pairs(this.variance), loss: pairs(this.loss) };
-  }
-
-  restore(saved: SerializedState, at: (json: StateJson) => StateJson = (j) => j): void {
-    const json = at(saved.json) as { variance: { f32: number }; loss: { f32: number } };
-    unpairs(saved.buffers[json.variance.f32]!, this.variance);
-    unpairs(saved.buffers[json.loss.f32]!, this.loss);
-  }
+/** Nothing seen yet, for a dataset of `examples` examples. */
+export function initStats(examples: number): RunningStats {
+  if (!Number.isSafeInteger(examples) || examples < 0) throw new RangeError(`examples must be a non-negative integer, got ${examples}`);
+  return { variance: new Float32Array(examples).fill(Number.NaN), loss: new Float32Array(examples).fill(Number.NaN) };
 }
 
-function update(map: Map<number, number>, key: number, value: number, decay: number): void {
+/** The statistics after a step's feedback (decay: the weight of the old estimate). */
+export function observeStats(stats: RunningStats, { examples, variance, loss }: AllocationFeedback, decay = 0.5): RunningStats {
+  const next = { variance: stats.variance.slice(), loss: stats.loss.slice() };
+  examples.forEach((e, i) => {
+    if (!(e >= 0 && e < next.variance.length)) throw new RangeError(`example index ${e} is outside the ${next.variance.length} examples the statistics were made for`);
+    update(next.variance, e, variance[i]!, decay);
+    update(next.loss, e, loss[i]!, decay);
+  });
+  return next;
+}
+
+/** σ̂ of each example; examples never seen (or without a variance) get the mean of those seen, or 1. */
+export function sigmaOf(stats: RunningStats, examples: Int32Array): Float64Array {
+  return fill(examples, stats.variance, Math.sqrt);
+}
+
+/** Running loss of each example, with the same fallback. */
+export function lossOf(stats: RunningStats, examples: Int32Array): Float64Array {
+  return fill(examples, stats.loss, (v) => v);
+}
+
+function update(values: Float32Array, e: number, value: number, decay: number): void {
   if (!Number.isFinite(value)) return;
-  const old = map.get(key);
-  map.set(key, Math.fround(old === undefined ? value : decay * old + (1 - decay) * value));
+  const old = values[e]!;
+  values[e] = Number.isNaN(old) ? value : decay * old + (1 - decay) * value;
 }
 
-function pairs(map: ReadonlyMap<number, number>): Float32Array {
-  return Float32Array.from([...map].flat());
-}
-
-function unpairs(flat: Float32Array, map: Map<number, number>): void {
-  map.clear();
-  for (let i = 0; i < flat.length; i += 2) map.set(flat[i]!, flat[i + 1]!);
-}
-
-function fill(examples: Int32Array, map: ReadonlyMap<number, number>, f: (v: number) => number): Float64Array {
-  const known = Array.from(examples, (e) => map.get(e)).filter((v): v is number => v !== undefined);
+function fill(examples: Int32Array, values: Float32Array, f: (v: number) => number): Float64Array {
+  const seen = (e: number) => (e < values.length && !Number.isNaN(values[e]!) ? values[e]! : undefined);
+  const known = Array.from(examples, seen).filter((v): v is number => v !== undefined);
   const fallback = known.length > 0 ? known.reduce((a, b) => a + b, 0) / known.length : 1;
-  return Float64Array.from(examples, (e) => f(map.get(e) ?? fallback));
+  return Float64Array.from(examples, (e) => f(seen(e) ?? fallback));
 }

@@ -2,7 +2,6 @@ import { cpus } from 'node:os';
 import { HostTensor } from '../engine/ir/host-tensor.js';
 import { type CompileOptions, backend } from '../engine/runtime/backend.js';
 import { compile } from '../engine/runtime/compile.js';
-import { paramFeeds } from '../estimators/graph-inputs.js';
 import { mlp } from '../nn/factories.js';
 import { benchmarkNoise } from '../rng/benchmark.js';
 import { fillGaussian } from '../rng/noise.js';
@@ -56,7 +55,7 @@ export async function benchEngine(options: EngineBenchOptions = {}): Promise<Eng
   const xIn = model.inputTensor();
   const params = model.paramInputs();
   const single = await compile({ inputs: [xIn, ...params], outputs: [model.forward(xIn, params).out] }, options.compile);
-  const singleFeeds = { x, ...paramFeeds(model, theta) };
+  const singleFeeds = { x, ...model.paramFeeds(theta) };
 
   const stackedParams = model.paramInputs([copies]);
   const xs = model.inputTensor();

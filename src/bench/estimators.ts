@@ -1,11 +1,10 @@
 import { cpus } from 'node:os';
 import { compile } from '../engine/runtime/compile.js';
-import type { EstimatorOptions } from '../estimators/estimator.js';
-import { batchInputs, modelFeeds } from '../estimators/graph-inputs.js';
 import { createEstimator } from '../estimators/registry.js';
 import { modelFromSpec } from '../nn/factories.js';
-import { crossEntropy } from '../nn/losses.js';
 import type { Model } from '../nn/model.js';
+import { type Objective, crossEntropyObjective } from '../objectives/objective.js';
+import { modelFeeds, programInputs } from '../objectives/program-inputs.js';
 import { fillGaussian } from '../rng/noise.js';
 import { HostTensor } from '../engine/ir/host-tensor.js';
 import { timeInterleaved } from './timing.js';
@@ -21,7 +20,7 @@ export interface EstimatorBenchOptions {
 
 export interface StepCost {
   readonly method: string;
-  readonly options: EstimatorOptions;
+  readonly options: Readonly<Record<string, number | string>>;
   readonly stepMs: number;
   /** The reference forward, timed in alternation with the step. */
   readonly referenceMs: number;
@@ -43,15 +42,15 @@ export interface EstimatorBenchResult {
 }
 
 /** One forward pass (with the loss) of `copies` weight copies in one call, ready to time. */
-async function forwardPass(model: Model, theta: Float32Array, batch: { x: HostTensor; y: HostTensor }, copies: number, threads?: number): Promise<() => Promise<unknown>> {
-  const { x, y } = batchInputs(model);
+async function forwardPass(model: Model, objective: Objective, theta: Float32Array, batch: { x: HostTensor<'float32'>; y: HostTensor<'int64'> }, copies: number, threads?: number): Promise<() => Promise<unknown>> {
+  const { x, y } = programInputs(model, objective);
   const lead = copies > 1 ? [copies] : [];
   const params = model.paramInputs(lead);
-  const loss = crossEntropy(model.forward(x, params, { lead: lead.length }).out, y);
+  const loss = objective.loss(model.forward(x, params, { lead: lead.length }).out, y);
   const program = await compile({ inputs: [x, y, ...params], outputs: [loss] }, threads ? { threads } : {});
   const stacked = new Float32Array(copies * theta.length);
   for (let c = 0; c < copies; c++) stacked.set(theta, c * theta.length);
-  const feeds = copies > 1 ? { ...modelFeeds(model, theta, batch), ...Object.fromEntries(model.layout.entries.map((e) => [e.name, stackedView(stacked, theta.length, copies, e.offset, e.size)])) } : modelFeeds(model, theta, batch);
+  const feeds = copies > 1 ? { ...modelFeeds(model, objective, theta, batch), ...Object.fromEntries(model.layout.entries.map((e) => [e.name, stackedView(stacked, theta.length, copies, e.offset, e.size)])) } : modelFeeds(model, objective, theta, batch);
   return () => program.run(feeds);
 }
 
@@ -75,11 +74,12 @@ export async function benchEstimators(options: EstimatorBenchOptions = {}): Prom
   const x = HostTensor.zeros('float32', [b, 1, 28, 28]);
   fillGaussian(x.data, 3);
   const batch = { x, y: new HostTensor('int64', [b], BigInt64Array.from({ length: b }, (_, i) => BigInt(i % 10))) };
-  const forward = await forwardPass(model, theta, batch, 1, threads);
-  const stacked = await forwardPass(model, theta, batch, k, threads);
+  const objective = crossEntropyObjective();
+  const forward = await forwardPass(model, objective, theta, batch, 1, threads);
+  const stacked = await forwardPass(model, objective, theta, batch, k, threads);
   const [forwardTiming, stackedTiming] = await timeInterleaved([forward, stacked], { seconds });
   const local = spec.startsWith('localmixer');
-  type Row = readonly [string, EstimatorOptions, 'forward' | 'stacked forward'];
+  type Row = readonly [string, Readonly<Record<string, number | string>>, 'forward' | 'stacked forward'];
   const localRows: Row[] = [['lg-bp', {}, 'forward'], ['lg-fg-a', {}, 'forward'], ['lg-fg-w', {}, 'forward']];
   const rows: Row[] = [
     ['bp', {}, 'forward'],
@@ -92,9 +92,11 @@ export async function benchEstimators(options: EstimatorBenchOptions = {}): Prom
   ];
   const steps: StepCost[] = [];
   for (const [method, estimatorOptions, reference] of rows) {
-    const estimator = createEstimator(method, model, { seed: 1, ...estimatorOptions, ...(threads ? { compile: { threads } } : {}) });
+    const estimator = createEstimator(method, { model, objective, seed: 1, ...(threads ? { compile: { threads } } : {}) }, estimatorOptions);
+    const state = estimator.init(theta);
     let step = 0;
-    const [referenceTiming, stepTiming] = await timeInterleaved([reference === 'forward' ? forward : stacked, () => estimator.estimate({ params: theta, batch, step: step++ })], { seconds });
+    const [referenceTiming, stepTiming] = await timeInterleaved([reference === 'forward' ? forward : stacked, () => estimator.estimate(state, { params: theta, batch, step: step++ })], { seconds });
+    await estimator.dispose();
     const [referenceMs, stepMs] = [referenceTiming!.medianMs, stepTiming!.medianMs];
     steps.push({ method, options: estimatorOptions, stepMs, referenceMs, ratio: stepMs / referenceMs, reference });
   }

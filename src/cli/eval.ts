@@ -2,6 +2,7 @@ import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DATASET_SPECS } from '../data/load.js';
 import { modelFromSpec } from '../nn/factories.js';
+import { objectiveFromSpec } from '../objectives/objective.js';
 import { loadCheckpoint } from '../train/checkpoint.js';
 import type { TrainConfig } from '../train/config.js';
 import { Evaluator } from '../train/evaluate.js';
@@ -36,10 +37,11 @@ export async function runEval(argv: readonly string[]): Promise<number> {
   const data = await trainingData({ ...config, dataset });
   const model = modelFromSpec(config.model, data.train.inputShape, data.train.classes);
   model.layout.check(checkpoint.params, 'checkpoint parameters');
-  const evaluator = new Evaluator(model, { device: flags.device, ...(flags.threads !== undefined && { threads: flags.threads }) });
+  const evaluator = new Evaluator(model, objectiveFromSpec(config.objective ?? 'cross-entropy'), { device: flags.device, ...(flags.threads !== undefined && { threads: flags.threads }) });
   const start = performance.now();
   const train = await evaluator.evaluate(checkpoint.params, data.train, flags['batch-size']);
   const test = await evaluator.evaluate(checkpoint.params, data.test, flags['batch-size']);
+  await evaluator.dispose();
   const result = {
     method: config.method,
     dataset,

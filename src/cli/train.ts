@@ -1,12 +1,15 @@
 import { join } from 'node:path';
 import { DATASET_SPECS } from '../data/load.js';
 import { ALLOCATORS } from '../allocators/registry.js';
-import { ESTIMATORS, type EstimatorName } from '../estimators/registry.js';
+import { ESTIMATORS, descriptor } from '../estimators/registry.js';
+import { OBJECTIVE_SPECS } from '../objectives/objective.js';
 import { OPTIMIZER_NAMES, SCHEDULE_NAMES } from '../optim/registry.js';
 import { loadCheckpoint } from '../train/checkpoint.js';
-import { DEFAULT_CONFIG, DEFAULT_LR, type TrainConfig } from '../train/config.js';
+import { DEFAULT_CONFIG, type TrainConfig } from '../train/config.js';
 import { CHECKPOINT_FILE, type EpochMetrics, train } from '../train/trainer.js';
+import { ConfigError, validateConfig } from '../train/validate.js';
 import { type Command, UsageError, parseFlags, usage } from './args.js';
+import { methodFlagSpecs, methodOptions } from './method-flags.js';
 import { ProgressBar, formatDuration, timestamp } from './progress.js';
 
 const d = DEFAULT_CONFIG;
@@ -20,10 +23,11 @@ With no flags: ${d.method} on the embedded MNIST (8,000 train / 2,000 test digit
     classes: { type: 'string', help: 'train and test on these classes only, e.g. 0-4 or 1,3,5 (labels unchanged)' },
     init: { type: 'string', help: 'start from the parameters of this run directory or checkpoint (same model)' },
     model: { type: 'string', default: d.model, help: 'mlp (<in>-256-256-<out> from the data) | mlp:<in>-<hidden>-…-<out>[:gelu] | cnn | localmixer:<S/1/1|M/1/16|M/8/16|L/8/64>' },
-    method: { type: 'string', default: d.method, choices: Object.keys(ESTIMATORS), help: 'gradient estimator' },
+    objective: { type: 'string', default: d.objective, help: `what is minimised: ${OBJECTIVE_SPECS.join(' | ')}` },
+    method: { type: 'string', default: d.method, choices: Object.keys(ESTIMATORS), help: 'gradient estimator (its options follow below)' },
     epochs: { type: 'integer', default: d.epochs, min: 1, help: 'passes over the training data' },
     'batch-size': { type: 'integer', default: d.batchSize, min: 1, help: 'examples per step' },
-    lr: { type: 'number', min: 0, help: 'learning rate (default: the method\'s, see README)' },
+    lr: { type: 'number', min: 0, help: "learning rate (default: the method's, see README)" },
     optimizer: { type: 'string', default: d.optimizer, choices: OPTIMIZER_NAMES, help: 'update rule' },
     schedule: { type: 'string', default: d.schedule, choices: SCHEDULE_NAMES, help: 'learning-rate schedule' },
     'warmup-steps': { type: 'integer', default: d.warmupSteps, min: 0, help: 'linear warmup steps (cosine schedule)' },
@@ -31,34 +35,39 @@ With no flags: ${d.method} on the embedded MNIST (8,000 train / 2,000 test digit
     'weight-decay': { type: 'number', default: d.weightDecay, min: 0, help: 'weight decay (decoupled for adamw)' },
     clip: { type: 'number', default: d.clip, min: 0, help: 'clip the gradient estimate to this global norm (0: off)' },
     seed: { type: 'integer', default: d.seed, min: 0, help: 'seed of initialisation, data order and noise' },
-    directions: { type: 'integer', min: 1, help: 'directions (perturbations) per step, K' },
-    'directions-per-call': { type: 'integer', min: 1, help: 'spsa, cge: most directions per engine call (fewer: less memory; 1 is MeZO)' },
-    epsilon: { type: 'number', min: 0, help: 'finite-difference step for spsa and cge' },
-    noise: { type: 'string', choices: ['gaussian', 'rademacher'], help: 'perturbation distribution for spsa (default rademacher), fg-w and fg-a (default gaussian)' },
-    scheme: { type: 'string', choices: ['central', 'forward'], help: 'spsa: two-point central or one-point forward differences' },
-    allocator: { type: 'string', choices: Object.keys(ALLOCATORS), help: 'lr, fg-a, spsa, fg-w: split each step\'s queries between examples' },
-    'queries-per-example': { type: 'number', min: 1, help: 'with --allocator: average queries per example per step (lr, spsa 8; fg-a, fg-w 4)' },
-    queries: { type: 'number', min: 1, help: 'stop after this many queries (forward evaluations × examples)' },
-    steps: { type: 'integer', min: 1, help: 'stop after this many steps' },
-    seconds: { type: 'number', min: 0, help: 'stop after this much training time' },
+    allocator: { type: 'string', choices: Object.keys(ALLOCATORS), help: `split each step's queries between examples (${allocating()})` },
+    'queries-per-example': { type: 'number', min: 1, help: `with --allocator: average queries per example per step (default ${Object.entries(ESTIMATORS).flatMap(([m, e]) => ('allocation' in e && e.allocation ? [`${m} ${e.allocation.queriesPerExample}`] : [])).join(', ')})` },
+    queries: { type: 'number', min: 1, help: 'pause after this many queries (forward evaluations × examples); never exceeded' },
+    steps: { type: 'integer', min: 1, help: 'pause after this many steps (resume continues exactly)' },
+    seconds: { type: 'number', min: 0, help: 'pause after this much training time' },
     out: { type: 'string', help: 'run directory for checkpoint, metrics.jsonl and summary.json (default: runs/<time>-<method>)' },
     resume: { type: 'boolean', help: 'continue the run in --out from its checkpoint' },
     json: { type: 'boolean', help: 'print one JSON object per epoch and a summary object last' },
     'eval-batch-size': { type: 'integer', default: d.evalBatchSize, min: 1, help: 'examples per evaluation call' },
     threads: { type: 'integer', min: 1, help: 'onnxruntime intra-op threads (default: one per core)' },
     device: { type: 'string', default: d.device, help: 'execution device: cpu | webgpu | cuda …' },
+    ...methodFlagSpecs,
   },
 } as const satisfies Command;
+
+function allocating(): string {
+  return Object.entries(ESTIMATORS).flatMap(([m, e]) => ('allocation' in e && e.allocation ? [m] : [])).join(', ');
+}
 
 type Flags = ReturnType<typeof parseFlags<typeof trainCommand.flags>>['flags'];
 
 /** Config keys and the flags that set them. */
 const KEYS: readonly [keyof TrainConfig, keyof Flags][] = [
-  ['dataset', 'dataset'], ['init', 'init'], ['model', 'model'], ['method', 'method'], ['epochs', 'epochs'], ['batchSize', 'batch-size'], ['lr', 'lr'],
+  ['dataset', 'dataset'], ['init', 'init'], ['model', 'model'], ['objective', 'objective'], ['method', 'method'], ['epochs', 'epochs'], ['batchSize', 'batch-size'], ['lr', 'lr'],
   ['optimizer', 'optimizer'], ['schedule', 'schedule'], ['warmupSteps', 'warmup-steps'], ['momentum', 'momentum'], ['weightDecay', 'weight-decay'],
-  ['clip', 'clip'], ['seed', 'seed'], ['directions', 'directions'], ['directionsPerCall', 'directions-per-call'], ['epsilon', 'epsilon'], ['noise', 'noise'], ['scheme', 'scheme'],
-  ['allocator', 'allocator'], ['queriesPerExample', 'queries-per-example'], ['queries', 'queries'], ['steps', 'steps'], ['seconds', 'seconds'], ['evalBatchSize', 'eval-batch-size'], ['threads', 'threads'], ['device', 'device'],
+  ['clip', 'clip'], ['seed', 'seed'], ['allocator', 'allocator'], ['queriesPerExample', 'queries-per-example'], ['queries', 'queries'], ['steps', 'steps'], ['seconds', 'seconds'],
+  ['evalBatchSize', 'eval-batch-size'], ['threads', 'threads'], ['device', 'device'],
 ];
+
+/** The flag that sets a config key (for errors found in the config). */
+export function flagOf(key: keyof TrainConfig): string {
+  return key === 'classes' ? '--classes' : key === 'options' ? 'the method options' : `--${KEYS.find(([k]) => k === key)?.[1] ?? key}`;
+}
 
 function configFrom(flags: Flags, only?: ReadonlySet<string>): Partial<TrainConfig> {
   const config: Record<string, unknown> = {};
@@ -90,11 +99,21 @@ export async function runTrain(argv: readonly string[]): Promise<number> {
   let config: TrainConfig;
   if (flags.resume) {
     // The checkpoint's configuration, with any flags given now (budgets may grow; the rest must agree).
-    const saved = await loadCheckpoint(join(flags.out!, CHECKPOINT_FILE));
-    config = { ...(saved.config as unknown as TrainConfig), ...configFrom(flags, given) };
+    const saved = (await loadCheckpoint(join(flags.out!, CHECKPOINT_FILE))).config as unknown as TrainConfig;
+    const method = given.has('method') ? flags.method : saved.method;
+    const { options, error } = methodOptions(method, given, flags);
+    if (error) throw new UsageError(error);
+    config = { ...saved, ...configFrom(flags, given), options: { ...saved.options, ...options } };
   } else {
-    const method = flags.method as EstimatorName;
-    config = { ...DEFAULT_CONFIG, ...configFrom(flags), lr: flags.lr ?? DEFAULT_LR[method] } as TrainConfig;
+    const { options, error } = methodOptions(flags.method, given, flags);
+    if (error) throw new UsageError(error);
+    config = { ...DEFAULT_CONFIG, ...configFrom(flags), options, lr: flags.lr ?? descriptor(flags.method).defaultLearningRate } as TrainConfig;
+  }
+  try {
+    validateConfig(config);
+  } catch (e) {
+    if (e instanceof ConfigError) throw new UsageError(`${flagOf(e.field)}: ${e.message}`);
+    throw e;
   }
   const out = flags.out ?? join('runs', `${timestamp()}-${config.method}`);
 

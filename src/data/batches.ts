@@ -6,12 +6,22 @@ import { permutation } from './permutation.js';
 /** Tags the shuffling stream so it is independent of anything else derived from the same seed. */
 const SHUFFLE_STREAM = 0x73687566; // 'shuf'
 
+/**
+ * A batch of b examples: inputs and targets of the objective's kind. Owned by the data
+ * layer; every layer above takes it as is.
+ */
 export interface Batch {
   /** float32 [b, ...inputShape]. */
   readonly x: HostTensor<'float32'>;
-  /** int64 [b]: class indices. */
+  /** Targets: int64 [b] class indices, or float32 [b, ...target shape] (regression, MSE). */
+  readonly y: HostTensor<'int64'> | HostTensor<'float32'>;
+  /** The dataset index of each row, when the batch comes from a dataset (allocators key statistics by it). */
+  readonly indices?: Int32Array;
+}
+
+/** A batch drawn from a dataset: class labels and dataset indices. */
+export interface DatasetBatch extends Batch {
   readonly y: HostTensor<'int64'>;
-  /** The dataset index of each row. */
   readonly indices: Int32Array;
 }
 
@@ -43,7 +53,7 @@ export function batchCount(size: number, batchSize: number, dropLast = false): n
  * arrays, so consumers may hold it across awaits or queue it; copying B rows costs little
  * next to the forward passes that consume them.
  */
-export function batches(dataset: Dataset, options: BatchOptions): Generator<Batch, void, undefined> {
+export function batches(dataset: Dataset, options: BatchOptions): Generator<DatasetBatch, void, undefined> {
   const { batchSize, dropLast = false, startBatch = 0, shuffle = true } = options;
   if (!Number.isSafeInteger(batchSize) || batchSize < 1) throw new RangeError(`batchSize must be a positive integer, got ${batchSize}`);
   const count = batchCount(dataset.size, batchSize, dropLast);
@@ -60,7 +70,7 @@ export function batches(dataset: Dataset, options: BatchOptions): Generator<Batc
   return generate(dataset, order, batchSize, startBatch, count);
 }
 
-function* generate(dataset: Dataset, order: Int32Array, batchSize: number, startBatch: number, count: number): Generator<Batch, void, undefined> {
+function* generate(dataset: Dataset, order: Int32Array, batchSize: number, startBatch: number, count: number): Generator<DatasetBatch, void, undefined> {
   const features = exampleSize(dataset.inputShape);
   for (let b = startBatch; b < count; b++) {
     const indices = order.slice(b * batchSize, (b + 1) * batchSize);
@@ -76,4 +86,24 @@ function* generate(dataset: Dataset, order: Int32Array, batchSize: number, start
       indices,
     };
   }
+}
+
+/**
+ * The rows of `batch` at `positions` (−1: padding, filled with example 0), as a batch
+ * whose leading axes are `lead` (their product is positions.length), e.g. [K, m] to give
+ * each of K directions its own m examples. Targets keep their dtype and per-example shape.
+ */
+export function gatherRows(batch: Batch, positions: Int32Array, lead: readonly number[] = [positions.length]): Batch {
+  const b = batch.x.shape[0]!;
+  const perExample = batch.x.size / b;
+  const perTarget = batch.y.size / b;
+  const x = new Float32Array(positions.length * perExample);
+  const y = HostTensor.zeros(batch.y.dtype, [...lead, ...batch.y.shape.slice(1)]);
+  positions.forEach((position, r) => {
+    const e = Math.max(position, 0);
+    x.set(batch.x.data.subarray(e * perExample, (e + 1) * perExample), r * perExample);
+    // Both sides share the dtype (int64 labels or float32 targets); the union defeats set()'s typing.
+    (y.data as Float32Array).set((batch.y.data as Float32Array).subarray(e * perTarget, (e + 1) * perTarget), r * perTarget);
+  });
+  return { x: new HostTensor('float32', [...lead, ...batch.x.shape.slice(1)], x), y: y as Batch['y'] };
 }

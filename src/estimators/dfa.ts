@@ -3,17 +3,18 @@ import { matmul } from '../engine/ops/matmul.js';
 import { mean } from '../engine/ops/mean.js';
 import { mul } from '../engine/ops/mul.js';
 import { reshape } from '../engine/ops/reshape.js';
-import { type Program } from '../engine/runtime/backend.js';
+import type { CompileOptions, Program } from '../engine/runtime/backend.js';
 import { compile } from '../engine/runtime/compile.js';
 import { grad, vjp } from '../engine/transforms/vjp.js';
-import { crossEntropy } from '../nn/losses.js';
 import type { Model } from '../nn/model.js';
 import { fillGaussian } from '../rng/noise.js';
-import { deriveSeed } from '../rng/stream.js';
-import { FEEDBACK_STREAM } from './bp.js';
-import { type Estimate, type EstimateRequest, type Estimator, type EstimatorOptions, noAllocation } from './estimator.js';
+import type { Objective } from '../objectives/objective.js';
+import { modelFeeds, programInputs } from '../objectives/program-inputs.js';
+import { type Seed, deriveSeed } from '../rng/stream.js';
+import { type EmptyState, emptyState } from '../state/state.js';
+import { type EstimateRequest, type Estimated, type Estimator, defineEstimator, noAllocation, graph } from './estimator.js';
+import { FEEDBACK_STREAM } from './feedback.js';
 import { ownership } from './ownership.js';
-import { batchInputs, modelFeeds } from './graph-inputs.js';
 import { flattenGrads, runLossAndGradient } from './graph-outputs.js';
 
 /**
@@ -22,20 +23,21 @@ import { flattenGrads, runLossAndGradient } from './graph-outputs.js';
  * ∂L/∂zₛ ≈ (e Bₛ) ⊙ f′(zₛ), and each layer maps it to its weights locally; no error
  * travels through the network's own weights. The readout gets its exact gradient.
  */
-export class DirectFeedbackAlignment implements Estimator {
+export class DirectFeedbackAlignment implements Estimator<EmptyState> {
   readonly name = 'dfa';
-  private program?: Promise<{ executable: Program; feedback: Record<string, Float32Array> }>;
+  private program?: Promise<{ program: Program; feedback: Record<string, Float32Array> }>;
 
   constructor(
     readonly model: Model,
-    private readonly options: EstimatorOptions = {},
+    readonly objective: Objective,
+    private readonly options: { readonly seed?: Seed; readonly compile?: CompileOptions } = {},
   ) {}
 
-  private async build(): Promise<{ executable: Program; feedback: Record<string, Float32Array> }> {
-    const { x, y } = batchInputs(this.model);
+  private async build(): Promise<{ program: Program; feedback: Record<string, Float32Array> }> {
+    const { x, y } = programInputs(this.model, this.objective);
     const params = this.model.paramInputs();
     const { out, sites } = this.model.forward(x, params);
-    const losses = crossEntropy(out, y);
+    const losses = this.objective.loss(out, y);
     const loss = mean(losses);
     const [error] = grad(loss, [out]);
     const classes = out.shape[out.rank - 1] as number;
@@ -58,15 +60,33 @@ export class DirectFeedbackAlignment implements Estimator {
     // The readout (the parameters first reached at the output) learns from its exact gradient.
     const readout = owned[sites.length]!;
     grad(loss, readout).forEach((g, i) => grads.set(readout[i]!, g));
-    const executable = await compile({ inputs: [x, y, ...params, ...matrices], outputs: [losses, flattenGrads(params, grads)] }, this.options.compile);
-    return { executable, feedback };
+    const program = await compile({ inputs: [x, y, ...params, ...matrices], outputs: [losses, flattenGrads(params, grads)] }, this.options.compile);
+    return { program, feedback };
   }
 
-  async estimate(request: EstimateRequest): Promise<Estimate> {
+  init(): EmptyState {
+    return emptyState();
+  }
+
+  async estimate(state: EmptyState, request: EstimateRequest): Promise<Estimated<EmptyState>> {
     noAllocation(this.name, request);
-    const { params, batch } = request;
     this.program ??= this.build();
-    const { executable, feedback } = await this.program;
-    return runLossAndGradient(executable, { ...modelFeeds(this.model, params, batch), ...feedback });
+    const { program, feedback } = await this.program;
+    return runLossAndGradient(program, { ...modelFeeds(this.model, this.objective, request.params, request.batch), ...feedback }, request, state);
+  }
+
+  async dispose(): Promise<void> {
+    await (await this.program?.catch(() => undefined))?.program.dispose();
   }
 }
+
+export const dfa = defineEstimator({
+  name: 'dfa',
+  summary: 'direct feedback alignment: the output error projected to every layer by fixed random matrices',
+  paper: 'Nøkland 2016, "Direct feedback alignment provides learning in deep neural networks"',
+  needs: 'reverse-mode',
+  options: {},
+  defaultLearningRate: 1e-3,
+  cost: (_, batch) => batch,
+  create: (context) => new DirectFeedbackAlignment(...graph('dfa', context), { seed: context.seed, ...(context.compile && { compile: context.compile }) }),
+});

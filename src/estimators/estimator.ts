@@ -1,96 +1,190 @@
-import type { HostTensor } from '../engine/ir/host-tensor.js';
+import type { Batch } from '../data/batches.js';
 import type { CompileOptions } from '../engine/runtime/backend.js';
 import type { Model } from '../nn/model.js';
-import type { State, SerializedState } from '../state/state.js';
+import type { Distribution } from '../objectives/directions.js';
+import type { LossOracle, LossRequest, LossResult } from '../objectives/loss-oracle.js';
+import type { Objective } from '../objectives/objective.js';
 import type { Seed } from '../rng/stream.js';
+import type { State } from '../state/state.js';
+import type { OptionSpecs, OptionValues } from './options.js';
 
-/** A batch of examples: x [b, ...inputShape] float32, y [b] int64 class labels. */
-export interface Batch {
-  readonly x: HostTensor;
-  readonly y: HostTensor;
-}
+/**
+ * The estimator contract. An estimator turns (θ, batch, step) into a gradient estimate of
+ * the objective's mean batch loss. Its learned state is explicit plain data — `init`
+ * makes it, `estimate` takes it and returns the next one without modifying it — so a step
+ * replays exactly from (state, request) and checkpoints hold everything. Loss-only
+ * estimators also split into `ask` (the queries to evaluate) and `tell` (the estimate
+ * from their losses), as evosax and nevergrad do, so whoever owns evaluation (a device,
+ * a worker pool, a federated client) can sit in between.
+ */
 
 export interface EstimateRequest {
   /** θ, the flat parameter vector (read only). */
   readonly params: Float32Array;
   readonly batch: Batch;
-  /** Training step: names this step's noise stream, so a step can be replayed exactly. */
+  /** Training step: names this step's noise key, so a step can be replayed exactly. */
   readonly step: number;
-  /** Query budget for this step; each estimator turns it into its number of directions. */
+  /** Query budget for this step; estimators with directions turn it into their number. */
   readonly queries?: number;
   /**
    * Queries per example (from an allocator), summing to the step's budget; estimators
-   * that support allocation (lr, fg-a, spsa, fg-w) give example i exactly this many.
+   * whose descriptor has `allocation` give example i exactly this many.
    */
   readonly allocation?: Int32Array;
+  /** 0/1 per entry of θ: masked entries get no perturbation and no gradient (sparse sub-nets). */
+  readonly mask?: Float32Array;
 }
 
 export interface PerExample {
   /** Loss of each example at θ (an O(ε²) estimate for central-difference methods). */
   readonly loss: Float32Array;
   /**
-   * Variance across this step's directions of each example's directional-derivative
-   * coefficient (perturbation methods with 2+ directions): how noisy its estimate is.
+   * Variance across this step's queries of each example's coefficient (perturbation
+   * methods with 2+ queries per example): how noisy its estimate is, FLOPS's σᵢ².
    */
-  readonly spread?: Float32Array;
+  readonly variance?: Float32Array;
 }
 
+/**
+ * Per-query evidence of a weight-perturbation step, enough to rebuild its gradient with
+ * no model: ĝ = Σₖ Σⱼ wₖⱼ cₖⱼ zₖ with zₖ direction k of `key` (masked). A worker or a
+ * federated client sends these numbers instead of a dense gradient.
+ */
+export interface DirectionSamples {
+  readonly kind: 'directions';
+  readonly key: Seed;
+  readonly distribution: Distribution;
+  /** Scale the directions were drawn at, εzₖ (ε for spsa, 1 for fg-w): regenerate them the same way. */
+  readonly epsilon: number;
+  readonly mask?: Float32Array;
+  /** Directions K (z₀ … z_{K−1} of the key) and slots per direction m. */
+  readonly k: number;
+  readonly m: number;
+  /** cₖⱼ ≈ ∇ℓ · zₖ for slot j's example: [K, m]. */
+  readonly coefficients: Float32Array;
+  /** wₖⱼ, the weight of each coefficient in the estimate: [K, m]. */
+  readonly weight: Float32Array;
+  /** Batch position of each slot's example (−1: padding): [K, m]. */
+  readonly example: Int32Array;
+}
+
+/** Coordinate directions: ĝᵢ = Σ wⱼ cⱼ over the entries j that moved coordinate i. */
+export interface CoordinateSamples {
+  readonly kind: 'coordinates';
+  readonly coordinates: Int32Array;
+  readonly coefficients: Float32Array;
+  readonly weight: Float32Array;
+}
+
+/**
+ * Per-query evidence of activity or node perturbation: the noise is per example and per
+ * unit, so rebuilding the gradient needs the model (the layers' local maps); see
+ * `Estimator.rebuild`. `coefficients` is what multiplies each row's noise.
+ */
+export interface ActivitySamples {
+  readonly kind: 'activity';
+  readonly key: Seed;
+  /** Rows (queries) per site and direction, and their coefficients [sites, K, rows]. */
+  readonly rows: number;
+  readonly k: number;
+  readonly coefficients: Float32Array;
+  /** Batch position of each row's example. */
+  readonly example: Int32Array;
+}
+
+export type Samples = DirectionSamples | CoordinateSamples | ActivitySamples;
+
 export interface Estimate {
-  /** The gradient estimate of the mean batch loss, laid out like θ. */
-  readonly grad: Float32Array;
+  /**
+   * The gradient estimate of the mean batch loss, laid out like θ (0 on masked entries);
+   * absent when the estimator asks for no update this step (MGD integrating between updates).
+   */
+  readonly grad?: Float32Array;
   /** Mean batch loss at θ (see PerExample.loss). */
   readonly loss: number;
   /** Queries spent: forward evaluations × examples (a JVP pass counts as one). */
   readonly queries: number;
   readonly perExample: PerExample;
+  readonly samples?: Samples;
+  /** Conditions the caller should hear about once (an ε close to float32's spacing). */
+  readonly warnings?: readonly string[];
 }
 
-/** Estimates gradients of a model's mean cross-entropy on a batch. */
-export interface Estimator {
+export interface Estimated<S extends State> {
+  readonly estimate: Estimate;
+  readonly state: S;
+}
+
+export interface Estimator<S extends State = State> {
   readonly name: string;
-  readonly model: Model;
-  estimate(request: EstimateRequest): Promise<Estimate>;
-  /** State the estimator learns as it goes (lr's noise scales), as plain data for checkpoints. */
-  state?(): State;
-  /** Puts back what `state()` returned (deserialised into the current state's shape). */
-  restore?(saved: SerializedState): void;
+  /** Fresh state for parameters like θ: plain data, checkpointed with the run (EmptyState when there is nothing to learn). */
+  init(params: Float32Array): S;
+  /** One estimate. `state` is not modified; the returned one replaces it. */
+  estimate(state: S, request: EstimateRequest): Promise<Estimated<S>>;
+  /** The gradient rebuilt from a step's `samples` (activity and node perturbation: needs the model and the batch). */
+  rebuild?(state: S, request: EstimateRequest, samples: Samples): Promise<Float32Array>;
+  /** Releases compiled programs; the estimator is unusable afterwards. */
+  dispose(): Promise<void>;
 }
 
-/** Refuses a query allocation in estimators that cannot use one. */
-export function noAllocation(name: string, request: EstimateRequest): void {
-  if (request.allocation) throw new RangeError(`${name} does not take a query allocation; methods that do: lr, fg-a, spsa, fg-w`);
+/** An estimator that needs only losses: `estimate` is `tell(ask(), oracle.evaluate(ask()))`. */
+export interface LossOnlyEstimator<S extends State = State> extends Estimator<S> {
+  readonly oracle: LossOracle;
+  /** The queries of this step. */
+  ask(state: S, request: EstimateRequest): LossRequest;
+  /** The estimate from the queries' losses (from any evaluator: the oracle, a device, a worker pool). */
+  tell(state: S, request: EstimateRequest, result: LossResult): Estimated<S>;
 }
 
-export interface EstimatorOptions {
-  /** Root of every noise stream the estimator draws (per step and direction). */
-  readonly seed?: Seed;
-  /** Directions (perturbations) per step, K; a query budget overrides it. */
-  readonly directions?: number;
-  /**
-   * Most directions evaluated in one engine call (spsa: default 4, cge: 64): more is faster
-   * up to a point, 1 keeps memory at inference level, as in MeZO.
-   */
-  readonly directionsPerCall?: number;
-  /** Perturbation size for finite-difference estimators (spsa, cge). */
-  readonly epsilon?: number;
-  /**
-   * Direction distribution: spsa (default Rademacher, Spall's choice), fg-w and fg-a
-   * (default Gaussian, as in the papers). Both have E[zzᵀ] = I, so estimates stay unbiased.
-   */
-  readonly noise?: 'gaussian' | 'rademacher';
-  /** spsa: two-point central differences, or one-point differences against the unperturbed loss. */
-  readonly scheme?: 'central' | 'forward';
-  /**
-   * fg-a: give the readout (the last layer) its exact gradient, a local computation on
-   * its input, as Ren et al. do for readouts and local heads (default true); false
-   * perturbs the output like every other pre-activation.
-   */
-  readonly exactReadout?: boolean;
-  /** lr: initial noise scale σ of every unit (default 1e-2). */
-  readonly sigma?: number;
-  /** lr: step size of the noise scales' own updates in log space (default 1e-3; 0 keeps σ fixed). */
-  readonly sigmaLr?: number;
+/** What an estimator is built on: the model (graph methods) or a loss oracle (loss-only methods), the objective, a seed. */
+export interface EstimatorContext {
+  /** What is minimised; graph methods build it into their programs (a black box holds its own). */
+  readonly objective?: Objective;
+  /** The model graph; required unless the descriptor `needs` only losses. */
+  readonly model?: Model;
+  /** Where losses come from; loss-only estimators on a model get its ModelLossOracle. */
+  readonly oracle?: LossOracle;
+  /** Root of every noise stream the estimator draws. */
+  readonly seed: Seed;
   readonly compile?: CompileOptions;
+}
+
+/** What a method needs from the thing it trains. */
+export type Needs = 'losses' | 'forward-mode' | 'reverse-mode';
+
+/**
+ * Everything about one method in one place: the registry, the trainer's config, the CLI's
+ * flags and `--help`, and the conformance tests all derive from it.
+ */
+export interface EstimatorDescriptor<O extends object = OptionValues> {
+  readonly name: string;
+  /** One line for `--help` and docs. */
+  readonly summary: string;
+  /** The method's source (paper, section). */
+  readonly paper: string;
+  /** 'losses': any loss oracle, black boxes included; otherwise the model graph. */
+  readonly needs: Needs;
+  /** Local-loss methods need a model built of blocks with local heads. */
+  readonly localHeads?: boolean;
+  /** Objectives the method supports (default all). */
+  readonly objectives?: readonly string[];
+  readonly options: OptionSpecs<O>;
+  /** Learning rate that works with Adam (see the README's results). */
+  readonly defaultLearningRate: number;
+  /** Query allocation support: queries come in units of `unit`; the default budget is `queriesPerExample` per example. */
+  readonly allocation?: { readonly unit: number; readonly queriesPerExample: number };
+  /** Queries of one step without a budget or an allocation: the documented cost. */
+  cost(options: O, batch: number, parameters: number): number;
+  create(context: EstimatorContext, options: O): Estimator;
+}
+
+/**
+ * A method's descriptor with its option types erased, for the registry. Sound because
+ * `createEstimator` checks options against the descriptor's specs (resolveOptions)
+ * before `create` or `cost` sees them.
+ */
+export function defineEstimator<O extends object>(descriptor: EstimatorDescriptor<O>): EstimatorDescriptor {
+  return descriptor as unknown as EstimatorDescriptor;
 }
 
 /** Number of directions for a step: the budget divided by the cost of one direction, at least 1. */
@@ -102,4 +196,21 @@ export function directionsFor(request: EstimateRequest, fallback: number, querie
     throw new RangeError(`a budget of ${request.queries} queries cannot pay for one direction on a batch of ${batch} (needs ${(base + queriesPerDirection) * batch})`);
   }
   return k;
+}
+
+/** Refuses a query allocation in estimators that cannot use one. */
+export function noAllocation(name: string, request: EstimateRequest): void {
+  if (request.allocation) throw new RangeError(`${name} does not take a query allocation (see its descriptor's allocation)`);
+}
+
+/** [model, objective] of a graph estimator's context, or a TypeError saying the method needs them. */
+export function graph(name: string, context: EstimatorContext): readonly [Model, Objective] {
+  if (context.model === undefined) throw new TypeError(`${name} needs the model graph; a black box offers losses only (use a loss-only method)`);
+  if (context.objective === undefined) throw new TypeError(`${name} needs the objective to build into its programs`);
+  return [context.model, context.objective];
+}
+
+/** `estimate` of a loss-only estimator: ask, evaluate on its oracle, tell. */
+export async function askAndTell<S extends State>(estimator: LossOnlyEstimator<S>, state: S, request: EstimateRequest): Promise<Estimated<S>> {
+  return estimator.tell(state, request, await estimator.oracle.evaluate(estimator.ask(state, request)));
 }

@@ -4,6 +4,9 @@ import type { ParamEntry } from '../nn/params.js';
 import { fillGaussian } from '../rng/noise.js';
 import type { Seed } from '../rng/stream.js';
 
+/** Stream id of feedback weights (FA) and feedback matrices (DFA) under the estimator seed. */
+export const FEEDBACK_STREAM = 0x6662; // 'fb'
+
 /**
  * Fixed random feedback weights for feedback alignment (Lillicrap et al. 2016): one per
  * weight matrix or kernel (rank ≥ 2), drawn once from the seed with the scale of a

@@ -1,11 +1,14 @@
 import type { Feeds } from '../engine/ir/bind.js';
 import type { Tensor } from '../engine/ir/tensor.js';
-import type { Program } from '../engine/runtime/backend.js';
-import type { Estimate } from './estimator.js';
 import { concat } from '../engine/ops/concat.js';
 import { matmul } from '../engine/ops/matmul.js';
 import { reshape } from '../engine/ops/reshape.js';
 import { zerosLike } from '../engine/ops/rules.js';
+import { type Program, float32Output } from '../engine/runtime/backend.js';
+import type { EmptyState } from '../state/state.js';
+import type { Estimated, EstimateRequest } from './estimator.js';
+import { masked } from './mask.js';
+import { meanOf } from './stats.js';
 
 /** Gradients of every parameter as one flat vector laid out like θ (so the output is the estimate). */
 export function flatten(grads: readonly Tensor[]): Tensor {
@@ -19,8 +22,8 @@ export function flattenGrads(params: readonly Tensor[], grads: ReadonlyMap<Tenso
 
 /**
  * Σ_k coefficients[k] · directions[k], per parameter, flattened like θ: the last step of
- * every perturbation estimator, done in the graph so K·P multiply-adds run natively.
- * `directions` holds one [K, ...shape] tensor per parameter.
+ * forward-gradient weight perturbation, done in the graph so K·P multiply-adds run
+ * natively. `directions` holds one [K, ...shape] tensor per parameter.
  */
 export function combine(coefficients: Tensor, directions: readonly Tensor[]): Tensor {
   const k = coefficients.shape[0]!;
@@ -28,36 +31,13 @@ export function combine(coefficients: Tensor, directions: readonly Tensor[]): Te
   return flatten(directions.map((d) => matmul(row, reshape(d, [k, -1]))));
 }
 
-/** Mean of a float array. */
-export function meanOf(values: ArrayLike<number>): number {
-  let s = 0;
-  for (let i = 0; i < values.length; i++) s += values[i]!;
-  return s / values.length;
-}
-
-/** Per-example mean and variance over K rows of a [K, b] array (variance NaN-free: 0 when K = 1). */
-export function columnStats(values: Float32Array, k: number): { mean: Float32Array; variance: Float32Array } {
-  const b = values.length / k;
-  const mean = new Float32Array(b);
-  const variance = new Float32Array(b);
-  for (let i = 0; i < b; i++) {
-    let s = 0;
-    for (let r = 0; r < k; r++) s += values[r * b + i]!;
-    const m = s / k;
-    let v = 0;
-    for (let r = 0; r < k; r++) v += (values[r * b + i]! - m) ** 2;
-    mean[i] = m;
-    variance[i] = k > 1 ? v / (k - 1) : 0;
-  }
-  return { mean, variance };
-}
-
 /**
  * One step of a program whose outputs are the per-example losses and the flat gradient
- * (bp, fa, the local backprop variants, dfa): one query per example.
+ * (bp, fa, the local backprop variants, dfa): one query per example, nothing learned.
  */
-export async function runLossAndGradient(program: Program, feeds: Feeds): Promise<Estimate> {
-  const [losses, gradient] = await program.run(feeds);
-  const loss = losses!.data as Float32Array;
-  return { grad: gradient!.data as Float32Array, loss: meanOf(loss), queries: loss.length, perExample: { loss } };
+export async function runLossAndGradient(program: Program, feeds: Feeds, request: EstimateRequest, state: EmptyState): Promise<Estimated<EmptyState>> {
+  const outputs = await program.run(feeds);
+  const loss = float32Output(outputs, 0);
+  const grad = masked(float32Output(outputs, 1), request.mask);
+  return { estimate: { grad, loss: meanOf(loss), queries: loss.length, perExample: { loss } }, state };
 }

@@ -3,17 +3,24 @@ import { type Tensor, input } from '../engine/ir/tensor.js';
 import { type ActivityProgram, noiseFeeds, noiseInputs, siteShapes } from './activity-noise.js';
 import { add } from '../engine/ops/add.js';
 import { mul } from '../engine/ops/mul.js';
+import { type CompileOptions, float32Output } from '../engine/runtime/backend.js';
 import { compile } from '../engine/runtime/compile.js';
 import { jvp } from '../engine/transforms/jvp.js';
 import { grad, vjp } from '../engine/transforms/vjp.js';
 import type { Model } from '../nn/model.js';
-import { deriveSeed } from '../rng/stream.js';
-import { type Estimate, type EstimateRequest, type Estimator, type EstimatorOptions, directionsFor, noAllocation } from './estimator.js';
-import { modelFeeds } from './graph-inputs.js';
-import { flattenGrads, meanOf } from './graph-outputs.js';
+import { stepKey } from '../objectives/directions.js';
+import type { Objective } from '../objectives/objective.js';
+import { modelFeeds } from '../objectives/program-inputs.js';
+import type { Seed } from '../rng/stream.js';
+import { type EmptyState, emptyState } from '../state/state.js';
+import { type EstimateRequest, type Estimated, type Estimator, defineEstimator, directionsFor, noAllocation, graph } from './estimator.js';
+import { flattenGrads } from './graph-outputs.js';
+import { masked } from './mask.js';
+import { meanOf } from './stats.js';
 import { ownership } from './ownership.js';
 import { localGraph } from './local-graph.js';
 import { ProgramCache } from './program-cache.js';
+import { type LocalForwardGradientOptions, localForwardGradientOptions } from './lg-fg-w.js';
 
 /**
  * LG-FG-A (Ren et al. 2023): forward gradients with activity perturbation against local
@@ -25,17 +32,18 @@ import { ProgramCache } from './program-cache.js';
  * their local map from the pre-activation estimates; heads and readout get exact
  * gradients. Unbiased for the local objective's gradient (LG-BP's).
  */
-export class LocalForwardGradientActivities implements Estimator {
+export class LocalForwardGradientActivities implements Estimator<EmptyState> {
   readonly name = 'lg-fg-a';
   private readonly programs = new ProgramCache<number, ActivityProgram>();
 
   constructor(
     readonly model: Model,
-    private readonly options: EstimatorOptions = {},
+    readonly objective: Objective,
+    private readonly options: LocalForwardGradientOptions & { readonly seed: Seed; readonly compile?: CompileOptions },
   ) {}
 
   private async build(k: number): Promise<ActivityProgram> {
-    const g = localGraph(this.model, 'group');
+    const g = localGraph(this.model, this.objective, 'group');
     const invBatch = input('invBatch', 'float32', []);
     const perDirection = mul(invBatch, 1 / k);
     const noise = noiseInputs(g.sites, k);
@@ -58,18 +66,39 @@ export class LocalForwardGradientActivities implements Estimator {
     return { program, siteShapes: siteShapes(g.sites) };
   }
 
-  async estimate(request: EstimateRequest): Promise<Estimate> {
+  init(): EmptyState {
+    return emptyState();
+  }
+
+  async estimate(state: EmptyState, request: EstimateRequest): Promise<Estimated<EmptyState>> {
     noAllocation(this.name, request);
-    const k = directionsFor(request, this.options.directions ?? 1, 1);
+    const k = directionsFor(request, this.options.directions, 1);
     const { program, siteShapes: shapes } = await this.programs.get(k, () => this.build(k));
     const b = request.batch.y.shape[0]!;
     const feeds: Record<string, Feed> = {
-      ...modelFeeds(this.model, request.params, request.batch),
+      ...modelFeeds(this.model, this.objective, request.params, request.batch),
       invBatch: Float32Array.of(1 / b),
-      ...noiseFeeds(shapes, k, b, deriveSeed(this.options.seed ?? 0, request.step), this.options.noise),
+      ...noiseFeeds(shapes, k, b, stepKey(this.options.seed, request.step), this.options.noise),
     };
-    const [losses, grad] = await program.run(feeds);
-    const loss = losses!.data as Float32Array;
-    return { grad: grad!.data as Float32Array, loss: meanOf(loss), queries: k * b, perExample: { loss } };
+    const outputs = await program.run(feeds);
+    const loss = float32Output(outputs, 0);
+    return { estimate: { grad: masked(float32Output(outputs, 1), request.mask), loss: meanOf(loss), queries: k * b, perExample: { loss } }, state };
+  }
+
+  dispose(): Promise<void> {
+    return this.programs.dispose();
   }
 }
+
+export const localGroupFgA = defineEstimator<LocalForwardGradientOptions>({
+  name: 'lg-fg-a',
+  summary: "local group losses, forward gradient with activity perturbation: each unit hears its own (patch, group) slot's loss only",
+  paper: 'Ren, Kornblith, Liao, Hinton 2023, "Scaling Forward Gradient With Local Losses", §4 (LG-FG-A)',
+  needs: 'forward-mode',
+  localHeads: true,
+  objectives: ['cross-entropy'],
+  options: localForwardGradientOptions,
+  defaultLearningRate: 3e-3,
+  cost: (o, batch) => o.directions * batch,
+  create: (context, options) => new LocalForwardGradientActivities(...graph('lg-fg-a', context), { ...options, seed: context.seed, ...(context.compile && { compile: context.compile }) }),
+});

@@ -6,17 +6,21 @@ import { mul } from '../engine/ops/mul.js';
 import { reshape } from '../engine/ops/reshape.js';
 import { slice } from '../engine/ops/slice.js';
 import { sum } from '../engine/ops/sum.js';
-import { type Program } from '../engine/runtime/backend.js';
+import { type CompileOptions, type Program, float32Output } from '../engine/runtime/backend.js';
 import { compile } from '../engine/runtime/compile.js';
 import { jvp } from '../engine/transforms/jvp.js';
 import { grad } from '../engine/transforms/vjp.js';
 import type { Model } from '../nn/model.js';
 import type { ParamEntry } from '../nn/params.js';
-import { deriveSeed } from '../rng/stream.js';
-import { DirectionBuffers } from './directions.js';
-import { type Estimate, type EstimateRequest, type Estimator, type EstimatorOptions, directionsFor, noAllocation } from './estimator.js';
-import { modelFeeds } from './graph-inputs.js';
-import { flattenGrads, meanOf } from './graph-outputs.js';
+import { DirectionBuffers, type Distribution, stepKey } from '../objectives/directions.js';
+import type { Objective } from '../objectives/objective.js';
+import { modelFeeds } from '../objectives/program-inputs.js';
+import type { Seed } from '../rng/stream.js';
+import { type EmptyState, emptyState } from '../state/state.js';
+import { type EstimateRequest, type Estimated, type Estimator, type EstimatorDescriptor, defineEstimator, directionsFor, noAllocation, graph } from './estimator.js';
+import { flattenGrads } from './graph-outputs.js';
+import { masked } from './mask.js';
+import { meanOf } from './stats.js';
 import { ownership } from './ownership.js';
 import { localGraph } from './local-graph.js';
 import { ProgramCache } from './program-cache.js';
@@ -28,20 +32,21 @@ import { ProgramCache } from './program-cache.js';
  * derivative, and a grouped layer's parameters (which feed one channel group each)
  * with their group's only. Heads and readout get exact gradients.
  */
-export class LocalForwardGradientWeights implements Estimator {
+export class LocalForwardGradientWeights implements Estimator<EmptyState> {
   readonly name = 'lg-fg-w';
   private readonly programs = new ProgramCache<number, { program: Program; body: readonly string[] }>();
   private readonly buffers: DirectionBuffers;
 
   constructor(
     readonly model: Model,
-    private readonly options: EstimatorOptions = {},
+    readonly objective: Objective,
+    private readonly options: LocalForwardGradientOptions & { readonly seed: Seed; readonly compile?: CompileOptions },
   ) {
     this.buffers = new DirectionBuffers(model.layout);
   }
 
   private async build(k: number): Promise<{ program: Program; body: readonly string[] }> {
-    const g = localGraph(this.model, 'group');
+    const g = localGraph(this.model, this.objective, 'group');
     const entries = new Map(g.params.map((p, i) => [p, this.model.layout.entries[i]!]));
     const directions = new Map(g.body.map((p) => [p, input(`${entries.get(p)!.name}:directions`, 'float32', [k, ...p.shape])]));
     const block = new Map(ownership(g.blocks.map((b) => b.output), g.body).owned.flatMap((mine, b) => mine.map((p) => [p, b] as const)));
@@ -60,20 +65,52 @@ export class LocalForwardGradientWeights implements Estimator {
     return { program, body: g.body.map((p) => entries.get(p)!.name) };
   }
 
-  async estimate(request: EstimateRequest): Promise<Estimate> {
+  init(): EmptyState {
+    return emptyState();
+  }
+
+  async estimate(state: EmptyState, request: EstimateRequest): Promise<Estimated<EmptyState>> {
     noAllocation(this.name, request);
-    const k = directionsFor(request, this.options.directions ?? 1, 1);
+    const k = directionsFor(request, this.options.directions, 1);
     const { program, body } = await this.programs.get(k, () => this.build(k));
-    const directions = this.buffers.fill(k, deriveSeed(this.options.seed ?? 0, request.step), this.options.noise ?? 'gaussian', 1);
-    const feeds: Record<string, Feed> = modelFeeds(this.model, request.params, request.batch);
+    const directions = this.buffers.fill(k, stepKey(this.options.seed, request.step), this.options.noise, 1, 0, request.mask);
+    const feeds: Record<string, Feed> = modelFeeds(this.model, this.objective, request.params, request.batch);
     this.model.layout.entries.forEach((e, i) => {
       if (body.includes(e.name)) feeds[`${e.name}:directions`] = directions[i]!;
     });
-    const [losses, gradient] = await program.run(feeds);
-    const loss = losses!.data as Float32Array;
-    return { grad: gradient!.data as Float32Array, loss: meanOf(loss), queries: k * loss.length, perExample: { loss } };
+    const outputs = await program.run(feeds);
+    const loss = float32Output(outputs, 0);
+    return { estimate: { grad: masked(float32Output(outputs, 1), request.mask), loss: meanOf(loss), queries: k * loss.length, perExample: { loss } }, state };
+  }
+
+  dispose(): Promise<void> {
+    return this.programs.dispose();
   }
 }
+
+export interface LocalForwardGradientOptions {
+  readonly directions: number;
+  readonly noise: Distribution;
+}
+
+/** The options of both local forward-gradient methods. */
+export const localForwardGradientOptions: EstimatorDescriptor<LocalForwardGradientOptions>['options'] = {
+  directions: { type: 'integer', default: 1, min: 1, help: 'directions (forward-mode passes) per step, K' },
+  noise: { type: 'string', default: 'gaussian', choices: ['gaussian', 'rademacher'], help: 'noise distribution (both have E[zzᵀ] = I)' },
+};
+
+export const localGroupFgW = defineEstimator<LocalForwardGradientOptions>({
+  name: 'lg-fg-w',
+  summary: "local group losses, forward gradient with weight perturbation: each parameter hears its own block's (and group's) losses",
+  paper: 'Ren, Kornblith, Liao, Hinton 2023, "Scaling Forward Gradient With Local Losses", §4 (LG-FG-W)',
+  needs: 'forward-mode',
+  localHeads: true,
+  objectives: ['cross-entropy'],
+  options: localForwardGradientOptions,
+  defaultLearningRate: 3e-3,
+  cost: (o, batch) => o.directions * batch,
+  create: (context, options) => new LocalForwardGradientWeights(...graph('lg-fg-w', context), { ...options, seed: context.seed, ...(context.compile && { compile: context.compile }) }),
+});
 
 /**
  * The estimate for one parameter from its block's slot derivatives t [batch, P, G] and

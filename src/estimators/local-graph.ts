@@ -4,12 +4,12 @@ import { add } from '../engine/ops/add.js';
 import { mean } from '../engine/ops/mean.js';
 import { sum } from '../engine/ops/sum.js';
 import { type Granularity, type LocalLoss, localLoss } from '../nn/local-loss.js';
-import { crossEntropy } from '../nn/losses.js';
 import type { ActivitySite, LocalBlock, Model } from '../nn/model.js';
-import { type BatchInputs, batchInputs } from './graph-inputs.js';
+import type { Objective } from '../objectives/objective.js';
+import { type ProgramInputs, programInputs } from '../objectives/program-inputs.js';
 
 /** The graph every local-loss method starts from. */
-export interface LocalGraph extends BatchInputs {
+export interface LocalGraph extends ProgramInputs {
   readonly params: Tensor[];
   /** Per-example loss of the readout, which sees the last block through a stop-gradient. */
   readonly losses: Tensor;
@@ -30,8 +30,9 @@ export interface LocalGraph extends BatchInputs {
  * readout are tiny and see stop-gradient inputs, so every method trains them with
  * their exact gradients, as the paper does; the methods differ in how the body learns.
  */
-export function localGraph(model: Model, granularity: Granularity, feedback?: ReadonlyMap<string, Tensor>): LocalGraph {
-  const { x, y } = batchInputs(model);
+export function localGraph(model: Model, objective: Objective, granularity: Granularity, feedback?: ReadonlyMap<string, Tensor>): LocalGraph {
+  if (objective.target(model.outputs).dtype !== 'int64') throw new RangeError(`local losses are classification losses (their heads predict the class); objective '${objective.name}' is not`);
+  const { x, y } = programInputs(model, objective);
   const params = model.paramInputs();
   const { out, sites, blocks } = model.forward(x, params, { local: true });
   if (blocks.length === 0) throw new RangeError(`local losses need a model built of blocks with local heads (a localmixer), not '${model.spec}'`);
@@ -40,7 +41,7 @@ export function localGraph(model: Model, granularity: Granularity, feedback?: Re
     return name === undefined ? undefined : feedback?.get(name);
   };
   const local = blocks.map((block) => localLoss(block, y, granularity, headFeedback(block)));
-  const losses = crossEntropy(out, y);
+  const losses = objective.loss(out, y);
   const feeding = new Set(topoSort(blocks.map((b) => b.output)));
   const body = params.filter((p) => feeding.has(p));
   const heads = params.filter((p) => !feeding.has(p));

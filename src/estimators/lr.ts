@@ -5,25 +5,40 @@ import { add } from '../engine/ops/add.js';
 import { div } from '../engine/ops/div.js';
 import { mul } from '../engine/ops/mul.js';
 import { reshape } from '../engine/ops/reshape.js';
-import { type Program } from '../engine/runtime/backend.js';
+import { type CompileOptions, type Program, float32Output } from '../engine/runtime/backend.js';
 import { compile } from '../engine/runtime/compile.js';
 import { vjp } from '../engine/transforms/vjp.js';
-import { crossEntropy } from '../nn/losses.js';
 import type { Model } from '../nn/model.js';
-import { type State, type SerializedState, deserializeState } from '../state/state.js';
+import { stepKey } from '../objectives/directions.js';
+import type { Objective } from '../objectives/objective.js';
+import { modelFeeds, programInputs } from '../objectives/program-inputs.js';
 import { fillGaussian } from '../rng/noise.js';
-import { deriveSeed } from '../rng/stream.js';
-import type { Estimate, EstimateRequest, Estimator, EstimatorOptions } from './estimator.js';
-import { batchInputs, modelFeeds } from './graph-inputs.js';
-import { flattenGrads, meanOf } from './graph-outputs.js';
+import { type Seed, deriveSeed } from '../rng/stream.js';
+import { type EstimateRequest, type Estimated, type Estimator, defineEstimator, type Samples, graph } from './estimator.js';
+import { flattenGrads } from './graph-outputs.js';
+import { masked } from './mask.js';
 import { ownership } from './ownership.js';
-import { expandRows, perExample } from './rows.js';
+import { type QueryRows, expandRows } from './rows.js';
+import { meanOf, perExample } from './stats.js';
 
-interface LrProgram {
-  readonly program: Program;
+export interface LikelihoodRatioOptions {
+  /** Antithetic pairs per example per step (2 queries each); an allocation overrides it. */
+  readonly directions: number;
+  /** Initial noise scale σ of every unit. */
+  readonly sigma: number;
+  /** Step size of the noise scales' own updates in log space (0 keeps σ fixed). */
+  readonly sigmaLr: number;
+}
+
+/** What the estimator learns: log σ per unit (per channel for images) of every noisy layer output. */
+export type LikelihoodRatioState = { readonly logSigma: readonly Float32Array[] };
+
+/** The graph of one step, built once: the noisy layer outputs and the inputs feeding their noise and scales. */
+interface NoisyGraph {
+  readonly build: (given: boolean) => Promise<Program>;
   /** Per-example shape of each noisy layer output (the last is the network's output). */
   readonly shapes: readonly (readonly number[])[];
-  /** Shape of each layer's noise scales: one per unit, or per channel for images. */
+  /** Shape of each layer's noise scales. */
   readonly scales: readonly (readonly number[])[];
 }
 
@@ -38,82 +53,114 @@ interface LrProgram {
  * ∂/∂log σ ≈ (L_q − b)(ε_q² − 1) with a leave-pair-out baseline b. Every query is a row
  * of the batch, so a query allocation gives example i its own number of pairs.
  */
-export class LikelihoodRatio implements Estimator {
+export class LikelihoodRatio implements Estimator<LikelihoodRatioState> {
   readonly name = 'lr';
-  private program?: Promise<LrProgram>;
-  private logSigma?: Float32Array[];
+  private graph?: NoisyGraph;
+  private readonly programs = new Map<boolean, Promise<Program>>();
 
   constructor(
     readonly model: Model,
-    private readonly options: EstimatorOptions = {},
+    readonly objective: Objective,
+    private readonly options: LikelihoodRatioOptions & { readonly seed: Seed; readonly compile?: CompileOptions },
   ) {}
 
-  private async build(): Promise<LrProgram> {
-    const { x, y } = batchInputs(this.model);
+  /** The noisy forward graph; `given` programs take each row's loss as an input (rebuilds from samples). */
+  private noisyGraph(): NoisyGraph {
+    if (this.graph) return this.graph;
+    const { x, y } = programInputs(this.model, this.objective);
     const params = this.model.paramInputs();
     const weights = input('weights', 'float32', ['batch']);
     const noisy: { z: Tensor; noise: Tensor; sigma: Tensor }[] = [];
     const perturb = (z: Tensor): Tensor => {
       const k = noisy.length;
-      const unit = scaleShape(z);
       const noise = input(`noise:${k}`, 'float32', z.shape);
-      const sigma = input(`sigma:${k}`, 'float32', unit);
+      const sigma = input(`sigma:${k}`, 'float32', scaleShape(z));
       noisy.push({ z, noise, sigma });
       return add(z, mul(noise, sigma));
     };
     const { out } = this.model.forward(x, params, { onActivity: (site) => perturb(site.z) });
-    const losses = crossEntropy(perturb(out), y);
+    const losses = this.objective.loss(perturb(out), y);
     const { owned } = ownership(noisy.map((n) => n.z), params);
-    const grads = new Map<Tensor, Tensor>();
-    const perRow = mul(losses, weights);
-    noisy.forEach(({ z, noise, sigma }, k) => {
-      const coefficient = reshape(perRow, ['batch', ...new Array<number>(z.rank - 1).fill(1)]);
-      vjp([z], [mul(coefficient, div(noise, sigma))], owned[k]!).forEach((g, i) => grads.set(owned[k]![i]!, g));
-    });
-    const program = await compile(
-      { inputs: [x, y, ...params, weights, ...noisy.flatMap((n) => [n.noise, n.sigma])], outputs: [losses, flattenGrads(params, grads)] },
-      this.options.compile,
-    );
-    return { program, shapes: noisy.map((n) => n.z.shape.slice(1) as number[]), scales: noisy.map((n) => n.sigma.shape as number[]) };
+    const build = (given: boolean): Promise<Program> => {
+      const rowLoss = given ? input('rowLoss', 'float32', ['batch']) : losses;
+      const grads = new Map<Tensor, Tensor>();
+      const perRow = mul(rowLoss, weights);
+      noisy.forEach(({ z, noise, sigma }, k) => {
+        const coefficient = reshape(perRow, ['batch', ...new Array<number>(z.rank - 1).fill(1)]);
+        vjp([z], [mul(coefficient, div(noise, sigma))], owned[k]!).forEach((g, i) => grads.set(owned[k]![i]!, g));
+      });
+      const inputs = [x, y, ...params, weights, ...noisy.flatMap((n) => [n.noise, n.sigma]), ...(given ? [rowLoss] : [])];
+      return compile({ inputs, outputs: given ? [flattenGrads(params, grads)] : [losses, flattenGrads(params, grads)] }, this.options.compile);
+    };
+    this.graph = { build, shapes: noisy.map((n) => n.z.shape.slice(1) as number[]), scales: noisy.map((n) => n.sigma.shape as number[]) };
+    return this.graph;
   }
 
-  async estimate(request: EstimateRequest): Promise<Estimate> {
-    this.program ??= this.build();
-    const { program, shapes, scales } = await this.program;
-    this.logSigma ??= scales.map((s) => new Float32Array(size(s)).fill(Math.log(this.options.sigma ?? 1e-2)));
+  private program(given: boolean): Promise<Program> {
+    let program = this.programs.get(given);
+    if (program === undefined) this.programs.set(given, (program = this.noisyGraph().build(given)));
+    return program;
+  }
+
+  init(): LikelihoodRatioState {
+    return { logSigma: this.noisyGraph().scales.map((s) => new Float32Array(size(s)).fill(Math.log(this.options.sigma))) };
+  }
+
+  /** The rows of a step (example i repeated for each of its queries) and the feeds every program takes. */
+  private prepare(state: LikelihoodRatioState, request: EstimateRequest) {
     const b = request.batch.y.shape[0]!;
-    const queries = request.allocation ?? new Int32Array(b).fill(2 * (this.options.directions ?? 4));
+    const queries = request.allocation ?? new Int32Array(b).fill(2 * this.options.directions);
     if (queries.some((n) => n % 2 !== 0)) throw new RangeError('lr takes queries in antithetic pairs: every example needs an even number');
     const rows = expandRows(request.batch, queries);
-    const q = rows.example.length;
-    const stream = deriveSeed(this.options.seed ?? 0, request.step);
-    const noise = shapes.map((shape, k) => antithetic(q, shape, stream, k));
-    const sigma = this.logSigma.map((l) => Float32Array.from(l, Math.exp));
-    const feeds: Record<string, Feed> = { ...modelFeeds(this.model, request.params, rows.batch), weights: rows.weight };
+    const key = stepKey(this.options.seed, request.step);
+    const { shapes } = this.noisyGraph();
+    if (state.logSigma.length !== shapes.length) throw new RangeError(`lr state holds ${state.logSigma.length} noise scales for ${shapes.length} noisy layers`);
+    const noise = shapes.map((shape, k) => antithetic(rows.example.length, shape, key, k));
+    const feeds: Record<string, Feed> = { ...modelFeeds(this.model, this.objective, request.params, rows.batch), weights: rows.weight };
     noise.forEach((n, k) => {
       feeds[`noise:${k}`] = n;
-      feeds[`sigma:${k}`] = sigma[k]!;
+      feeds[`sigma:${k}`] = Float32Array.from(state.logSigma[k]!, Math.exp);
     });
-    const [lossesOut, grad] = await program.run(feeds);
-    const losses = lossesOut!.data as Float32Array;
-    this.learnScales(losses, rows.example, rows.weight, noise, queries);
+    return { b, queries, rows, key, noise, feeds };
+  }
+
+  async estimate(state: LikelihoodRatioState, request: EstimateRequest): Promise<Estimated<LikelihoodRatioState>> {
+    const { b, queries, rows, key, noise, feeds } = this.prepare(state, request);
+    const outputs = await (await this.program(false)).run(feeds);
+    const losses = float32Output(outputs, 0);
+    const q = rows.example.length;
     const halfDifferences = Float32Array.from({ length: q / 2 }, (_, p) => (losses[2 * p]! - losses[2 * p + 1]!) / 2);
     const stats = perExample(losses, rows.example, b);
     return {
-      grad: grad!.data as Float32Array,
-      loss: meanOf(stats.mean),
-      queries: q,
-      perExample: { loss: stats.mean, spread: perExample(halfDifferences, rows.example.filter((_, r) => r % 2 === 0), b).variance },
+      estimate: {
+        grad: masked(float32Output(outputs, 1), request.mask),
+        loss: meanOf(stats.mean),
+        queries: q,
+        perExample: { loss: stats.mean, variance: perExample(halfDifferences, rows.example.filter((_, r) => r % 2 === 0), b).variance },
+        samples: { kind: 'activity', key, rows: q, k: 1, coefficients: losses, example: rows.example },
+      },
+      state: { logSigma: this.learnScales(state.logSigma, losses, rows, noise, queries) },
     };
   }
 
-  /** One normalised step on log σ along ∂/∂log σ ≈ Σ_q w_q (L_q − b_q)(ε_q² − 1), per unit. */
-  private learnScales(losses: Float32Array, example: Int32Array, weight: Float32Array, noise: readonly HostTensor[], queries: Int32Array): void {
-    const rate = this.options.sigmaLr ?? 1e-3;
-    if (rate === 0) return;
+  /** The gradient from an estimate's samples (each query's loss), with the state the estimate started from. */
+  async rebuild(state: LikelihoodRatioState, request: EstimateRequest, samples: Samples): Promise<Float32Array> {
+    if (samples.kind !== 'activity') throw new TypeError(`lr rebuilds from activity samples, not ${samples.kind}`);
+    const { rows, feeds } = this.prepare(state, request);
+    if (samples.rows !== rows.example.length) throw new RangeError(`the samples hold ${samples.rows} queries, the request ${rows.example.length}`);
+    feeds.rowLoss = samples.coefficients;
+    return masked(float32Output(await (await this.program(true)).run(feeds), 0), request.mask);
+  }
+
+  /** One normalised step on log σ along ∂/∂log σ ≈ Σ_q w_q (L_q − b_q)(ε_q² − 1), per unit; returns new scales. */
+  private learnScales(current: readonly Float32Array[], losses: Float32Array, rows: QueryRows, noise: readonly HostTensor[], queries: Int32Array): Float32Array[] {
+    const next = current.map((l) => l.slice());
+    const rate = this.options.sigmaLr;
+    if (rate === 0) return next;
+    const { example, weight } = rows;
     const pairSum = new Float64Array(queries.length);
     for (let r = 0; r < losses.length; r++) pairSum[example[r]!]! += losses[r]!;
-    this.logSigma!.forEach((logSigma, k) => {
+    next.forEach((logSigma, k) => {
       const eps = noise[k]!.data as Float32Array;
       const perRow = eps.length / losses.length;
       // A row's elements are unit-major: element j belongs to unit ⌊j / (elements per unit)⌋.
@@ -130,14 +177,13 @@ export class LikelihoodRatio implements Estimator {
       const rms = Math.sqrt(grad.reduce((s, g) => s + g * g, 0) / grad.length) + 1e-12;
       for (let u = 0; u < logSigma.length; u++) logSigma[u] = logSigma[u]! - (rate * grad[u]!) / rms;
     });
+    return next;
   }
 
-  state(): State {
-    return this.logSigma ? [...this.logSigma] : [];
-  }
-
-  restore(saved: SerializedState): void {
-    if (saved.buffers.length > 0) this.logSigma = deserializeState(saved, saved.buffers.map((b) => new Float32Array(b.length)));
+  async dispose(): Promise<void> {
+    const programs = [...this.programs.values()];
+    this.programs.clear();
+    await Promise.all(programs.map(async (p) => (await p.catch(() => undefined))?.dispose()));
   }
 }
 
@@ -163,3 +209,19 @@ function scaleShape(z: Tensor): number[] {
 function size(shape: readonly number[]): number {
   return shape.reduce((a, b) => a * b, 1);
 }
+
+export const likelihoodRatio = defineEstimator<LikelihoodRatioOptions>({
+  name: 'lr',
+  summary: 'likelihood ratio (node perturbation): Gaussian noise on every layer output, losses only, learned noise scales',
+  paper: 'Ren, Zhang, Jiang, Li, Zhang, Feng, Peng 2025, "FLOPS: Forward Learning with OPtimal Sampling" (ICLR 2025), the LR estimator',
+  needs: 'forward-mode',
+  options: {
+    directions: { type: 'integer', default: 4, min: 1, help: 'antithetic noise pairs per example per step (2 queries each)' },
+    sigma: { type: 'number', default: 1e-2, above: 0, help: 'initial noise scale σ of every unit' },
+    sigmaLr: { type: 'number', default: 1e-3, min: 0, help: 'step size of the noise scales in log space (0 keeps σ fixed)' },
+  },
+  defaultLearningRate: 3e-3,
+  allocation: { unit: 2, queriesPerExample: 8 },
+  cost: (o, batch) => 2 * o.directions * batch,
+  create: (context, options) => new LikelihoodRatio(...graph('lr', context), { ...options, seed: context.seed, ...(context.compile && { compile: context.compile }) }),
+});

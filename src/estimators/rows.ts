@@ -1,5 +1,5 @@
-import { HostTensor } from '../engine/ir/host-tensor.js';
-import type { Batch } from './estimator.js';
+import { type Batch, gatherRows } from '../data/batches.js';
+import type { HostTensor } from '../engine/ir/host-tensor.js';
 
 /**
  * A batch expanded into query rows: example i repeated nᵢ times, consecutively, so
@@ -17,40 +17,17 @@ export function expandRows(batch: Batch, queries: Int32Array): QueryRows {
   const b = batch.y.shape[0]!;
   if (queries.length !== b) throw new RangeError(`allocation has ${queries.length} entries for a batch of ${b}`);
   const rows = queries.reduce((a, n) => a + n, 0);
-  const perExample = batch.x.size / b;
-  const x = new Float32Array(rows * perExample);
-  const y = new BigInt64Array(rows);
   const example = new Int32Array(rows);
   const weight = new Float32Array(rows);
-  const xs = batch.x.data as Float32Array;
   let r = 0;
   queries.forEach((n, i) => {
     if (!Number.isInteger(n) || n < 1) throw new RangeError(`allocation[${i}] is ${n}; every example needs at least one query`);
     for (let k = 0; k < n; k++, r++) {
-      x.set(xs.subarray(i * perExample, (i + 1) * perExample), r * perExample);
-      y[r] = (batch.y.data as BigInt64Array)[i]!;
       example[r] = i;
       weight[r] = 1 / (b * n);
     }
   });
-  return { batch: { x: new HostTensor('float32', [rows, ...batch.x.shape.slice(1)], x), y: new HostTensor('int64', [rows], y) }, example, weight };
-}
-
-/** Per example: the mean and (unbiased) variance of `values` over its rows (index -1: skipped); variance NaN with one row. */
-export function perExample(values: ArrayLike<number>, example: Int32Array, batch: number): { mean: Float32Array; variance: Float32Array } {
-  const count = new Float64Array(batch);
-  const sum = new Float64Array(batch);
-  const squares = new Float64Array(batch);
-  for (let r = 0; r < example.length; r++) {
-    const i = example[r]!;
-    if (i < 0) continue;
-    count[i]!++;
-    sum[i]! += values[r]!;
-    squares[i]! += values[r]! ** 2;
-  }
-  const mean = Float32Array.from(sum, (s, i) => s / count[i]!);
-  const variance = Float32Array.from(sum, (s, i) => (count[i]! > 1 ? (squares[i]! - (s * s) / count[i]!) / (count[i]! - 1) : Number.NaN));
-  return { mean, variance };
+  return { batch: gatherRows(batch, example), example, weight };
 }
 
 /**
@@ -91,16 +68,9 @@ export function gridSlots(queries: Int32Array): { k: number; m: number; example:
 
 export function directionGrid(batch: Batch, queries: Int32Array): DirectionGrid {
   const b = batch.y.shape[0]!;
+  if (queries.length !== b) throw new RangeError(`allocation has ${queries.length} entries for a batch of ${b}`);
   const { k, m, example, weight } = gridSlots(queries);
-  const perExample = batch.x.size / b;
-  const x = new Float32Array(k * m * perExample);
-  const y = new BigInt64Array(k * m);
-  const xs = batch.x.data as Float32Array;
-  example.forEach((i, slot) => {
-    // Padding slots repeat example 0; their weight is 0.
-    const e = Math.max(i, 0);
-    x.set(xs.subarray(e * perExample, (e + 1) * perExample), slot * perExample);
-    y[slot] = (batch.y.data as BigInt64Array)[e]!;
-  });
-  return { k, m, x: new HostTensor('float32', [k, m, ...batch.x.shape.slice(1)], x), y: new HostTensor('int64', [k, m], y), weight, example };
+  // Padding slots repeat example 0; their weight is 0.
+  const { x, y } = gatherRows(batch, example, [k, m]);
+  return { k, m, x, y, weight, example };
 }

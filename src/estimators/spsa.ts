@@ -1,55 +1,200 @@
-import type { Model } from '../nn/model.js';
-import { deriveSeed } from '../rng/stream.js';
-import { type Estimate, type EstimateRequest, type Estimator, type EstimatorOptions, directionsFor } from './estimator.js';
-import { meanOf } from './graph-outputs.js';
-import { directionGrid, perExample } from './rows.js';
-import { PerturbationProgram } from './weight-perturbation.js';
+import type { LossOracle, LossRequest, LossResult, Scheme } from '../objectives/loss-oracle.js';
+import { type Distribution, drawDirection, stepKey } from '../objectives/directions.js';
+import type { Seed } from '../rng/stream.js';
+import { type EmptyState, emptyState } from '../state/state.js';
+import { type DirectionSamples, type EstimateRequest, type Estimated, defineEstimator, type LossOnlyEstimator, askAndTell, directionsFor } from './estimator.js';
+import { gridSlots } from './rows.js';
+import { meanOf, perExample } from './stats.js';
+
+export interface SpsaOptions {
+  /** Directions K per step (a query budget overrides it). */
+  readonly directions: number;
+  /** Most directions evaluated in one engine call: fewer hold fewer copies (1 is MeZO's inference-level memory). */
+  readonly directionsPerCall: number;
+  /** Perturbation size ε. */
+  readonly epsilon: number;
+  readonly noise: Distribution;
+  readonly scheme: Scheme;
+}
 
 /**
  * SPSA (Spall 1992) and MeZO (Malladi et al. 2023): weight perturbation along K random
- * directions zₖ, g = (1/K) Σₖ c̄ₖ zₖ with
- *   central: c̄ₖ = mean_i [ℓᵢ(θ + εzₖ) − ℓᵢ(θ − εzₖ)] / 2ε      (2K queries per example)
- *   forward: c̄ₖ = mean_i [ℓᵢ(θ + εzₖ) − ℓᵢ(θ)] / ε             (K + 1 queries per example)
- * Unbiased for the gradient up to O(ε²) when E[z zᵀ] = I: Rademacher (±1, Spall's
- * choice and the cheapest to draw) or Gaussian (MeZO). Directions are regenerated from
- * (seed, step), never stored; the copies of up to `directionsPerCall` directions (default
- * 4) run in one engine call.
+ * directions zₖ, ĝ = Σₖ (Σⱼ wₖⱼ cₖⱼ) zₖ with, per example,
+ *   central: cₖ = [ℓ(θ + εzₖ) − ℓ(θ − εzₖ)] / 2ε      (2K queries per example)
+ *   forward: cₖ = [ℓ(θ + εzₖ) − ℓ(θ)] / ε             (K + 1 queries per example)
+ * and weights 1/(K·B) (or 1/(B·nᵢ) for allocated queries). Unbiased for the gradient up
+ * to O(ε²) when E[z zᵀ] = I: Rademacher (±1, Spall's choice and the cheapest to draw) or
+ * Gaussian (MeZO). Directions are regenerated from (seed, step), never stored. ε is the
+ * perturbation actually applied: θ ± εz rounded to float32 moves θ by a little more or
+ * less than εz, so each direction's coefficient divides by the step projected on zₖ —
+ * and a step that cannot move θ at all is refused instead of yielding a zero gradient.
+ * Loss-only: it runs on any loss oracle, a compiled model or a black box.
  */
-export class Spsa implements Estimator {
+export class Spsa implements LossOnlyEstimator<EmptyState> {
   readonly name = 'spsa';
-  private readonly program: PerturbationProgram;
 
   constructor(
-    readonly model: Model,
-    private readonly options: EstimatorOptions = {},
-  ) {
-    // Four directions per call run as fast as all of them here while holding a quarter of the copies.
-    this.program = new PerturbationProgram(model, options.scheme ?? 'central', { compile: options.compile, directionsPerCall: options.directionsPerCall ?? 4 });
+    readonly oracle: LossOracle,
+    private readonly options: SpsaOptions & { readonly seed: Seed },
+  ) {}
+
+  init(): EmptyState {
+    return emptyState();
   }
 
   /**
    * With an allocation (central differences), example i is evaluated under nᵢ/2
    * directions: a query is one ±εz evaluation of one example, so nᵢ must be even.
    */
-  async estimate(request: EstimateRequest): Promise<Estimate> {
-    const central = this.program.scheme === 'central';
+  private layout(request: EstimateRequest): { k: number; m: number; example: Int32Array; weight: Float32Array; gridded: boolean } {
+    const central = this.options.scheme === 'central';
+    const b = request.batch.x.shape[0]!;
     const { allocation } = request;
-    if (allocation?.some((n) => n % 2 !== 0)) throw new RangeError('spsa takes queries in ± pairs: every example needs an even number');
-    const grid = allocation && directionGrid(request.batch, allocation.map((n) => n / 2));
-    const k = grid ? grid.k : directionsFor(request, this.options.directions ?? 16, central ? 2 : 1, central ? 0 : 1);
-    const epsilon = this.options.epsilon ?? 1e-3;
-    const stream = deriveSeed(this.options.seed ?? 0, request.step);
-    const noise = this.options.noise ?? 'rademacher';
-    const result = await this.program.run({
-      theta: request.params,
-      batch: request.batch,
-      epsilon,
-      k,
-      ...(grid && { grid }),
-      fill: (buffers, start, count) => buffers.fill(count, stream, noise, epsilon, start),
-    });
-    const b = request.batch.y.shape[0]!;
-    const spread = perExample(result.coefficients, result.example, b).variance;
-    return { grad: result.grad, loss: meanOf(result.loss), queries: result.queries, perExample: { loss: result.loss, spread } };
+    if (allocation) {
+      if (!central) throw new RangeError('spsa takes an allocation with central differences only (each query is one of a ± pair)');
+      if (allocation.length !== b) throw new RangeError(`allocation has ${allocation.length} entries for a batch of ${b}`);
+      if (allocation.some((n) => n % 2 !== 0 || n < 2)) throw new RangeError('spsa takes queries in ± pairs: every example needs an even number, at least 2');
+      return { ...gridSlots(allocation.map((n) => n / 2)), gridded: true };
+    }
+    const k = directionsFor(request, this.options.directions, central ? 2 : 1, central ? 0 : 1);
+    const example = Int32Array.from({ length: k * b }, (_, j) => j % b);
+    return { k, m: b, example, weight: new Float32Array(k * b).fill(1 / (k * b)), gridded: false };
   }
+
+  ask(_state: EmptyState, request: EstimateRequest): LossRequest {
+    const { k, m, example, gridded } = this.layout(request);
+    const { epsilon, noise, scheme, directionsPerCall } = this.options;
+    return {
+      params: request.params,
+      batch: request.batch,
+      perturbation: { kind: 'noise', key: stepKey(this.options.seed, request.step), distribution: noise, epsilon, scheme, first: 0, count: k, ...(request.mask && { mask: request.mask }) },
+      ...(gridded && { slots: { m, example } }),
+      directionsPerCall,
+    };
+  }
+
+  tell(state: EmptyState, request: EstimateRequest, result: LossResult): Estimated<EmptyState> {
+    const { k, m, example, weight } = this.layout(request);
+    const { epsilon, noise, scheme } = this.options;
+    const central = scheme === 'central';
+    const theta = request.params;
+    const b = request.batch.x.shape[0]!;
+    const { losses } = result;
+    if (losses.length !== (central ? 2 * k * m : (k + 1) * m)) throw new RangeError(`spsa: ${losses.length} losses for ${k} directions × ${m} slots (${scheme})`);
+    const key = stepKey(this.options.seed, request.step);
+    const coefficients = new Float32Array(k * m);
+    const slotLoss = new Float32Array(k * m);
+    const grad = new Float32Array(theta.length);
+    const offset = new Float32Array(theta.length);
+    let worst = 0;
+    // One direction at a time: its offset εzₖ is drawn once, for the applied step and the sum.
+    for (let d = 0; d < k; d++) {
+      drawDirection(offset, key, noise, d, theta.length, 0, epsilon, request.mask);
+      const applied = appliedFraction(theta, offset, scheme);
+      if (applied === 0) throw new RangeError(`epsilon ${epsilon} is below float32's spacing at θ's magnitude: θ ± εz does not move θ along direction ${d}; use a larger epsilon (float32 resolves about 1e-7 × |θ|)`);
+      worst = Math.max(worst, Math.abs(applied - 1));
+      for (let j = 0; j < m; j++) {
+        const s = d * m + j;
+        const difference = central ? losses[s]! - losses[k * m + s]! : losses[(d + 1) * m + j]! - losses[j]!;
+        coefficients[s] = difference / ((central ? 2 : 1) * applied * epsilon);
+        slotLoss[s] = central ? (losses[s]! + losses[k * m + s]!) / 2 : losses[j]!;
+      }
+      accumulate(grad, offset, directionWeight(coefficients, weight, d, m), epsilon);
+    }
+    const samples: DirectionSamples = { kind: 'directions', key, distribution: noise, epsilon, ...(request.mask && { mask: request.mask }), k, m, coefficients, weight, example };
+    const loss = perExample(slotLoss, example, b).mean;
+    return {
+      estimate: {
+        grad,
+        loss: meanOf(loss),
+        queries: result.queries,
+        perExample: { loss, variance: perExample(coefficients, example, b).variance },
+        samples,
+        ...(worst > 0.01 && { warnings: [`epsilon ${epsilon} is close to float32's spacing at θ's magnitude: the applied steps differ from it by up to ${(100 * worst).toFixed(1)}% (divided out; a larger epsilon is more accurate)`] }),
+      },
+      state,
+    };
+  }
+
+  estimate(state: EmptyState, request: EstimateRequest): Promise<Estimated<EmptyState>> {
+    return askAndTell(this, state, request);
+  }
+
+  /** Holds nothing itself; the oracle belongs to whoever made it. */
+  async dispose(): Promise<void> {}
 }
+
+/** Σⱼ wₖⱼ cₖⱼ: direction k's weight in the estimate. */
+function directionWeight(coefficients: Float32Array, weight: Float32Array, d: number, m: number): number {
+  let a = 0;
+  for (let j = 0; j < m; j++) a += weight[d * m + j]! * coefficients[d * m + j]!;
+  return a;
+}
+
+/** grad += (a/ε)·offset, where offset = εz: adds a·zₖ (nothing when a = 0). */
+function accumulate(grad: Float32Array, offset: Float32Array, a: number, epsilon: number): void {
+  if (a === 0) return;
+  const scale = a / epsilon;
+  for (let i = 0; i < grad.length; i++) grad[i]! += scale * offset[i]!;
+}
+
+/**
+ * ĝ = Σₖ (Σⱼ wₖⱼ cₖⱼ) zₖ from direction samples alone, bit for bit what the estimate
+ * was: each εzₖ is regenerated from the key (masked), one at a time, so memory stays at
+ * one direction beside the result.
+ */
+export function combineDirections(samples: DirectionSamples, size: number): Float32Array {
+  const { key, distribution, mask, k, m, coefficients, weight, epsilon } = samples;
+  const grad = new Float32Array(size);
+  const offset = new Float32Array(size);
+  for (let d = 0; d < k; d++) {
+    const a = directionWeight(coefficients, weight, d, m);
+    if (a === 0) continue;
+    drawDirection(offset, key, distribution, d, size, 0, epsilon, mask);
+    accumulate(grad, offset, a, epsilon);
+  }
+  return grad;
+}
+
+/**
+ * The step the float32 copies actually took along the offset o = εz, as a fraction of
+ * it: θ ± o moves θ by δ = fl(θ + o) − fl(θ − o) (central, halved) or fl(θ + o) − θ
+ * (forward), and the loss difference measures ∇L·δ ≈ (δ·o / o·o) ∇L·o. 1 when nothing
+ * rounds; 0 when ε is below float32's spacing at θ's magnitude and no coordinate moves.
+ */
+function appliedFraction(theta: Float32Array, offset: Float32Array, scheme: Scheme): number {
+  const moved = new Float32Array(2);
+  let along = 0;
+  let norm = 0;
+  for (let i = 0; i < theta.length; i++) {
+    const o = offset[i]!;
+    if (o === 0) continue;
+    // The copies' float32 arithmetic, as a model program or a black box forms them.
+    moved[0] = theta[i]! + o;
+    moved[1] = scheme === 'central' ? theta[i]! - o : theta[i]!;
+    along += ((moved[0]! - moved[1]!) / (scheme === 'central' ? 2 : 1)) * o;
+    norm += o * o;
+  }
+  return norm > 0 ? along / norm : 1;
+}
+
+export const spsa = defineEstimator<SpsaOptions>({
+  name: 'spsa',
+  summary: 'SPSA / MeZO: loss differences along K random directions (losses only: works on black boxes)',
+  paper: 'Spall 1992, "Multivariate stochastic approximation using a simultaneous perturbation gradient approximation"; Malladi et al. 2023 (MeZO)',
+  needs: 'losses',
+  options: {
+    directions: { type: 'integer', default: 16, min: 1, help: 'directions (perturbations) per step, K' },
+    directionsPerCall: { type: 'integer', default: 4, min: 1, resumable: true, help: 'most directions per engine call (fewer: less memory; 1 is MeZO)' },
+    epsilon: { type: 'number', default: 1e-3, above: 0, help: 'finite-difference step ε' },
+    noise: { type: 'string', default: 'rademacher', choices: ['rademacher', 'gaussian'], help: 'direction distribution (both have E[zzᵀ] = I)' },
+    scheme: { type: 'string', default: 'central', choices: ['central', 'forward'], help: 'two-point central or one-point forward differences' },
+  },
+  defaultLearningRate: 3e-3,
+  allocation: { unit: 2, queriesPerExample: 8 },
+  cost: (o, batch) => (o.scheme === 'central' ? 2 * o.directions : o.directions + 1) * batch,
+  create: (context, options) => {
+    if (context.oracle === undefined) throw new TypeError('spsa needs a loss oracle');
+    return new Spsa(context.oracle, { ...options, seed: context.seed });
+  },
+});

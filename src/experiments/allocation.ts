@@ -2,11 +2,14 @@ import { join } from 'node:path';
 import { createAllocator } from '../allocators/registry.js';
 import { batches } from '../data/batches.js';
 import { loadDataset } from '../data/load.js';
-import { createEstimator } from '../estimators/registry.js';
+import { createEstimator, descriptor } from '../estimators/registry.js';
+import { crossEntropyObjective } from '../objectives/objective.js';
+import { sgd } from '../optim/aliases.js';
+import { type Stepper, estimateStep, initTrainState } from '../train/step.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
 import { modelFromSpec } from '../nn/factories.js';
 import { lineChart } from '../report/line-chart.js';
-import { DEFAULT_CONFIG, DEFAULT_LR, type TrainConfig } from '../train/config.js';
+import { DEFAULT_CONFIG, type TrainConfig } from '../train/config.js';
 import { queryAllocation, train } from '../train/trainer.js';
 import { pretrain } from './pretrain.js';
 
@@ -94,24 +97,30 @@ export async function runAllocationExperiment(options: AllocationOptions, log: (
   const model = modelFromSpec(spec, data.train.inputShape, data.train.classes);
   const theta = await pretrain(model, model.init(seed), data.train, pretrainSteps, batchSize, seed);
   const batch = batches(data.train, { batchSize, seed: seed + 1, epoch: 0 }).next().value!;
-  const exact = (await createEstimator('bp', model).estimate({ params: theta, batch, step: 0 })).grad;
+  const objective = crossEntropyObjective();
+  const bp = createEstimator('bp', { model, objective, seed });
+  const exact = (await bp.estimate(bp.init(theta), { params: theta, batch, step: 0 })).estimate.grad!;
+  await bp.dispose();
 
   const mse: MseRow[] = [];
   for (const method of estimators) {
     const uniform: { value?: number } = {};
     for (const name of allocators) {
-      const allocation = queryAllocation({ ...DEFAULT_CONFIG, method, queriesPerExample } as TrainConfig);
-      const allocator = createAllocator(name);
-      const estimator = createEstimator(method, model, { seed });
+      const estimator = createEstimator(method, { model, objective, seed });
+      // Estimates only: the optimiser never runs. The estimator's state stays at its start
+      // (every estimate measures the same estimator); the allocator's learns across visits.
+      const stepper: Stepper = { estimator, optimizer: sgd(0), allocation: { allocator: createAllocator(name), ...queryAllocation({ method, queriesPerExample }) } };
+      const start = initTrainState(stepper, theta, data.train.size);
+      let allocator = start.allocator;
       let total = 0;
       let queries = 0;
       for (let visit = 0; visit < warmup + repetitions; visit++) {
-        const counts = allocator.allocate({ examples: batch.indices, budget: allocation.budget(batchSize), minimum: allocation.unit, unit: allocation.unit });
-        const estimate = await estimator.estimate({ params: theta, batch, step: visit, allocation: counts });
-        if (visit >= warmup) total += squaredError(estimate.grad, exact) / repetitions;
+        const { state, estimate } = await estimateStep(stepper, { ...start, allocator, progress: { ...start.progress, step: visit } }, batch);
+        allocator = state.allocator;
+        if (visit >= warmup) total += squaredError(estimate.grad!, exact) / repetitions;
         queries = estimate.queries;
-        allocator.observe({ examples: batch.indices, queries: counts, variance: estimate.perExample.spread ?? new Float32Array(batchSize).fill(Number.NaN), loss: estimate.perExample.loss });
       }
+      await estimator.dispose();
       if (name === 'uniform') uniform.value = total;
       mse.push({ estimator: method, allocator: name, mse: total, relative: total / (uniform.value ?? total), queries });
       log(`${method} ${name}: mse ${total.toExponential(3)} (${(total / (uniform.value ?? total)).toFixed(3)}× uniform), ${queries} queries per step`);
@@ -124,7 +133,7 @@ export async function runAllocationExperiment(options: AllocationOptions, log: (
       const points: { queries: number; test_acc: number }[] = [];
       const method = curveMethod as TrainConfig['method'];
       const config: TrainConfig = {
-        ...DEFAULT_CONFIG, dataset, model: spec, method, lr: DEFAULT_LR[method], epochs, batchSize, seed, allocator: name as TrainConfig['allocator'], queriesPerExample,
+        ...DEFAULT_CONFIG, dataset, model: spec, method, lr: descriptor(method).defaultLearningRate, epochs, batchSize, seed, allocator: name as TrainConfig['allocator'], queriesPerExample,
         ...(options.curveSteps !== undefined && { steps: options.curveSteps }),
       };
       const summary = await train(config, { out: join(out, `curve-${name}`), evalEvery, onEval: (p) => points.push({ queries: p.queries, test_acc: p.test_acc }) });

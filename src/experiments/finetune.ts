@@ -1,10 +1,12 @@
 import { join } from 'node:path';
 import { writeFileAtomic } from '../io/atomic-write.js';
-import { DEFAULT_CONFIG, DEFAULT_LR, type TrainConfig } from '../train/config.js';
+import { DEFAULT_CONFIG, type TrainConfig } from '../train/config.js';
+import { descriptor } from '../estimators/registry.js';
 import { Evaluator } from '../train/evaluate.js';
 import { loadCheckpoint } from '../train/checkpoint.js';
 import { CHECKPOINT_FILE, train, trainingData } from '../train/trainer.js';
 import { modelFromSpec } from '../nn/factories.js';
+import { objectiveFromSpec } from '../objectives/objective.js';
 
 export const FINETUNE_JSON = 'finetune.json';
 export const FINETUNE_MD = 'finetune.md';
@@ -54,18 +56,20 @@ export async function runFinetuneExperiment(options: FinetuneOptions, log: (line
   } = options;
   const base = { ...DEFAULT_CONFIG, dataset, model, seed };
   const pretrained = join(out, 'pretrain');
-  const pre = await train({ ...base, method: 'bp', lr: DEFAULT_LR.bp, classes: pretrainClasses, epochs: pretrainEpochs }, { out: pretrained });
+  const pre = await train({ ...base, method: 'bp', lr: descriptor('bp').defaultLearningRate, classes: pretrainClasses, epochs: pretrainEpochs }, { out: pretrained });
   log(`pretrained with bp on classes ${pretrainClasses.join(',')}: ${(100 * pre.test_acc).toFixed(2)}%`);
   const data = await trainingData({ ...base, classes: finetuneClasses });
   const net = modelFromSpec(model, data.train.inputShape, data.train.classes);
-  const before = (await new Evaluator(net).evaluate((await loadCheckpoint(join(pretrained, CHECKPOINT_FILE))).params, data.test)).accuracy;
+  const evaluator = new Evaluator(net, objectiveFromSpec(base.objective));
+  const before = (await evaluator.evaluate((await loadCheckpoint(join(pretrained, CHECKPOINT_FILE))).params, data.test)).accuracy;
+  await evaluator.dispose();
   log(`before fine-tuning, on classes ${finetuneClasses.join(',')}: ${(100 * before).toFixed(2)}%`);
   const rows: FinetuneRow[] = [];
   for (const allocator of ['none', ...allocators]) {
     const config: TrainConfig = {
       ...base,
       method,
-      lr: DEFAULT_LR[method],
+      lr: descriptor(method).defaultLearningRate,
       classes: finetuneClasses,
       init: pretrained,
       epochs,

@@ -6,7 +6,8 @@ import { writeFileAtomic } from '../io/atomic-write.js';
 import { nonNegativeInteger, positiveInteger } from '../optim/check.js';
 import type { OptimizerName } from '../optim/registry.js';
 import { loadCheckpoint } from '../train/checkpoint.js';
-import { DEFAULT_CONFIG, DEFAULT_LR, type TrainConfig } from '../train/config.js';
+import { DEFAULT_CONFIG, type TrainConfig } from '../train/config.js';
+import { descriptor } from '../estimators/registry.js';
 import { CHECKPOINT_FILE, SUMMARY_FILE, type StepInfo, type Summary, train } from '../train/trainer.js';
 
 /** The methods of the paper's Table 3, in its row order. */
@@ -14,9 +15,6 @@ export const LOCAL_LOSS_GRID = ['bp', 'l-bp', 'lg-bp', 'fa', 'l-fa', 'lg-fa', 'd
 
 type GridMethod = (typeof LOCAL_LOSS_GRID)[number];
 export type LocalLossMethod = Extract<EstimatorName, GridMethod>;
-
-/** The grid's methods that perturb, for which a number of directions means something. */
-const PERTURBATION_METHODS: readonly string[] = ['fg-w', 'fg-a', 'lg-fg-w', 'lg-fg-a'];
 
 export const LOCAL_LOSSES_JSON = 'local-losses.json';
 export const LOCAL_LOSSES_MD = 'local-losses.md';
@@ -62,7 +60,7 @@ export interface LocalLossOptions {
   readonly seed?: number;
   readonly batchSize?: number;
   readonly optimizer?: OptimizerName;
-  /** One learning rate for every method, or rates by method; the rest use DEFAULT_LR. */
+  /** One learning rate for every method, or rates by method; the rest use each method's default. */
   readonly lr?: number | Readonly<Partial<Record<LocalLossMethod, number>>>;
   /** Directions per step for the perturbation methods (fg-w, fg-a, lg-fg-w, lg-fg-a; the others ignore it). */
   readonly directions?: number;
@@ -162,7 +160,7 @@ export async function runLocalLossExperiment(options: LocalLossOptions, hooks: L
 
   const rows: MethodRow[] = [];
   for (const method of methods) {
-    const lr = typeof config.lr === 'number' ? config.lr : (config.lr?.[method] ?? DEFAULT_LR[method]);
+    const lr = typeof config.lr === 'number' ? config.lr : (config.lr?.[method] ?? descriptor(method).defaultLearningRate);
     const dir = join(config.out, method);
     const trainConfig: TrainConfig = {
       ...DEFAULT_CONFIG,
@@ -176,7 +174,8 @@ export async function runLocalLossExperiment(options: LocalLossOptions, hooks: L
       seed: config.seed,
       device: config.device,
       ...(config.steps !== undefined && { steps: config.steps }),
-      ...(config.directions !== undefined && PERTURBATION_METHODS.includes(method) && { directions: config.directions }),
+      // Directions go to the methods that perturb (their descriptors take the option).
+      ...(config.directions !== undefined && 'directions' in descriptor(method).options && { options: { directions: config.directions } }),
       ...(config.threads !== undefined && { threads: config.threads }),
     };
     let row: MethodRow;

@@ -1,23 +1,18 @@
-import { batches } from '../data/batches.js';
 import type { Dataset } from '../data/dataset.js';
 import { createEstimator } from '../estimators/registry.js';
 import type { Model } from '../nn/model.js';
+import { crossEntropyObjective } from '../objectives/objective.js';
 import { adam } from '../optim/aliases.js';
-import { applyUpdates } from '../optim/transform.js';
+import { initTrainState, runSteps } from '../train/step.js';
 
 /** θ after `steps` Adam steps (lr 1e-3) of backprop on `dataset`, in place. */
 export async function pretrain(model: Model, theta: Float32Array, dataset: Dataset, steps: number, batchSize: number, seed: number): Promise<Float32Array> {
-  const bp = createEstimator('bp', model);
-  const optimizer = adam(1e-3);
-  let state = optimizer.init(theta);
-  let step = 0;
-  for (let epoch = 0; step < steps; epoch++) {
-    for (const batch of batches(dataset, { batchSize, seed, epoch })) {
-      if (step >= steps) break;
-      const update = optimizer.update((await bp.estimate({ params: theta, batch, step })).grad, state, theta, step++);
-      applyUpdates(theta, update.updates);
-      state = update.state;
-    }
+  const estimator = createEstimator('bp', { model, objective: crossEntropyObjective(), seed: 0 });
+  try {
+    const stepper = { estimator, optimizer: adam(1e-3) };
+    await runSteps(stepper, initTrainState(stepper, theta, dataset.size), dataset, { batchSize, seed, steps });
+    return theta;
+  } finally {
+    await estimator.dispose();
   }
-  return theta;
 }

@@ -4,18 +4,18 @@ import { batches } from '../data/batches.js';
 import { type Dataset, subset } from '../data/dataset.js';
 import { loadMnist } from '../data/mnist.js';
 import { HostTensor } from '../engine/ir/host-tensor.js';
-import { input } from '../engine/ir/tensor.js';
-import { type Program } from '../engine/runtime/backend.js';
+import { float32Output } from '../engine/runtime/backend.js';
 import { compile } from '../engine/runtime/compile.js';
-import { type BlackBoxObjective, BlackBoxSpsa } from '../estimators/black-box.js';
-import { paramFeeds } from '../estimators/graph-inputs.js';
+import { createEstimator } from '../estimators/registry.js';
+import { type BlackBoxObjective, BlackBoxLossOracle } from '../objectives/black-box.js';
+import { crossEntropyObjective } from '../objectives/objective.js';
+import { programInputs } from '../objectives/program-inputs.js';
+import { type Stepper, initTrainState, runSteps } from '../train/step.js';
+import { queryAllocation } from '../train/trainer.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
 import { modelFromSpec } from '../nn/factories.js';
-import { crossEntropy } from '../nn/losses.js';
-import { countCorrect } from '../nn/metrics.js';
 import type { Model } from '../nn/model.js';
 import { adam } from '../optim/aliases.js';
-import { applyUpdates } from '../optim/transform.js';
 import { fillGaussian } from '../rng/noise.js';
 import { pretrain } from './pretrain.js';
 
@@ -72,31 +72,24 @@ export async function runPromptExperiment(options: PromptOptions, log: (line: st
   log(`frozen ${spec}: ${(100 * clean).toFixed(2)}% on clean digits, ${(100 * corrupted).toFixed(2)}% on corrupted ones`);
 
   const rows: PromptRow[] = [];
+  const oracle = new BlackBoxLossOracle(d, frozen.objective(pattern));
   for (const name of allocators) {
-    const allocator = createAllocator(name);
-    const spsa = new BlackBoxSpsa(d, { seed, epsilon: 1e-2 });
-    const prompt = new Float32Array(d);
-    const optimizer = adam(lr);
-    let state = optimizer.init(prompt);
-    let queries = 0;
+    const estimator = createEstimator('spsa', { oracle, seed }, { epsilon: 1e-2 });
+    const stepper: Stepper = { estimator, optimizer: adam(lr), allocation: { allocator: createAllocator(name), ...queryAllocation({ method: 'spsa', queriesPerExample }) } };
     const curve: PromptRow['curve'][number][] = [];
-    for (let step = 0, epoch = 0; step < steps; epoch++) {
-      for (const batch of batches(pool, { batchSize, seed, epoch })) {
-        if (step >= steps) break;
-        const objective = frozen.objective(batch.x.data, batch.y.data as BigInt64Array, pattern);
-        const allocation = allocator.allocate({ examples: batch.indices, budget: queriesPerExample * batch.y.size, minimum: 2, unit: 2 });
-        const estimate = await spsa.estimate({ objective, params: prompt, batchSize: batch.y.size, step, allocation });
-        allocator.observe({ examples: batch.indices, queries: allocation, variance: estimate.perExample.spread!, loss: estimate.perExample.loss });
-        const update = optimizer.update(estimate.grad, state, prompt, step++);
-        applyUpdates(prompt, update.updates);
-        state = update.state;
-        queries += estimate.queries;
-        if (step % 50 === 0 || step === steps) curve.push({ queries, test_acc: await frozen.accuracy(test, prompt, pattern) });
-      }
-    }
-    rows.push({ allocator: name, test_acc: curve[curve.length - 1]!.test_acc, queries, curve });
-    log(`prompt tuned with ${name}: ${(100 * rows[rows.length - 1]!.test_acc).toFixed(2)}% on corrupted digits after ${queries} queries`);
+    const prompt = new Float32Array(d);
+    const done = await runSteps(stepper, initTrainState(stepper, prompt, pool.size), pool, {
+      batchSize,
+      seed,
+      steps,
+      onStep: async ({ progress }) => {
+        if (progress.step % 50 === 0 || progress.step === steps) curve.push({ queries: progress.queries, test_acc: await frozen.accuracy(test, prompt, pattern) });
+      },
+    });
+    rows.push({ allocator: name, test_acc: curve[curve.length - 1]!.test_acc, queries: done.progress.queries, curve });
+    log(`prompt tuned with ${name}: ${(100 * rows[rows.length - 1]!.test_acc).toFixed(2)}% on corrupted digits after ${done.progress.queries} queries`);
   }
+  await frozen.dispose();
   const markdown = [
     `# Black-box prompt tuning: ${spec} on the embedded MNIST`,
     '',
@@ -114,12 +107,12 @@ export async function runPromptExperiment(options: PromptOptions, log: (line: st
 
 /** The frozen classifier, and the black box built on it: inputs plus pattern plus each query's prompt → per-query losses. */
 async function frozenModel(model: Model, theta: Float32Array) {
-  const x = model.inputTensor();
-  const y = input('y', 'int64', ['batch']);
+  const objective = crossEntropyObjective();
+  const { x, y } = programInputs(model, objective);
   const params = model.paramInputs();
   const logits = model.forward(x, params).out;
-  const program: Program = await compile({ inputs: [x, y, ...params], outputs: [crossEntropy(logits, y), logits] });
-  const weights = paramFeeds(model, theta);
+  const program = await compile({ inputs: [x, y, ...params], outputs: [objective.loss(logits, y), logits] });
+  const weights = model.paramFeeds(theta);
   const d = model.inputShape.reduce((a, n) => a * n, 1);
   const run = (images: Float32Array, labels: BigInt64Array) =>
     program.run({ x: new HostTensor('float32', [labels.length, ...model.inputShape], images), y: new HostTensor('int64', [labels.length], labels), ...weights });
@@ -132,20 +125,20 @@ async function frozenModel(model: Model, theta: Float32Array) {
     return out;
   };
   return {
-    objective(images: ArrayLike<number>, labels: BigInt64Array, pattern: Float32Array): BlackBoxObjective {
-      return async ({ params: prompts, examples }) => {
-        const [losses] = await run(shifted(images, examples, (r) => prompts.subarray(r * d, (r + 1) * d), pattern), BigInt64Array.from(examples, (e) => labels[e]!));
-        return losses!.data as Float32Array;
+    objective(pattern: Float32Array): BlackBoxObjective {
+      return async ({ params: prompts, examples, batch }) => {
+        const labels = batch.y.data as BigInt64Array;
+        return float32Output(await run(shifted(batch.x.data, examples, (r) => prompts.subarray(r * d, (r + 1) * d), pattern), BigInt64Array.from(examples, (e) => labels[e]!)), 0);
       };
     },
     async accuracy(dataset: Dataset, prompt: Float32Array, pattern: Float32Array): Promise<number> {
       let correct = 0;
       for (const batch of batches(dataset, { batchSize: 1000, shuffle: false })) {
         const rows = Int32Array.from({ length: batch.y.size }, (_, i) => i);
-        const [, logits] = await run(shifted(batch.x.data, rows, () => prompt, pattern), batch.y.data);
-        correct += countCorrect(logits!.data as Float32Array, batch.y.data, model.outputs);
+        correct += objective.correct(float32Output(await run(shifted(batch.x.data, rows, () => prompt, pattern), batch.y.data), 1), batch.y.data, model.outputs);
       }
       return correct / dataset.size;
     },
+    dispose: () => program.dispose(),
   };
 }

@@ -1,4 +1,6 @@
+import { HostTensor } from '../engine/ir/host-tensor.js';
 import { currentScope } from '../engine/ir/scope.js';
+import { formatShape } from '../engine/ir/shape.js';
 import { type Tensor, input } from '../engine/ir/tensor.js';
 import { reshape } from '../engine/ops/reshape.js';
 import { stopGradient } from '../engine/ops/stop-gradient.js';
@@ -64,6 +66,25 @@ export class Model {
   /** A graph input for a batch of examples: [batch, ...inputShape]. */
   inputTensor(name = 'x', batch: string | number = 'batch'): Tensor {
     return input(name, 'float32', [batch, ...this.inputShape]);
+  }
+
+  /** Zero-copy feeds of θ: one view per parameter, under the parameter's name (see `paramInputs`). */
+  paramFeeds(theta: Float32Array): Record<string, Float32Array> {
+    this.layout.check(theta);
+    return Object.fromEntries(this.layout.entries.map((e) => [e.name, theta.subarray(e.offset, e.offset + e.size)]));
+  }
+
+  /**
+   * x [b, …] viewed with this model's example shape [b, ...inputShape] (the data stays
+   * where it is); throws a RangeError naming both shapes when x does not hold whole examples.
+   */
+  inputFeed(x: HostTensor): HostTensor<'float32'> {
+    const b = x.shape[0] ?? 0;
+    const perExample = this.inputShape.reduce((a, d) => a * d, 1);
+    if (x.dtype !== 'float32' || x.shape.length === 0 || x.size !== b * perExample) {
+      throw new RangeError(`inputs ${x.dtype}${formatShape(x.shape)} do not hold examples of shape ${formatShape(this.inputShape)} for model '${this.spec}'`);
+    }
+    return new HostTensor('float32', [b, ...this.inputShape], x.data as Float32Array);
   }
 
   /** One graph input per parameter, named after it, with optional leading dims. */

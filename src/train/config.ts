@@ -1,4 +1,5 @@
 import type { AllocatorName } from '../allocators/registry.js';
+import type { OptionValue } from '../estimators/options.js';
 import type { EstimatorName } from '../estimators/registry.js';
 import type { OptimizerName, ScheduleName } from '../optim/registry.js';
 
@@ -12,7 +13,12 @@ export interface TrainConfig {
   readonly init?: string;
   /** 'mlp:784-256-256-10' | 'cnn' | …, see modelFromSpec. */
   readonly model: string;
+  /** What is minimised: 'cross-entropy', 'cross-entropy:<label smoothing>' or 'mse'. */
+  readonly objective: string;
   readonly method: EstimatorName;
+  /** The method's options as given (checked against its descriptor; the rest take its defaults). */
+  readonly options: Readonly<Record<string, OptionValue>>;
+  /** The plan: passes over the data. Schedules span it; budgets only pause it. */
   readonly epochs: number;
   readonly batchSize: number;
   readonly optimizer: OptimizerName;
@@ -25,22 +31,15 @@ export interface TrainConfig {
   /** Largest gradient-estimate norm (0: no clipping). */
   readonly clip: number;
   readonly seed: number;
-  /** Directions per step (K) for perturbation estimators; estimator default when absent. */
-  readonly directions?: number;
-  /** Most directions per engine call (spsa, cge); fewer save memory. */
-  readonly directionsPerCall?: number;
-  readonly epsilon?: number;
-  readonly noise?: 'gaussian' | 'rademacher';
-  readonly scheme?: 'central' | 'forward';
-  /** Split each step's queries between examples with this allocator (lr, fg-a, spsa, fg-w). */
+  /** Split each step's queries between examples with this allocator (methods whose descriptor allows it). */
   readonly allocator?: AllocatorName;
   /** With an allocator: average queries per example per step (the step budget is this × batch). */
   readonly queriesPerExample?: number;
-  /** Stop after this many queries in total (forward evaluations × examples). */
+  /** Pause after this many queries in total (forward evaluations × examples): a hard limit, never exceeded. */
   readonly queries?: number;
-  /** Stop after this many steps in total. */
+  /** Pause after this many steps in total. */
   readonly steps?: number;
-  /** Stop after this much training wall time, in seconds. */
+  /** Pause after this much training wall time, in seconds. */
   readonly seconds?: number;
   readonly evalBatchSize: number;
   /** Intra-op threads for onnxruntime (default: its choice). */
@@ -52,7 +51,9 @@ export interface TrainConfig {
 export const DEFAULT_CONFIG: TrainConfig = {
   dataset: 'mnist',
   model: 'mlp',
+  objective: 'cross-entropy',
   method: 'fg-a',
+  options: {},
   epochs: 20,
   batchSize: 64,
   optimizer: 'adam',
@@ -67,11 +68,8 @@ export const DEFAULT_CONFIG: TrainConfig = {
   device: 'cpu',
 };
 
-/** Learning rates that work for each method with Adam (see the README's results); a run's --lr overrides them. */
-export const DEFAULT_LR: Readonly<Record<EstimatorName, number>> = {
-  bp: 1e-3, 'l-bp': 1e-3, 'lg-bp': 1e-3, fa: 1e-3, 'l-fa': 1e-3, 'lg-fa': 1e-3, dfa: 1e-3,
-  'fg-w': 3e-3, 'fg-a': 3e-3, 'lg-fg-w': 3e-3, 'lg-fg-a': 3e-3, lr: 3e-3, spsa: 3e-3, cge: 1e-3,
-};
-
-/** Keys that may change when a run is resumed: how long and where it runs, not what it computes. */
-export const BUDGET_KEYS: readonly (keyof TrainConfig)[] = ['epochs', 'queries', 'steps', 'seconds', 'evalBatchSize', 'threads', 'device', 'directionsPerCall'];
+/**
+ * Keys that may change when a run is resumed: how long and where it runs, not what it
+ * computes. `epochs` extends (or shortens) the plan, and the schedule with it.
+ */
+export const BUDGET_KEYS: readonly (keyof TrainConfig)[] = ['epochs', 'queries', 'steps', 'seconds', 'evalBatchSize', 'threads', 'device'];

@@ -1,32 +1,35 @@
-import { type CompileOptions, type Program } from '../engine/runtime/backend.js';
-import { compile } from '../engine/runtime/compile.js';
 import { batches } from '../data/batches.js';
 import type { Dataset } from '../data/dataset.js';
-import { batchInputs, modelFeeds } from '../estimators/graph-inputs.js';
-import { crossEntropy } from '../nn/losses.js';
-import { countCorrect } from '../nn/metrics.js';
+import { HostTensor } from '../engine/ir/host-tensor.js';
+import { type CompileOptions, type Program, float32Output } from '../engine/runtime/backend.js';
+import { compile } from '../engine/runtime/compile.js';
 import type { Model } from '../nn/model.js';
+import type { Objective } from '../objectives/objective.js';
+import { modelFeeds, programInputs } from '../objectives/program-inputs.js';
 
 export interface Evaluation {
+  /** Mean loss of the objective. */
   readonly loss: number;
+  /** Share of correct predictions, as the objective counts them (argmax; thresholded outputs for MSE). */
   readonly accuracy: number;
   readonly examples: number;
 }
 
-/** Mean cross-entropy and accuracy of θ on a dataset: forward passes only, in large batches. */
+/** The objective's mean loss and accuracy of θ on a dataset: forward passes only, in large batches. */
 export class Evaluator {
   private program?: Promise<Program>;
 
   constructor(
     readonly model: Model,
+    readonly objective: Objective,
     private readonly compileOptions?: CompileOptions,
   ) {}
 
   private build(): Promise<Program> {
-    const { x, y } = batchInputs(this.model);
+    const { x, y } = programInputs(this.model, this.objective);
     const params = this.model.paramInputs();
-    const logits = this.model.forward(x, params).out;
-    return compile({ inputs: [x, y, ...params], outputs: [crossEntropy(logits, y), logits] }, this.compileOptions);
+    const outputs = this.model.forward(x, params).out;
+    return compile({ inputs: [x, y, ...params], outputs: [this.objective.loss(outputs, y), outputs] }, this.compileOptions);
   }
 
   async evaluate(theta: Float32Array, dataset: Dataset, batchSize = 1000): Promise<Evaluation> {
@@ -35,10 +38,14 @@ export class Evaluator {
     let loss = 0;
     let correct = 0;
     for (const batch of batches(dataset, { batchSize, shuffle: false })) {
-      const [losses, logits] = await program.run(modelFeeds(this.model, theta, batch));
-      for (const l of losses!.data as Float32Array) loss += l;
-      correct += countCorrect(logits!.data as Float32Array, batch.y.data, this.model.outputs);
+      const outputs = await program.run(modelFeeds(this.model, this.objective, theta, batch));
+      for (const l of float32Output(outputs, 0)) loss += l;
+      correct += this.objective.correct(float32Output(outputs, 1), (batch.y as HostTensor).data, this.model.outputs);
     }
     return { loss: loss / dataset.size, accuracy: correct / dataset.size, examples: dataset.size };
+  }
+
+  async dispose(): Promise<void> {
+    await (await this.program?.catch(() => undefined))?.dispose();
   }
 }

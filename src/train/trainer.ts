@@ -1,22 +1,29 @@
-import { join } from 'node:path';
-import { appendFile, mkdir } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
-import { batchCount, batches } from '../data/batches.js';
+import { appendFile, mkdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { createAllocator } from '../allocators/registry.js';
+import { type DatasetBatch, batchCount, batches, gatherRows } from '../data/batches.js';
 import { type DatasetSplit, withClasses } from '../data/dataset.js';
-import { statIfExists } from '../io/stat-if-exists.js';
 import { loadDataset } from '../data/load.js';
 import type { CompileOptions } from '../engine/runtime/backend.js';
-import { createAllocator } from '../allocators/registry.js';
-import { createEstimator } from '../estimators/registry.js';
+import { createEstimator, descriptor } from '../estimators/registry.js';
+import { resolveOptions } from '../estimators/options.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
+import { statIfExists } from '../io/stat-if-exists.js';
 import { modelFromSpec } from '../nn/factories.js';
+import type { Model } from '../nn/model.js';
+import type { LossOracle } from '../objectives/loss-oracle.js';
+import { objectiveFromSpec } from '../objectives/objective.js';
 import { createOptimizer, createSchedule } from '../optim/registry.js';
-import { deserializeState, serializeState } from '../state/state.js';
-import { applyUpdates } from '../optim/transform.js';
 import { deriveSeed } from '../rng/stream.js';
-import { type Progress, loadCheckpoint, saveCheckpoint } from './checkpoint.js';
+import { deserializeState, serializeState } from '../state/state.js';
+import { loadCheckpoint, saveCheckpoint } from './checkpoint.js';
 import { BUDGET_KEYS, type TrainConfig } from './config.js';
 import { Evaluator } from './evaluate.js';
+import { NonFiniteError, type Progress, type StepHook, type Stepper, type TrainState, initTrainState, trainStep } from './step.js';
+import { validateConfig } from './validate.js';
+
+export { NonFiniteError } from './step.js';
 
 /** Stream ids under the run seed: initial parameters, estimator noise. */
 const INIT_STREAM = 1;
@@ -24,6 +31,7 @@ const NOISE_STREAM = 2;
 
 export const CHECKPOINT_FILE = 'checkpoint.fpck';
 export const METRICS_FILE = 'metrics.jsonl';
+export const STEPS_FILE = 'steps.jsonl';
 export const SUMMARY_FILE = 'summary.json';
 
 export interface EpochMetrics {
@@ -43,6 +51,15 @@ export interface EpochMetrics {
   readonly lr: number;
 }
 
+/** One line of steps.jsonl: every step's loss, for finer curves than the epochs give. */
+export interface StepRecord {
+  readonly step: number;
+  readonly queries: number;
+  readonly seconds: number;
+  readonly loss: number;
+  readonly lr: number;
+}
+
 /** A test evaluation between epochs. */
 export interface EvalPoint {
   readonly step: number;
@@ -51,12 +68,14 @@ export interface EvalPoint {
   readonly test_loss: number;
 }
 
-export type StopReason = 'epochs' | 'queries' | 'steps' | 'seconds';
+/** Why a run stopped: its plan ran out (epochs), a budget paused it, or a signal interrupted it. */
+export type StopReason = 'epochs' | 'queries' | 'steps' | 'seconds' | 'interrupted';
 
 export interface Summary {
   readonly method: string;
   readonly dataset: string;
   readonly model: string;
+  readonly objective: string;
   readonly parameters: number;
   /** Completed epochs (fractional when a budget stopped the run mid-epoch). */
   readonly epochs: number;
@@ -92,21 +111,24 @@ export interface TrainOptions {
   /** Also evaluate the test split every this many steps (for accuracy-versus-queries curves). */
   readonly evalEvery?: number;
   readonly onEval?: (point: EvalPoint) => void;
-  /** Informational messages (data and model summaries). */
+  /** Informational messages (data and model summaries, estimator warnings). */
   readonly log?: (line: string) => void;
-}
-
-/** A step produced a NaN or infinite loss or gradient; the last good checkpoint is kept. */
-export class NonFiniteError extends Error {
-  override readonly name = 'NonFiniteError';
+  /** Stops the run at the next step boundary, with a checkpoint (SIGINT, SIGTERM). */
+  readonly signal?: AbortSignal;
+  /** Extensions of every step (corrections, exploration); their state is checkpointed. */
+  readonly hooks?: readonly StepHook[];
+  /** Evaluate losses through this oracle (a black box) instead of the model's program; loss-only methods only. */
+  readonly oracle?: LossOracle;
 }
 
 /**
  * Trains a model forward-only (or with backprop, as the baseline): seeded and
- * reproducible, with a query, step or time budget, per-epoch evaluation, metrics as
- * JSON lines, and atomic checkpoints that `resume` continues exactly.
+ * reproducible, with a plan (epochs) that budgets (queries, steps, seconds) and signals
+ * only pause, per-epoch evaluation, metrics as JSON lines, and atomic checkpoints that
+ * `resume` continues exactly. Every step is `trainStep`.
  */
 export async function train(config: TrainConfig, options: TrainOptions = {}): Promise<Summary> {
+  validateConfig(config);
   const log = options.log ?? (() => {});
   const checkpointPath = options.out && join(options.out, CHECKPOINT_FILE);
   if (checkpointPath && !options.resume && existsSync(checkpointPath)) {
@@ -118,134 +140,193 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
 
   const data = await trainingData(config);
   const model = modelFromSpec(config.model, data.train.inputShape, data.train.classes);
+  const objective = objectiveFromSpec(config.objective);
   log(`${config.dataset}: ${data.train.size} train / ${data.test.size} test examples of [${data.train.inputShape.join(', ')}], ${data.train.classes} classes`);
   log(model.describe().split('\n')[0]!);
 
-  const compileOptions: CompileOptions = { device: config.device, ...(config.threads !== undefined && { threads: config.threads }) };
-  const estimator = createEstimator(config.method, model, {
-    seed: deriveSeed(config.seed, NOISE_STREAM),
-    compile: compileOptions,
-    ...(config.directions !== undefined && { directions: config.directions }),
-    ...(config.epsilon !== undefined && { epsilon: config.epsilon }),
-    ...(config.directionsPerCall !== undefined && { directionsPerCall: config.directionsPerCall }),
-    ...(config.noise !== undefined && { noise: config.noise }),
-    ...(config.scheme !== undefined && { scheme: config.scheme }),
-  });
-  const allocation = config.allocator ? queryAllocation(config) : undefined;
-  const allocator = config.allocator ? createAllocator(config.allocator) : undefined;
+  const compile: CompileOptions = { device: config.device, ...(config.threads !== undefined && { threads: config.threads }) };
+  const method = descriptor(config.method);
+  const estimator = createEstimator(config.method, { objective, model, seed: deriveSeed(config.seed, NOISE_STREAM), compile, ...(options.oracle && { oracle: options.oracle }) }, config.options);
   const batchesPerEpoch = batchCount(data.train.size, config.batchSize);
-  const totalSteps = Math.min(config.epochs * batchesPerEpoch, config.steps ?? Infinity);
-  // The step schedule decays tenfold twice over the run, at a third and two thirds.
-  const schedule = createSchedule(config.schedule, config.lr, { totalSteps, warmupSteps: config.warmupSteps, every: Math.max(1, Math.ceil(totalSteps / 3)) });
-  const optimizer = createOptimizer(config.optimizer, { lr: schedule, momentum: config.momentum, weightDecay: config.weightDecay, clip: config.clip });
+  const plannedSteps = config.epochs * batchesPerEpoch;
+  // The step schedule decays tenfold twice over the plan, at a third and two thirds.
+  const schedule = createSchedule(config.schedule, config.lr, { totalSteps: plannedSteps, warmupSteps: config.warmupSteps, every: Math.max(1, Math.ceil(plannedSteps / 3)) });
+  const stepper: Stepper = {
+    estimator,
+    optimizer: createOptimizer(config.optimizer, { lr: schedule, momentum: config.momentum, weightDecay: config.weightDecay, clip: config.clip }),
+    ...(config.allocator && { allocation: { allocator: createAllocator(config.allocator), ...queryAllocation(config) } }),
+    ...(options.hooks && { hooks: options.hooks }),
+  };
+  const stepCost = (b: number) => stepper.allocation?.budget(b) ?? method.cost(resolveOptions(config.method, method.options, config.options), b, model.layout.size);
 
-  const theta = config.init ? await initialParams(config.init, model) : model.init(deriveSeed(config.seed, INIT_STREAM));
-  let state = optimizer.init(theta);
-  let progress: Progress = { epoch: 0, batch: 0, step: 0, queries: 0, seconds: 0 };
+  let state = initTrainState(stepper, config.init ? await initialParams(config.init, model) : model.init(deriveSeed(config.seed, INIT_STREAM)), data.train.size);
   if (saved) {
     model.layout.check(saved.params, `parameters in ${checkpointPath}`);
-    theta.set(saved.params);
-    state = deserializeState(saved.optimizer, state);
-    if (saved.extras?.estimator) estimator.restore?.(saved.extras.estimator);
-    if (saved.extras?.allocator) allocator?.restore(saved.extras.allocator);
-    progress = saved.progress;
-    log(`resuming ${checkpointPath} at epoch ${progress.epoch}, batch ${progress.batch} (step ${progress.step})`);
+    state.params.set(saved.params);
+    const restore = <S>(name: string, template: S): S => (saved.extras?.[name] ? deserializeState(saved.extras[name]!, template as never) : template);
+    state = {
+      ...state,
+      optimizer: deserializeState(saved.optimizer, state.optimizer),
+      estimator: restore('estimator', state.estimator),
+      allocator: restore('allocator', state.allocator),
+      hooks: Object.fromEntries(Object.entries(state.hooks).map(([name, s]) => [name, restore(`hook:${name}`, s)])),
+      progress: { updates: saved.progress.step, ...saved.progress },
+    };
+    if (options.out) await truncateRecords(options.out, state.progress.step);
+    log(`resuming ${checkpointPath} at epoch ${state.progress.epoch}, batch ${state.progress.batch} (step ${state.progress.step})`);
   }
   if (options.out) await mkdir(options.out, { recursive: true });
 
-  const evaluator = new Evaluator(model, compileOptions);
+  const evaluator = new Evaluator(model, objective, compile);
+  const warned = new Set<string>();
   let stopped: StopReason = 'epochs';
   let metrics: EpochMetrics | undefined;
   let checkpointed = saved !== undefined;
-  const budgetReached = (): StopReason | undefined => {
+  let stepRecords: StepRecord[] = [];
+  const lrAt = (updates: number) => schedule(Math.max(0, updates - 1));
+  const paused = (progress: Progress): StopReason | undefined => {
+    if (options.signal?.aborted) return 'interrupted';
     if (config.queries !== undefined && progress.queries >= config.queries) return 'queries';
     if (config.steps !== undefined && progress.step >= config.steps) return 'steps';
     if (config.seconds !== undefined && progress.seconds >= config.seconds) return 'seconds';
     return undefined;
   };
 
-  while (progress.epoch < config.epochs) {
-    let lossSum = 0;
-    let examples = 0;
-    let epochSeconds = 0;
-    const reason = budgetReached();
-    if (reason) {
-      stopped = reason;
-      break;
-    }
-    for (const batch of batches(data.train, { batchSize: config.batchSize, seed: config.seed, epoch: progress.epoch, startBatch: progress.batch })) {
-      const start = performance.now();
-      const queries = allocation && allocator!.allocate({ examples: batch.indices, budget: allocation.budget(batch.y.size), minimum: allocation.unit, unit: allocation.unit });
-      const estimate = await estimator.estimate({ params: theta, batch, step: progress.step, ...(queries && { allocation: queries }) });
-      if (queries) {
-        const variance = estimate.perExample.spread ?? new Float32Array(queries.length).fill(Number.NaN);
-        allocator!.observe({ examples: batch.indices, queries, variance, loss: estimate.perExample.loss });
-      }
-      if (!Number.isFinite(estimate.loss) || !allFinite(estimate.grad)) {
-        const what = Number.isFinite(estimate.loss) ? 'the gradient estimate has NaN or infinite entries' : `the loss is ${estimate.loss}`;
-        const kept = checkpointed ? `the last good checkpoint is ${checkpointPath}` : 'no checkpoint was written yet';
-        throw new NonFiniteError(`step ${progress.step} (epoch ${progress.epoch + 1}, batch ${progress.batch + 1}): ${what}; stopping, ${kept}. Try a smaller --lr${config.method === 'bp' ? '' : ' or --epsilon'}, or --clip.`);
-      }
-      const { updates, state: next } = optimizer.update(estimate.grad, state, theta, progress.step);
-      applyUpdates(theta, updates);
-      state = next;
-      const seconds = (performance.now() - start) / 1000;
-      const b = batch.y.size;
-      lossSum += estimate.loss * b;
-      examples += b;
-      epochSeconds += seconds;
-      progress = { ...progress, batch: progress.batch + 1, step: progress.step + 1, queries: progress.queries + estimate.queries, seconds: progress.seconds + seconds };
-      options.onStep?.({ epoch: progress.epoch, batch: progress.batch, batches: batchesPerEpoch, step: progress.step, loss: estimate.loss, queries: progress.queries, seconds: progress.seconds });
-      if (options.evalEvery && progress.step % options.evalEvery === 0) {
-        const test = await evaluator.evaluate(theta, data.test, config.evalBatchSize);
-        options.onEval?.({ step: progress.step, queries: progress.queries, test_acc: test.accuracy, test_loss: test.loss });
-      }
-      const reason = budgetReached();
-      if (reason) {
-        stopped = reason;
+  try {
+    while (state.progress.epoch < config.epochs) {
+      let lossSum = 0;
+      let examples = 0;
+      let epochSeconds = 0;
+      const before = paused(state.progress);
+      if (before) {
+        stopped = before;
         break;
       }
+      for (const full of batches(data.train, { batchSize: config.batchSize, seed: config.seed, epoch: state.progress.epoch, startBatch: state.progress.batch })) {
+        const batch = config.queries === undefined ? full : fitBudget(full, config.queries - state.progress.queries, stepCost);
+        if (batch === undefined) {
+          stopped = 'queries';
+          break;
+        }
+        let next: Awaited<ReturnType<typeof trainStep>>;
+        try {
+          next = await trainStep(stepper, state, batch);
+        } catch (e) {
+          if (!(e instanceof NonFiniteError)) throw e;
+          const kept = checkpointed ? `the last good checkpoint is ${checkpointPath}` : 'no checkpoint was written yet';
+          throw new NonFiniteError(`${e.message} (epoch ${state.progress.epoch + 1}, batch ${state.progress.batch + 1}); stopping, ${kept}. Try a smaller --lr${method.needs === 'losses' ? ' or --epsilon' : ''}, or --clip.`);
+        }
+        for (const warning of next.estimate.warnings ?? []) {
+          if (!warned.has(warning)) log(`warning: ${warning}`);
+          warned.add(warning);
+        }
+        epochSeconds += next.state.progress.seconds - state.progress.seconds;
+        state = { ...next.state, progress: { ...next.state.progress, batch: next.state.progress.batch + 1 } };
+        const b = batch.y.shape[0]!;
+        lossSum += next.estimate.loss * b;
+        examples += b;
+        stepRecords.push({ step: state.progress.step, queries: state.progress.queries, seconds: state.progress.seconds, loss: next.estimate.loss, lr: lrAt(state.progress.updates) });
+        options.onStep?.({ epoch: state.progress.epoch, batch: state.progress.batch, batches: batchesPerEpoch, step: state.progress.step, loss: next.estimate.loss, queries: state.progress.queries, seconds: state.progress.seconds });
+        if (options.evalEvery && state.progress.step % options.evalEvery === 0) {
+          const test = await evaluator.evaluate(state.params, data.test, config.evalBatchSize);
+          options.onEval?.({ step: state.progress.step, queries: state.progress.queries, test_acc: test.accuracy, test_loss: test.loss });
+        }
+        const reason = paused(state.progress);
+        if (reason) {
+          stopped = reason;
+          break;
+        }
+      }
+      if (state.progress.batch >= batchesPerEpoch) state = { ...state, progress: { ...state.progress, epoch: state.progress.epoch + 1, batch: 0 } };
+      metrics = await measure(evaluator, state, data, config, batchesPerEpoch, {
+        loss: examples ? lossSum / examples : Number.NaN,
+        examples_per_s: epochSeconds ? examples / epochSeconds : 0,
+        lr: lrAt(state.progress.updates),
+      });
+      options.onEpoch?.(metrics);
+      if (options.out) {
+        // Records first, then the checkpoint: a crash between them leaves records a resume truncates.
+        await appendFile(join(options.out, STEPS_FILE), stepRecords.map((r) => `${JSON.stringify(r)}\n`).join(''));
+        await appendFile(join(options.out, METRICS_FILE), `${JSON.stringify(metrics)}\n`);
+        stepRecords = [];
+        await saveCheckpoint(checkpointPath!, checkpointOf(config, state));
+        checkpointed = true;
+      }
+      if (stopped !== 'epochs') break;
     }
-    if (progress.batch >= batchesPerEpoch) progress = { ...progress, epoch: progress.epoch + 1, batch: 0 };
-    metrics = await measure(evaluator, theta, data, config, progress, batchesPerEpoch, {
-      loss: examples ? lossSum / examples : Number.NaN,
-      examples_per_s: epochSeconds ? examples / epochSeconds : 0,
-      lr: schedule(Math.max(0, progress.step - 1)),
-    });
-    options.onEpoch?.(metrics);
-    if (options.out) {
-      await appendFile(join(options.out, METRICS_FILE), `${JSON.stringify(metrics)}\n`);
-      const extras = {
-        ...(estimator.state && { estimator: serializeState(estimator.state()) }),
-        ...(allocator && { allocator: serializeState(allocator.state()) }),
-      };
-      await saveCheckpoint(checkpointPath!, { config: { ...config }, progress, params: theta, optimizer: serializeState(state), extras });
-      checkpointed = true;
-    }
-    if (stopped !== 'epochs') break;
-  }
 
-  // A resumed run can start past its budget and train no step: still report where it stands.
-  metrics ??= await measure(evaluator, theta, data, config, progress, batchesPerEpoch, { loss: Number.NaN, examples_per_s: 0, lr: Number.NaN });
-  const summary: Summary = {
-    method: config.method,
-    dataset: config.dataset,
-    model: model.spec,
-    parameters: model.layout.size,
-    epochs: metrics.epoch,
-    steps: progress.step,
-    test_acc: metrics.test_acc,
-    train_acc: metrics.train_acc,
-    test_loss: metrics.test_loss,
-    train_loss: metrics.train_loss,
-    queries: progress.queries,
-    wall_s: progress.seconds,
-    seed: config.seed,
-    stopped,
-    peak_rss_mb: process.resourceUsage().maxRSS / 1024,
+    // A resumed run can start past its budget and train no step: still report where it stands.
+    metrics ??= await measure(evaluator, state, data, config, batchesPerEpoch, { loss: Number.NaN, examples_per_s: 0, lr: Number.NaN });
+    const summary: Summary = {
+      method: config.method,
+      dataset: config.dataset,
+      model: model.spec,
+      objective: objective.name,
+      parameters: model.layout.size,
+      epochs: metrics.epoch,
+      steps: state.progress.step,
+      test_acc: metrics.test_acc,
+      train_acc: metrics.train_acc,
+      test_loss: metrics.test_loss,
+      train_loss: metrics.train_loss,
+      queries: state.progress.queries,
+      wall_s: state.progress.seconds,
+      seed: config.seed,
+      stopped,
+      peak_rss_mb: process.resourceUsage().maxRSS / 1024,
+    };
+    if (options.out) await writeFileAtomic(join(options.out, SUMMARY_FILE), `${JSON.stringify(summary, null, 2)}\n`);
+    return summary;
+  } finally {
+    await Promise.all([estimator.dispose(), evaluator.dispose()]);
+  }
+}
+
+/** The checkpoint of a state: θ, every learned state by name, the progress and the config. */
+function checkpointOf(config: TrainConfig, state: TrainState) {
+  return {
+    config: { ...config },
+    progress: state.progress,
+    params: state.params,
+    optimizer: serializeState(state.optimizer),
+    extras: {
+      estimator: serializeState(state.estimator),
+      allocator: serializeState(state.allocator),
+      ...Object.fromEntries(Object.entries(state.hooks).map(([name, s]) => [`hook:${name}`, serializeState(s)])),
+    },
   };
-  if (options.out) await writeFileAtomic(join(options.out, SUMMARY_FILE), `${JSON.stringify(summary, null, 2)}\n`);
-  return summary;
+}
+
+/**
+ * The batch a step may take within `remaining` queries: the whole batch, the first
+ * examples of it when the step would overspend (a budget is a hard limit), or nothing.
+ */
+function fitBudget(batch: DatasetBatch, remaining: number, stepCost: (b: number) => number): DatasetBatch | undefined {
+  const b = batch.y.shape[0]!;
+  if (stepCost(b) <= remaining) return batch;
+  let fit = Math.floor((remaining / stepCost(b)) * b);
+  while (fit > 0 && stepCost(fit) > remaining) fit--;
+  if (fit === 0) return undefined;
+  const head = batch.indices.subarray(0, fit);
+  return { ...(gatherRows(batch, Int32Array.from(head.keys())) as DatasetBatch), indices: head };
+}
+
+/** Drops metrics and step records past `step` (written after the checkpoint a resume starts from). */
+async function truncateRecords(dir: string, step: number): Promise<void> {
+  for (const file of [METRICS_FILE, STEPS_FILE]) {
+    const path = join(dir, file);
+    const text = await readFile(path, 'utf8').catch((e: NodeJS.ErrnoException) => (e.code === 'ENOENT' ? undefined : Promise.reject(e)));
+    if (text === undefined) continue;
+    const lines = text.split('\n').filter((line) => line.trim() !== '');
+    const kept = lines.filter((line) => {
+      try {
+        return (JSON.parse(line) as { step: number }).step <= step;
+      } catch {
+        return false;
+      }
+    });
+    if (kept.length !== lines.length) await writeFileAtomic(path, kept.map((l) => `${l}\n`).join(''));
+  }
 }
 
 /** The run's train and test splits, restricted to `classes` when given. */
@@ -256,39 +337,38 @@ export async function trainingData(config: Pick<TrainConfig, 'dataset' | 'classe
 }
 
 /** Parameters from a checkpoint (a run directory or the file), checked against the model. */
-async function initialParams(path: string, model: ReturnType<typeof modelFromSpec>): Promise<Float32Array> {
+async function initialParams(path: string, model: Model): Promise<Float32Array> {
   const file = (await statIfExists(path))?.isDirectory() ? join(path, CHECKPOINT_FILE) : path;
   const { params } = await loadCheckpoint(file);
   model.layout.check(params, `parameters in ${file} (for ${model.spec})`);
   return params;
 }
 
-/** Methods that take a query allocation, and their unit (± pairs for lr and spsa). */
-const ALLOCATION_UNIT: Readonly<Partial<Record<string, number>>> = { lr: 2, spsa: 2, 'fg-a': 1, 'fg-w': 1 };
-/** Average queries per example per step when a run allocates and names none. */
-const QUERIES_PER_EXAMPLE: Readonly<Partial<Record<string, number>>> = { lr: 8, spsa: 8, 'fg-a': 4, 'fg-w': 4 };
-
-/** A step's query budget (whole units, at least the minimum for every example) and unit. */
-export function queryAllocation(config: TrainConfig): { unit: number; budget: (batch: number) => number } {
-  const unit = ALLOCATION_UNIT[config.method];
-  if (unit === undefined) throw new RangeError(`--allocator needs a method that takes query allocations (${Object.keys(ALLOCATION_UNIT).join(', ')}), not ${config.method}`);
-  const perExample = config.queriesPerExample ?? QUERIES_PER_EXAMPLE[config.method]!;
-  if (perExample < unit) throw new RangeError(`--queries-per-example must be at least ${unit} for ${config.method}, got ${perExample}`);
+/**
+ * A step's query budget (whole units, at least the minimum for every example) and unit,
+ * from the method's descriptor; throws a RangeError for a method that takes no allocation.
+ */
+export function queryAllocation(config: { readonly method: string; readonly queriesPerExample?: number }): { unit: number; budget: (batch: number) => number } {
+  const allocation = descriptor(config.method).allocation;
+  if (allocation === undefined) throw new RangeError(`method ${config.method} takes no query allocation`);
+  const { unit } = allocation;
+  const perExample = config.queriesPerExample ?? allocation.queriesPerExample;
+  if (perExample < unit) throw new RangeError(`queries per example must be at least ${unit} for ${config.method}, got ${perExample}`);
   return { unit, budget: (batch) => unit * Math.max(batch, Math.round((perExample * batch) / unit)) };
 }
 
 /** Evaluates θ on both splits and completes the epoch's metrics. */
 async function measure(
   evaluator: Evaluator,
-  theta: Float32Array,
+  state: TrainState,
   data: DatasetSplit,
   config: TrainConfig,
-  progress: Progress,
   batchesPerEpoch: number,
   epoch: Pick<EpochMetrics, 'loss' | 'examples_per_s' | 'lr'>,
 ): Promise<EpochMetrics> {
-  const train = await evaluator.evaluate(theta, data.train, config.evalBatchSize);
-  const test = await evaluator.evaluate(theta, data.test, config.evalBatchSize);
+  const train = await evaluator.evaluate(state.params, data.train, config.evalBatchSize);
+  const test = await evaluator.evaluate(state.params, data.test, config.evalBatchSize);
+  const { progress } = state;
   return {
     epoch: progress.epoch + progress.batch / batchesPerEpoch,
     step: progress.step,
@@ -304,17 +384,18 @@ async function measure(
   };
 }
 
-function allFinite(values: Float32Array): boolean {
-  let s = 0;
-  for (let i = 0; i < values.length; i++) s += values[i]! * 0;
-  return s === 0;
-}
-
-/** A resumed run must compute the same thing: only budget keys may differ from the checkpoint's config. */
+/**
+ * A resumed run must compute the same thing: only budget keys (and method options that
+ * change memory or speed only) may differ from the checkpoint's config.
+ */
 function checkCompatible(saved: Readonly<Record<string, unknown>>, config: TrainConfig): void {
-  const differences = Object.keys({ ...saved, ...config })
+  const now = config as unknown as Record<string, unknown>;
+  const resumable = new Set(Object.entries(descriptor(config.method).options).filter(([, spec]) => spec.resumable).map(([name]) => name));
+  const comparable = (key: string, value: unknown) =>
+    key === 'options' && value && typeof value === 'object' ? Object.fromEntries(Object.entries(value).filter(([name]) => !resumable.has(name))) : value;
+  const differences = Object.keys({ ...saved, ...now })
     .filter((key) => !BUDGET_KEYS.includes(key as keyof TrainConfig))
-    .filter((key) => JSON.stringify(saved[key]) !== JSON.stringify((config as unknown as Record<string, unknown>)[key]))
-    .map((key) => `${key}: checkpoint ${JSON.stringify(saved[key])}, now ${JSON.stringify((config as unknown as Record<string, unknown>)[key])}`);
+    .filter((key) => JSON.stringify(comparable(key, saved[key])) !== JSON.stringify(comparable(key, now[key])))
+    .map((key) => `${key}: checkpoint ${JSON.stringify(saved[key])}, now ${JSON.stringify(now[key])}`);
   if (differences.length > 0) throw new Error(`cannot resume: the run's configuration differs from the checkpoint's (${differences.join('; ')})`);
 }

@@ -1,0 +1,73 @@
+/**
+ * Typed method options with defaults and ranges, declared once per estimator in its
+ * descriptor. The trainer validates a config against them, and the CLI derives its
+ * flags and help from them, so an option cannot be documented in one place and
+ * silently dropped in another.
+ */
+
+export type OptionValue = number | string | boolean;
+
+/** A method's options, by name (camelCase; the CLI flag is its kebab-case form). */
+export type OptionValues = { readonly [name: string]: OptionValue | undefined };
+
+type TypeName<T> = T extends boolean ? 'boolean' : T extends string ? 'string' : 'integer' | 'number';
+
+export interface OptionSpec<T extends OptionValue = OptionValue> {
+  readonly type: TypeName<T>;
+  readonly help: string;
+  /** Absent: the option is optional and the method derives its value (e.g. cge's coordinates: all of them). */
+  readonly default?: T;
+  /** Inclusive bounds for numbers. */
+  readonly min?: number;
+  readonly max?: number;
+  /** Exclusive lower bound (ε > 0). */
+  readonly above?: number;
+  /** Allowed values for strings. */
+  readonly choices?: readonly string[];
+  /** Changes memory or speed, never results: a resumed run may change it. */
+  readonly resumable?: true;
+}
+
+export type OptionSpecs<O extends object> = { readonly [K in keyof O]-?: OptionSpec<NonNullable<O[K]> & OptionValue> };
+
+/** directionsPerCall → directions-per-call. */
+export function flagName(option: string): string {
+  return option.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+}
+
+/**
+ * The options a method runs with: `given` checked against `specs` (kind, range, name)
+ * and completed with the defaults. Throws a RangeError naming the method for an option it
+ * does not take (listing those it does) or a value out of range, a TypeError for a wrong kind.
+ */
+export function resolveOptions<O extends object>(method: string, specs: OptionSpecs<O>, given: Readonly<Record<string, unknown>> = {}): O {
+  const names = Object.keys(specs);
+  const resolved: Record<string, OptionValue | undefined> = {};
+  for (const [name, value] of Object.entries(given)) {
+    if (value === undefined) continue;
+    if (!Object.hasOwn(specs, name)) {
+      throw new RangeError(`method ${method} takes no option '${name}' (--${flagName(name)}); ${names.length > 0 ? `its options: ${names.join(', ')}` : 'it takes no options'}`);
+    }
+    resolved[name] = checkOption(method, name, specs[name as keyof O] as OptionSpec, value);
+  }
+  for (const name of names) {
+    const spec = specs[name as keyof O] as OptionSpec;
+    if (resolved[name] === undefined && spec.default !== undefined) resolved[name] = spec.default;
+  }
+  return resolved as O;
+}
+
+function checkOption(method: string, name: string, spec: OptionSpec, value: unknown): OptionValue {
+  const what = `${method} option ${name}`;
+  if (spec.type === 'boolean' || spec.type === 'string') {
+    if (typeof value !== spec.type) throw new TypeError(`${what} must be a ${spec.type}, got ${typeof value}`);
+    if (spec.choices && !spec.choices.includes(value as string)) throw new RangeError(`${what} must be one of ${spec.choices.join(', ')}; got '${String(value)}'`);
+    return value as OptionValue;
+  }
+  if (typeof value !== 'number') throw new TypeError(`${what} must be a number, got ${typeof value}`);
+  if (!Number.isFinite(value) || (spec.type === 'integer' && !Number.isSafeInteger(value))) throw new RangeError(`${what} must be ${spec.type === 'integer' ? 'an integer' : 'a finite number'}, got ${value}`);
+  if (spec.min !== undefined && value < spec.min) throw new RangeError(`${what} must be at least ${spec.min}, got ${value}`);
+  if (spec.max !== undefined && value > spec.max) throw new RangeError(`${what} must be at most ${spec.max}, got ${value}`);
+  if (spec.above !== undefined && !(value > spec.above)) throw new RangeError(`${what} must be greater than ${spec.above}, got ${value}`);
+  return value;
+}

@@ -1,0 +1,47 @@
+import type { Feeds } from '../engine/ir/bind.js';
+import { HostTensor } from '../engine/ir/host-tensor.js';
+import { formatShape } from '../engine/ir/shape.js';
+import { type Tensor, input } from '../engine/ir/tensor.js';
+import type { Batch } from '../data/batches.js';
+import type { Model } from '../nn/model.js';
+import type { Objective } from './objective.js';
+
+/** The graph inputs every program on a model shares: inputs x and the objective's targets y. */
+export interface ProgramInputs {
+  readonly x: Tensor;
+  readonly y: Tensor;
+}
+
+/**
+ * x [...lead, batch, ...inputShape] and y [...lead, batch, ...target shape]. A `lead` axis
+ * gives each of K copies its own examples (allocated queries).
+ */
+export function programInputs(model: Model, objective: Objective, lead: readonly number[] = []): ProgramInputs {
+  const target = objective.target(model.outputs);
+  return {
+    x: input('x', 'float32', [...lead, 'batch', ...model.inputShape]),
+    y: input('y', target.dtype, [...lead, 'batch', ...target.shape]),
+  };
+}
+
+/** Feeds for a batch: x viewed with the model's example shape, y checked against the objective's targets. */
+export function batchFeeds(model: Model, objective: Objective, batch: Batch): { x: HostTensor<'float32'>; y: HostTensor } {
+  const x = model.inputFeed(batch.x);
+  return { x, y: targetFeed(objective, model.outputs, batch.y, x.shape[0]!) };
+}
+
+/** y checked against the objective's targets for b examples (TypeError for a wrong dtype, RangeError for a wrong shape). */
+export function targetFeed(objective: Objective, outputs: number, y: HostTensor, b: number): HostTensor {
+  const target = objective.target(outputs);
+  if (y.dtype !== target.dtype) throw new TypeError(`targets of objective '${objective.name}' must be ${target.dtype}, got ${y.dtype}`);
+  const expected = [b, ...target.shape];
+  if (y.shape.length !== expected.length || y.shape.some((d, i) => d !== expected[i])) {
+    throw new RangeError(`targets ${formatShape(y.shape)} do not match objective '${objective.name}': expected ${formatShape(expected)}`);
+  }
+  return y;
+}
+
+/** Feeds for a batch and θ together. */
+export function modelFeeds(model: Model, objective: Objective, theta: Float32Array, batch: Batch): Feeds {
+  return { ...batchFeeds(model, objective, batch), ...model.paramFeeds(theta) };
+}

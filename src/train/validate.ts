@@ -1,0 +1,88 @@
+import { ALLOCATORS } from '../allocators/registry.js';
+import { DATASET_SPECS } from '../data/load.js';
+import { backend } from '../engine/runtime/backend.js';
+import '../engine/runtime/compile.js';
+import { resolveOptions } from '../estimators/options.js';
+import { ESTIMATORS, checkApplies, descriptor } from '../estimators/registry.js';
+import { objectiveFromSpec } from '../objectives/objective.js';
+import { OPTIMIZER_NAMES, SCHEDULE_NAMES } from '../optim/registry.js';
+import type { TrainConfig } from './config.js';
+
+/** A config value that cannot work, found before anything is loaded; `field` names the config key. */
+export class ConfigError extends RangeError {
+  override readonly name = 'ConfigError';
+
+  constructor(
+    readonly field: keyof TrainConfig,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * Checks everything about a run that the config alone decides, before any data is read:
+ * names (method, objective, optimizer, schedule, allocator, device, dataset form), the
+ * method's options against its descriptor, what the method supports (objective,
+ * allocation), and every number's kind and range. Throws a ConfigError naming the key.
+ */
+export function validateConfig(config: TrainConfig): void {
+  const fail = (field: keyof TrainConfig, message: string): never => {
+    throw new ConfigError(field, message);
+  };
+  const wrap = (field: keyof TrainConfig, check: () => void) => {
+    try {
+      check();
+    } catch (e) {
+      fail(field, (e as Error).message);
+    }
+  };
+  const integer = (field: keyof TrainConfig, min: number) => {
+    const v = config[field];
+    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < min) fail(field, `${field} must be an integer ≥ ${min}, got ${String(v)}`);
+  };
+  const number = (field: keyof TrainConfig, min: number, strict = false) => {
+    const v = config[field];
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < min || (strict && v === min)) fail(field, `${field} must be a finite number ${strict ? '>' : '≥'} ${min}, got ${String(v)}`);
+  };
+
+  const colon = config.dataset.indexOf(':');
+  const form = DATASET_SPECS.find((f) => f === config.dataset || (colon > 0 && f.startsWith(config.dataset.slice(0, colon + 1)) && colon < config.dataset.length - 1));
+  if (form === undefined) fail('dataset', `dataset must be one of ${DATASET_SPECS.join(', ')}; got '${config.dataset}'`);
+  wrap('method', () => descriptor(config.method));
+  const method = descriptor(config.method);
+  wrap('options', () => resolveOptions(config.method, method.options, config.options));
+  wrap('objective', () => checkApplies(method, objectiveFromSpec(config.objective).name));
+  integer('epochs', 1);
+  integer('batchSize', 1);
+  number('lr', 0);
+  if (!OPTIMIZER_NAMES.includes(config.optimizer)) fail('optimizer', `optimizer must be one of ${OPTIMIZER_NAMES.join(', ')}; got '${config.optimizer}'`);
+  if (!SCHEDULE_NAMES.includes(config.schedule)) fail('schedule', `schedule must be one of ${SCHEDULE_NAMES.join(', ')}; got '${config.schedule}'`);
+  integer('warmupSteps', 0);
+  number('momentum', 0);
+  number('weightDecay', 0);
+  number('clip', 0);
+  integer('seed', 0);
+  integer('evalBatchSize', 1);
+  if (config.classes !== undefined && (config.classes.length === 0 || config.classes.some((c) => !Number.isSafeInteger(c) || c < 0))) fail('classes', `classes must be a non-empty list of class indices, got [${config.classes.join(', ')}]`);
+  if (config.allocator !== undefined) {
+    if (!Object.hasOwn(ALLOCATORS, config.allocator)) fail('allocator', `allocator must be one of ${Object.keys(ALLOCATORS).join(', ')}; got '${config.allocator}'`);
+    const allocation = method.allocation ?? fail('allocator', `method ${config.method} takes no query allocation; methods that do: ${allocating().join(', ')}`);
+    if (config.queriesPerExample !== undefined && !(config.queriesPerExample >= allocation.unit && Number.isFinite(config.queriesPerExample))) {
+      fail('queriesPerExample', `queries per example must be at least ${allocation.unit} for ${config.method}, got ${config.queriesPerExample}`);
+    }
+  } else if (config.queriesPerExample !== undefined) {
+    fail('queriesPerExample', 'queries per example sets an allocator\'s budget; give an allocator too');
+  }
+  if (config.queries !== undefined) number('queries', 0, true);
+  if (config.steps !== undefined) integer('steps', 1);
+  if (config.seconds !== undefined) number('seconds', 0, true);
+  if (config.threads !== undefined) integer('threads', 1);
+  const devices = backend().devices();
+  if (!devices.includes(config.device)) fail('device', `device must be one of ${devices.join(', ')} for ${backend().name}; got '${config.device}'`);
+}
+
+/** Methods that take a query allocation, from their descriptors. */
+function allocating(): string[] {
+  return Object.entries(ESTIMATORS).filter(([, d]) => d.allocation !== undefined).map(([name]) => name);
+}
