@@ -21,12 +21,12 @@ import { spsa } from './spsa.js';
  */
 export const ESTIMATORS = {
   bp,
-  fa,
-  dfa,
   'l-bp': localBp,
   'lg-bp': localGroupBp,
+  fa,
   'l-fa': localFa,
   'lg-fa': localGroupFa,
+  dfa,
   'fg-w': fgW,
   'fg-a': fgA,
   'lg-fg-w': localGroupFgW,

@@ -68,9 +68,17 @@ export interface Stepper {
   readonly mask?: Float32Array | ((step: number) => Float32Array);
 }
 
-/** A step produced a NaN or infinite loss or gradient. */
+/** A step produced a NaN or infinite loss or gradient (`what` says which). */
 export class NonFiniteError extends Error {
   override readonly name = 'NonFiniteError';
+
+  constructor(
+    readonly step: number,
+    readonly what: string,
+    message = `step ${step}: ${what}`,
+  ) {
+    super(message);
+  }
 }
 
 /** A fresh state for θ (which the state then owns). */
@@ -124,8 +132,8 @@ export async function trainStep(stepper: Stepper, state: TrainState, batch: Batc
   const estimated = await estimateStep(stepper, state, batch);
   const { estimate } = estimated;
   const { params, progress } = state;
-  if (!Number.isFinite(estimate.loss)) throw new NonFiniteError(`step ${progress.step}: the loss is ${estimate.loss}`);
-  if (estimate.grad && !allFinite(estimate.grad)) throw new NonFiniteError(`step ${progress.step}: the gradient estimate has NaN or infinite entries`);
+  if (!Number.isFinite(estimate.loss)) throw new NonFiniteError(progress.step, `the loss is ${estimate.loss}`);
+  if (estimate.grad && !allFinite(estimate.grad)) throw new NonFiniteError(progress.step, 'the gradient estimate has NaN or infinite entries');
   let { optimizer } = state;
   let updates = progress.updates;
   let extraQueries = 0;

@@ -214,7 +214,7 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
         } catch (e) {
           if (!(e instanceof NonFiniteError)) throw e;
           const kept = checkpointed ? `the last good checkpoint is ${checkpointPath}` : 'no checkpoint was written yet';
-          throw new NonFiniteError(`${e.message} (epoch ${state.progress.epoch + 1}, batch ${state.progress.batch + 1}); stopping, ${kept}. Try a smaller --lr${method.needs === 'losses' ? ' or --epsilon' : ''}, or --clip.`);
+          throw new NonFiniteError(e.step, e.what, `step ${e.step} (epoch ${state.progress.epoch + 1}, batch ${state.progress.batch + 1}): ${e.what}; stopping, ${kept}. Try a smaller --lr${method.needs === 'losses' ? ' or --epsilon' : ''}, or --clip.`);
         }
         for (const warning of next.estimate.warnings ?? []) {
           if (!warned.has(warning)) log(`warning: ${warning}`);

@@ -4,6 +4,7 @@ import { roundAllocation } from '../../src/allocators/allocator.js';
 import { FlopsAllocator } from '../../src/allocators/flops.js';
 import { NeymanAllocator } from '../../src/allocators/neyman.js';
 import { createAllocator } from '../../src/allocators/registry.js';
+import { initStats } from '../../src/allocators/running-stats.js';
 import { UniformAllocator } from '../../src/allocators/uniform.js';
 import { normals, testRandom } from '../helpers.js';
 
@@ -26,7 +27,7 @@ describe('allocation', () => {
   });
 
   test('uniform spreads evenly; a budget below the minimum is refused', () => {
-    assert.deepEqual([...new UniformAllocator().allocate({ examples: Int32Array.of(5, 6, 7), budget: 11, minimum: 1 })], [4, 4, 3]);
+    assert.deepEqual([...new UniformAllocator().allocate({}, { examples: Int32Array.of(5, 6, 7), budget: 11, minimum: 1 })], [4, 4, 3]);
     assert.throws(() => roundAllocation([1, 1], 3, 2), /a budget of 3 queries cannot give 2 examples at least 2 each \(needs 4\)/);
     assert.throws(() => roundAllocation([1, 1], 5, 2, 2), /budget must be a whole number of 2-query units/);
     assert.throws(() => createAllocator('oracle'), /unknown allocator 'oracle'; allocators: uniform, neyman, flops/);
@@ -53,8 +54,8 @@ describe('allocation', () => {
       }
       return mse;
     };
-    const neyman = variance(new NeymanAllocator(() => sigma).allocate({ examples, budget, minimum: 1 }));
-    const uniform = variance(new UniformAllocator().allocate({ examples, budget, minimum: 1 }));
+    const neyman = variance(new NeymanAllocator(() => sigma).allocate(initStats(examples.length), { examples, budget, minimum: 1 }));
+    const uniform = variance(new UniformAllocator().allocate({}, { examples, budget, minimum: 1 }));
     const theory = sigma.reduce((a, s) => a + s, 0) ** 2 / (b * b * budget);
     const theoryUniform = sigma.reduce((a, s) => a + s * s, 0) / (b * budget);
     // 4000 trials: a variance estimate within about ±5% (2.5 standard errors); rounding adds a little.
@@ -69,15 +70,18 @@ describe('allocation', () => {
     const loss = new Float32Array(8).fill(1);
     const feedback = { examples, queries: new Int32Array(8).fill(4), variance, loss };
     const neyman = new NeymanAllocator();
-    neyman.observe(feedback);
+    const start = neyman.init(8);
+    const seen = neyman.observe(start, feedback);
     // σ̂ = 10, 10, 1, …: the 56 queries beyond the minimum split 21.5, 21.5, 2.2, … and round by largest remainder.
-    assert.deepEqual([...neyman.allocate({ examples, budget: 64, minimum: 1 })], [23, 23, 3, 3, 3, 3, 3, 3]);
+    assert.deepEqual([...neyman.allocate(seen, { examples, budget: 64, minimum: 1 })], [23, 23, 3, 3, 3, 3, 3, 3]);
+    assert.deepEqual([...neyman.allocate(start, { examples, budget: 64, minimum: 1 })], [8, 8, 8, 8, 8, 8, 8, 8], 'observe returns a new state and leaves the old one as it was');
     const flops = new FlopsAllocator(0.2);
-    const before = flops.allocate({ examples, budget: 64, minimum: 1 });
-    for (let step = 0; step < 20; step++) flops.observe(feedback);
-    const after = flops.allocate({ examples, budget: 64, minimum: 1 });
+    let state = flops.init(8);
+    const before = flops.allocate(state, { examples, budget: 64, minimum: 1 });
+    for (let step = 0; step < 20; step++) state = flops.observe(state, feedback);
+    const after = flops.allocate(state, { examples, budget: 64, minimum: 1 });
     assert.deepEqual([...before], [8, 8, 8, 8, 8, 8, 8, 8], 'starts uniform');
     assert.ok(after[0]! > 12 && after[2]! < 8, `learned ${after}`);
-    assert.ok(flops.theta[0]! > 0.5, `a = ${flops.theta[0]}`);
+    assert.ok(state.theta[0]! > 0.5, `a = ${state.theta[0]}`);
   });
 });

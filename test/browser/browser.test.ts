@@ -7,10 +7,9 @@ import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { HostTensor } from '../../src/engine/ir/host-tensor.js';
-import { Backprop } from '../../src/estimators/bp.js';
-import { ForwardGradientActivities } from '../../src/estimators/fg-a.js';
 import { mlp } from '../../src/nn/factories.js';
 import { fillGaussian } from '../../src/rng/noise.js';
+import { estimateOnce, make } from '../estimators/fixtures.js';
 import { assertAllClose } from '../helpers.js';
 
 /** Serves the repository (dist, node_modules and this page) to a headless Chromium. */
@@ -54,10 +53,10 @@ test('the browser build trains in Chromium with onnxruntime-web: same noise bit 
     const x = HostTensor.zeros('float32', [4, 6]);
     fillGaussian(x.data, 9);
     const batch = { x, y: new HostTensor('int64', [4], BigInt64Array.of(0n, 1n, 2n, 1n)) };
-    const fga = await new ForwardGradientActivities(model, { seed: 1 }).estimate({ params: theta, batch, step: 0 });
-    const bp = await new Backprop(model).estimate({ params: theta, batch, step: 0 });
-    assertAllClose(result.fga, fga.grad, { rtol: 1e-4, atol: 1e-6, what: 'fg-a in the browser vs Node' });
-    assertAllClose(result.bp, bp.grad, { rtol: 1e-4, atol: 1e-6, what: 'bp in the browser vs Node' });
+    const fga = await estimateOnce(make('fg-a', model, {}, 1), { params: theta, batch, step: 0 });
+    const bp = await estimateOnce(make('bp', model), { params: theta, batch, step: 0 });
+    assertAllClose(result.fga, fga.grad!, { rtol: 1e-4, atol: 1e-6, what: 'fg-a in the browser vs Node' });
+    assertAllClose(result.bp, bp.grad!, { rtol: 1e-4, atol: 1e-6, what: 'bp in the browser vs Node' });
   } finally {
     await browser.close();
   }

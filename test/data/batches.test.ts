@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { type Batch, batchCount, batches, epochOrder } from '../../src/data/batches.js';
+import { type DatasetBatch, batchCount, batches, epochOrder } from '../../src/data/batches.js';
 import { createDataset } from '../../src/data/dataset.js';
 
 /** 103 examples of shape [1, 3]: row i holds i, i + 0.25, i + 0.5; label i mod 4. */
@@ -12,7 +12,7 @@ const data = createDataset({
   y: Int32Array.from({ length: 103 }, (_, i) => i % 4),
 });
 
-function order(list: Batch[]): number[] {
+function order(list: DatasetBatch[]): number[] {
   return list.flatMap((b) => Array.from(b.indices));
 }
 
@@ -76,9 +76,9 @@ test('shuffle: false yields the examples in dataset order without a seed', () =>
 
 test('every batch owns its buffers, so a held batch survives the next one', () => {
   const it = batches(data, { batchSize: 4, shuffle: false });
-  const a = it.next().value as Batch;
+  const a = it.next().value as DatasetBatch;
   const snapshot = Array.from(a.x.data);
-  const b = it.next().value as Batch;
+  const b = it.next().value as DatasetBatch;
   assert.notEqual(a.x.data.buffer, b.x.data.buffer);
   assert.notEqual(a.indices.buffer, b.indices.buffer);
   assert.deepEqual(Array.from(a.x.data), snapshot);

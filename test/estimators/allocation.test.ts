@@ -1,9 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { EstimatorOptions } from '../../src/estimators/estimator.js';
-import { createEstimator } from '../../src/estimators/registry.js';
 import { mlp } from '../../src/nn/factories.js';
-import { cosine, randomBatch } from './fixtures.js';
+import { cosine, estimateOnce, exactGradient, make, randomBatch } from './fixtures.js';
 
 const model = mlp([6, 5, 3]);
 const theta = model.init(3);
@@ -18,15 +16,15 @@ for (const [method, options, calls] of [
   ['fg-w', {}, 1600],
 ] as const) {
   test(`${method} with an uneven allocation stays unbiased and spends the allocation`, async () => {
-    const exact = (await createEstimator('bp', model).estimate({ params: theta, batch, step: 0 })).grad;
-    const estimator = createEstimator(method, model, { seed: 3, ...(options as EstimatorOptions) });
+    const exact = await exactGradient(model, theta, batch);
+    const estimator = make(method, model, options, 3);
     const mean = new Float64Array(theta.length);
     let queries = 0;
     for (let s = 0; s < calls; s++) {
-      const e = await estimator.estimate({ params: theta, batch, step: s, allocation });
-      for (let i = 0; i < mean.length; i++) mean[i]! += e.grad[i]! / calls;
+      const e = await estimateOnce(estimator, { params: theta, batch, step: s, allocation });
+      for (let i = 0; i < mean.length; i++) mean[i]! += e.grad![i]! / calls;
       queries = e.queries;
-      assert.ok(e.perExample.spread!.length === 8);
+      assert.ok(e.perExample.variance!.length === 8);
     }
     assert.ok(cosine(mean, exact) > 0.99, `cosine ${cosine(mean, exact)}`);
     const budget = allocation.reduce((a, b) => a + b, 0);
@@ -39,6 +37,6 @@ for (const [method, options, calls] of [
 
 test('methods without query allocation refuse one', async () => {
   for (const method of ['bp', 'cge', 'dfa']) {
-    await assert.rejects(createEstimator(method, model).estimate({ params: theta, batch, step: 0, allocation }), new RegExp(`^RangeError: ${method} does not take a query allocation`));
+    await assert.rejects(estimateOnce(make(method, model), { params: theta, batch, step: 0, allocation }), new RegExp(`^RangeError: ${method} does not take a query allocation`));
   }
 });

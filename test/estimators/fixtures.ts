@@ -1,5 +1,8 @@
 import { HostTensor } from '../../src/engine/ir/host-tensor.js';
-import type { Batch } from '../../src/estimators/estimator.js';
+import type { Batch } from '../../src/data/batches.js';
+import type { Estimate, EstimateRequest, Estimator } from '../../src/estimators/estimator.js';
+import { createEstimator } from '../../src/estimators/registry.js';
+import { crossEntropyObjective } from '../../src/objectives/objective.js';
 import { Activation } from '../../src/nn/layers/activation.js';
 import { Conv2d } from '../../src/nn/layers/conv2d.js';
 import { Flatten } from '../../src/nn/layers/flatten.js';
@@ -41,4 +44,21 @@ export function distance(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let s = 0;
   for (let i = 0; i < a.length; i++) s += (a[i]! - b[i]!) ** 2;
   return Math.sqrt(s);
+}
+
+export const CE = crossEntropyObjective();
+
+/** Method `method` on `model` (cross-entropy), seeded. */
+export function make(method: string, model: Model, options: Readonly<Record<string, unknown>> = {}, seed = 5): Estimator {
+  return createEstimator(method, { model, objective: CE, seed }, options);
+}
+
+/** One estimate from the estimator's fresh state. */
+export async function estimateOnce(estimator: Estimator, request: EstimateRequest): Promise<Estimate> {
+  return (await estimator.estimate(estimator.init(request.params), request)).estimate;
+}
+
+/** The exact gradient (backprop). */
+export async function exactGradient(model: Model, params: Float32Array, batch: Batch): Promise<Float32Array> {
+  return (await estimateOnce(make('bp', model), { params, batch, step: 0 })).grad!;
 }

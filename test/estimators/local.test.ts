@@ -1,18 +1,16 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { EstimatorOptions } from '../../src/estimators/estimator.js';
-import { createEstimator } from '../../src/estimators/registry.js';
 import { mlp, modelFromSpec } from '../../src/nn/factories.js';
 import { assertAllClose } from '../helpers.js';
-import { cosine, distance, randomBatch } from './fixtures.js';
+import { cosine, distance, estimateOnce, make, randomBatch } from './fixtures.js';
 
 /** Two blocks, a 2×2 patch grid and two channel groups: every local-loss path in a few hundred parameters. */
 const model = modelFromSpec('localmixer:blocks=2,patches=2,channels=8,groups=2', [1, 4, 4], 3);
 const batch = randomBatch(6, [1, 4, 4], 3);
 const theta = model.init(3);
 
-async function gradient(method: string, params = theta, options: EstimatorOptions = {}, step = 0): Promise<Float32Array> {
-  return (await createEstimator(method, model, { seed: 2, ...options }).estimate({ params, batch, step })).grad;
+async function gradient(method: string, params = theta, step = 0): Promise<Float32Array> {
+  return (await estimateOnce(make(method, model, {}, 2), { params, batch, step })).grad!;
 }
 
 function part(g: Float32Array, prefix: string): Float32Array {
@@ -24,11 +22,11 @@ describe('local losses on a tiny LocalMixer', () => {
   for (const [method, directions, calls] of [['lg-fg-a', 8, 256], ['lg-fg-w', 32, 160]] as const) {
     test(`${method} is unbiased for the local objective: its mean approaches lg-bp's gradient at the 1/√n rate`, async () => {
       const exact = await gradient('lg-bp');
-      const estimator = createEstimator(method, model, { seed: 5, directions });
+      const estimator = make(method, model, { directions });
       const sixteenth = new Float64Array(theta.length);
       const all = new Float64Array(theta.length);
       for (let s = 0; s < calls; s++) {
-        const { grad } = await estimator.estimate({ params: theta, batch, step: s });
+        const grad = (await estimateOnce(estimator, { params: theta, batch, step: s })).grad!;
         for (let i = 0; i < all.length; i++) {
           all[i]! += grad[i]! / calls;
           if (s < calls / 16) sixteenth[i]! += grad[i]! / (calls / 16);
@@ -68,7 +66,7 @@ describe('local losses on a tiny LocalMixer', () => {
     assert.ok(distance(part(dfa, 'blocks.'), part(bp, 'blocks.')) > 1e-3);
   });
 
-  test('local methods refuse a model without local heads', async () => {
-    await assert.rejects(createEstimator('lg-fg-a', mlp([16, 4, 3])).estimate({ params: mlp([16, 4, 3]).init(0), batch: randomBatch(2, [16], 3), step: 0 }), /local losses need a model built of blocks with local heads \(a localmixer\), not 'mlp:16-4-3'/);
+  test('local methods refuse a model without local heads', () => {
+    assert.throws(() => make('lg-fg-a', mlp([16, 4, 3])), /method lg-fg-a needs a model built of blocks with local heads \(a localmixer\), not 'mlp:16-4-3'/);
   });
 });

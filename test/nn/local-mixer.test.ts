@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { createEstimator } from '../../src/estimators/registry.js';
 import { LOCAL_MIXER_PRESETS } from '../../src/nn/local-mixer.js';
 import { modelFromSpec } from '../../src/nn/factories.js';
 import { adam } from '../../src/optim/aliases.js';
-import { applyUpdates } from '../../src/optim/transform.js';
-import { randomBatch } from '../estimators/fixtures.js';
+import { initTrainState, trainStep } from '../../src/train/step.js';
+import { make, randomBatch } from '../estimators/fixtures.js';
 
 // Ren et al. (2023), Table 2: parameter counts of the presets (S and M/1 on MNIST, the rest on CIFAR-10).
 const PAPER: Record<string, { params: number; input: number[] }> = {
@@ -22,19 +21,13 @@ describe('LocalMixer presets', () => {
     test(`${preset}: the paper's parameter count (±1%) and a few lg-fg-a steps without NaN`, async () => {
       const model = modelFromSpec(`localmixer:${preset}`, input, 10);
       assert.ok(Math.abs(model.layout.size / params - 1) < 0.01, `${model.layout.size} parameters vs ${params}`);
-      const theta = model.init(1);
-      const estimator = createEstimator('lg-fg-a', model, { seed: 1 });
-      const optimizer = adam(1e-3);
-      let state = optimizer.init(theta);
+      const stepper = { estimator: make('lg-fg-a', model, {}, 1), optimizer: adam(1e-3) };
+      let state = initTrainState(stepper, model.init(1), 4);
       const batch = randomBatch(4, input, 10);
-      for (let step = 0; step < 3; step++) {
-        const { grad, loss } = await estimator.estimate({ params: theta, batch, step });
-        assert.ok(Number.isFinite(loss) && grad.every(Number.isFinite), `step ${step}`);
-        const update = optimizer.update(grad, state, theta, step);
-        applyUpdates(theta, update.updates);
-        state = update.state;
-      }
-      assert.ok(theta.every(Number.isFinite));
+      // trainStep throws on a NaN or infinite loss or gradient.
+      for (let step = 0; step < 3; step++) state = (await trainStep(stepper, state, batch)).state;
+      assert.ok(state.params.every(Number.isFinite));
+      await stepper.estimator.dispose();
     });
   }
 

@@ -58,10 +58,10 @@ describe('runs are reproducible and resumable', () => {
 
   test('resume is exact with learned estimator and allocator state (lr noise scales, flops allocator)', async () => {
     const [full, split] = [await runDir(), await runDir()];
-    // A query budget (unlike a step budget) leaves the learning-rate schedule as it is.
+    // A budget pauses the plan; this one falls on a step boundary (the 63rd batch holds 64 examples).
     const base = config('lr', { epochs: 2, allocator: 'flops', queriesPerExample: 6, batchSize: 128 });
     await train(base, { out: full });
-    await train({ ...base, queries: 70 * 128 * 6 }, { out: split });
+    await train({ ...base, queries: 69 * 128 * 6 + 64 * 6 }, { out: split });
     await train(base, { out: split, resume: true });
     const [x, y] = [await loadCheckpoint(join(full, CHECKPOINT_FILE)), await loadCheckpoint(join(split, CHECKPOINT_FILE))];
     assert.deepEqual(y.params, x.params);
