@@ -21,7 +21,8 @@ export interface GpFitOptions {
   readonly fitNoiseVariance?: boolean;
   /**
    * The first start, and the value of every hyperparameter not fitted. Default lengthscale 1,
-   * σ_f² = 1, σ_n² = 1e-6. Pass a previous fit's hyperparameters to warm-start.
+   * σ_f² = 1, σ_n² = 1e-6; a fitted one outside its bounds starts on the nearest bound. Pass a previous
+   * fit's hyperparameters to warm-start.
    */
   readonly initial?: { readonly lengthscales?: Float64Array; readonly signalVariance?: number; readonly noiseVariance?: number };
   /** Search boxes; default (1e-5, 1e5) for each, sklearn's defaults. */
