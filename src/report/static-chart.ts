@@ -6,11 +6,12 @@ import { type TopLevelSpec, compile } from 'vega-lite';
  * A Vega-Lite chart as a standalone SVG document, rendered headless in Node by Vega
  * itself (a View with the 'none' renderer): the same specification the HTML report
  * draws in the browser, so static figures in the docs match the interactive ones.
+ * Ends with a newline, as a text file does.
  */
 export async function chartSvg(spec: TopLevelSpec): Promise<string> {
   const view = new View(parse(compile(spec).spec), { renderer: 'none' });
   try {
-    return await view.toSVG();
+    return `${await view.toSVG()}\n`;
   } finally {
     view.finalize();
   }
