@@ -155,8 +155,8 @@ function cellEdges(coords: readonly number[], axis: Axis): number[] {
 /**
  * Isolines of the field as line rows (one `line` id per polyline, points in `order`).
  * d3-contour returns closed rings in grid units (value i at i + 0.5) that run along
- * the grid's border where a region touches it; those border segments are dropped so
- * that only the level curves are drawn.
+ * the grid's border where a region touches it; ring points on the border are dropped,
+ * splitting the ring, so that only the level curves between samples are drawn.
  */
 function isolines(chart: HeatmapChart): { line: number; order: number; x: number; y: number }[] {
   const nx = chart.xs.length;
@@ -170,23 +170,23 @@ function isolines(chart: HeatmapChart): { line: number; order: number; x: number
     if (i < 0) return coords[0]!;
     return from(to(coords[i]!) + (f - i) * (to(coords[i + 1]!) - to(coords[i]!)));
   };
-  const onBorder = (a: readonly number[], b: readonly number[]) =>
-    (a[0] === b[0] && (a[0] === 0 || a[0] === nx)) || (a[1] === b[1] && (a[1] === 0 || a[1] === ny));
   const rows: { line: number; order: number; x: number; y: number }[] = [];
   let line = 0;
+  let polyline: { x: number; y: number }[] = [];
+  const flush = () => {
+    if (polyline.length >= 2) {
+      line++;
+      polyline.forEach((p, order) => rows.push({ line, order, ...p }));
+    }
+    polyline = [];
+  };
   for (const level of contours().size([nx, ny]).thresholds(chart.contours!)(field)) {
-    for (const polygon of level.coordinates) {
-      for (const ring of polygon) {
-        let order = 0;
-        line++;
-        ring.forEach((p, k) => {
-          if (k > 0 && onBorder(ring[k - 1]!, p)) {
-            line++;
-            order = 0;
-          }
-          rows.push({ line, order: order++, x: at(chart.xs, chart.x, p[0]!), y: at(chart.ys, chart.y, p[1]!) });
-        });
+    for (const ring of level.coordinates.flat()) {
+      for (const [gx, gy] of ring) {
+        if (gx === 0 || gx === nx || gy === 0 || gy === ny) flush();
+        else polyline.push({ x: at(chart.xs, chart.x, gx!), y: at(chart.ys, chart.y, gy!) });
       }
+      flush();
     }
   }
   return rows;

@@ -172,8 +172,11 @@ function escape(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
 
-/** A library's code made safe inside <script>…</script>: no early end tag, no HTML comment opener. */
+/**
+ * A library's code made safe inside <script>…</script>: no early end tag, no HTML
+ * comment opener, and no source-map reference (the map is not in the page).
+ */
 function inlineScript(code: string): string {
   if (code.includes('<!--')) throw new Error('cannot inline a script containing "<!--" (it would change how the page parses)');
-  return code.replace(/<\/(script)/gi, '<\\/$1');
+  return code.replace(/<\/(script)/gi, '<\\/$1').replace(/\n\/\/# sourceMappingURL=\S+\s*$/, '\n');
 }

@@ -143,7 +143,7 @@ export function parseExperimentResult(value: unknown, source: string): Experimen
     const columns = array(table.columns, `tables[${i}].columns`).map((c, j) => string(c, `tables[${i}].columns[${j}]`));
     array(table.rows, `tables[${i}].rows`).forEach((row, j) => {
       const cells = array(row, `tables[${i}].rows[${j}]`);
-      if (cells.length !== columns.length) fail(`tables[${i}].rows[${j}]`, `${columns.length} cells (one per column), not ${cells.length}`);
+      if (cells.length !== columns.length) fail(`tables[${i}].rows[${j}]`, `one cell per column (${columns.length}), not ${cells.length}`);
       cells.forEach((c, k) => c !== null && typeof c !== 'string' && typeof c !== 'number' && fail(`tables[${i}].rows[${j}][${k}]`, 'a string, number or null'));
     });
   });
