@@ -6,8 +6,8 @@ import type { Scale } from 'vega-lite/types_unstable/scale.js';
 import type { Axis, HeatmapChart, ResultChart, Series } from './result.js';
 
 /** Plot area of every generated chart, in CSS pixels. */
-const WIDTH = 440;
-const HEIGHT = 260;
+const WIDTH = 400;
+const HEIGHT = 240;
 /** Longer series are drawn as plain lines; shorter ones mark each point (a one-epoch run is still visible). */
 const MAX_MARKED_POINTS = 40;
 type LayerSpec = UnitSpec<Field>;

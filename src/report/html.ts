@@ -45,7 +45,7 @@ ${libraries.map((code) => `<script>${inlineScript(code)}</script>`).join('\n')}
 }
 
 const STYLE = `
-body { font: 14px/1.45 system-ui, sans-serif; margin: 2em auto; max-width: 1180px; padding: 0 1em; color: #222; }
+body { font: 14px/1.45 system-ui, sans-serif; margin: 2em auto; max-width: 1400px; padding: 0 1em; color: #222; }
 h1 { font-size: 1.4em; } h2 { font-size: 1.2em; margin-top: 2em; border-bottom: 1px solid #ddd; } h3 { font-size: 1em; }
 .charts { display: flex; flex-wrap: wrap; gap: 1em; }
 .chart { margin: 0; min-height: 120px; }
@@ -55,6 +55,7 @@ h1 { font-size: 1.4em; } h2 { font-size: 1.2em; margin-top: 2em; border-bottom: 
 table { border-collapse: collapse; margin: 0.5em 0 1em; } th, td { border: 1px solid #ddd; padding: 2px 8px; text-align: left; vertical-align: top; }
 td.number { text-align: right; font-variant-numeric: tabular-nums; } th { background: #f5f5f5; }
 details { margin: 0.5em 0; } summary { cursor: pointer; font-weight: 600; }
+.run-tables { display: flex; flex-wrap: wrap; gap: 0 2.5em; align-items: flex-start; }
 code { font-size: 0.95em; }
 `;
 
@@ -112,19 +113,15 @@ ${report.runs.map(runDetailsHtml).join('\n')}
 function runDetailsHtml({ label, run }: LabelledRun): string {
   const parts = [`<details class="run" open><summary>${escape(label)} <code>${escape(run.dir)}</code></summary>`];
   if (run.problems.length > 0) parts.push(`<ul class="problems">${run.problems.map((p) => `<li>${escape(p)}</li>`).join('')}</ul>`);
+  const tables: string[] = [];
   if (run.checkpoint) {
     const { bytes, progress, config } = run.checkpoint;
-    parts.push(
-      '<h3>Checkpoint</h3>',
-      keyValueHtml({ size: megabytes(bytes), ...progress }),
-      '<h3>Configuration (from the checkpoint)</h3>',
-      keyValueHtml(config),
-    );
+    tables.push(`<div><h3>Configuration (from the checkpoint)</h3>${keyValueHtml(config)}</div>`, `<div><h3>Checkpoint</h3>${keyValueHtml({ size: megabytes(bytes), ...progress })}</div>`);
   } else {
-    parts.push('<p class="empty">Configuration unavailable: no readable checkpoint.</p>');
+    tables.push('<div><h3>Configuration</h3><p class="empty">Unavailable: no readable checkpoint.</p></div>');
   }
-  if (run.summary) parts.push('<h3>Summary</h3>', keyValueHtml(run.summary as unknown as Record<string, unknown>));
-  parts.push('</details>');
+  if (run.summary) tables.push(`<div><h3>Summary</h3>${keyValueHtml(run.summary as unknown as Record<string, unknown>)}</div>`);
+  parts.push(`<div class="run-tables">${tables.join('\n')}</div>`, '</details>');
   return parts.join('\n');
 }
 

@@ -45,7 +45,7 @@ test('partial runs and experiments: labelled, never fatal; a directory that is n
   assert.deepEqual(report.charts.filter((c) => c.section === experiment).map((c) => c.id), ['landscape-variance-against-directions', 'landscape-loss-against-queries', 'landscape-loss-landscape', 'landscape-queries-per-method']);
 
   const html = await reportHtml(report);
-  for (const text of ['early', 'Configuration unavailable: no readable checkpoint.', 'A sample of every chart kind', '<td class="number">0.0325</td>', '<td class="number">160,000</td>', 'Unreadable: ', 'id="warnings"']) {
+  for (const text of ['early', 'Unavailable: no readable checkpoint.', 'A sample of every chart kind', '<td class="number">0.0325</td>', '<td class="number">160,000</td>', 'Unreadable: ', 'id="warnings"']) {
     assert.ok(html.includes(text), text);
   }
   for (const c of report.charts) assert.ok(html.includes(`<figure class="chart" id="${c.id}"`), c.id);
