@@ -1,9 +1,9 @@
 import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Summary } from '../train/trainer.js';
-import type { Report, ReportChart } from './report.js';
-import type { Cell, ExperimentResult } from './result.js';
+import type { ExperimentEntry, Report, ReportChart } from './report.js';
+import type { Cell } from './result.js';
 import type { LabelledRun } from './run-charts.js';
 
 /** The browser builds inlined into every page, in load order, by package and file beside its module entry. */
@@ -20,7 +20,8 @@ const LIBRARIES = [
  * message in place of the chart), which the browser test waits for.
  */
 export async function reportHtml(report: Report): Promise<string> {
-  const libraries = await Promise.all(LIBRARIES.map(([pkg, file]) => readFile(join(dirname(fileURLToPath(import.meta.resolve(pkg))), file), 'utf8')));
+  const resolve = createRequire(import.meta.url).resolve;
+  const libraries = await Promise.all(LIBRARIES.map(([pkg, file]) => readFile(join(dirname(resolve(pkg)), file), 'utf8')));
   const specs = Object.fromEntries(report.charts.map((c) => [c.id, c.spec]));
   const title = `forwardprop report: ${[...report.runs.map((r) => r.label), ...report.experiments.map((e) => e.result?.kind ?? e.dir)].join(', ')}`;
   return `<!doctype html>
@@ -35,7 +36,7 @@ export async function reportHtml(report: Report): Promise<string> {
 <h1>${escape(title)}</h1>
 ${warningsHtml(report.warnings)}
 ${report.runs.length > 0 ? runsHtml(report) : ''}
-${report.experiments.map((e) => experimentHtml(e.dir, e.result, e.error, report.charts.filter((c) => c.section === e.dir))).join('\n')}
+${report.experiments.map(experimentHtml).join('\n')}
 ${libraries.map((code) => `<script>${inlineScript(code)}</script>`).join('\n')}
 <script type="application/json" id="chart-specs">${JSON.stringify(specs).replace(/</g, '\\u003c')}</script>
 <script>${EMBED}</script>
@@ -103,7 +104,7 @@ function runsHtml(report: Report): string {
   const columns = ['run', 'method', 'dataset', 'model', 'test acc', 'train acc', 'test loss', 'steps', 'queries', 'seconds', 'status'];
   return `<section id="runs">
 <h2>Training curves</h2>
-${chartsHtml(report.charts.filter((c) => c.section === 'runs'), 'No curves to draw: none of these runs has metrics yet.')}
+${chartsHtml(report.runCharts, 'No curves to draw: none of these runs has metrics yet.')}
 <h2>Runs</h2>
 ${tableHtml(columns, rows)}
 ${report.runs.map(runDetailsHtml).join('\n')}
@@ -125,7 +126,7 @@ function runDetailsHtml({ label, run }: LabelledRun): string {
   return parts.join('\n');
 }
 
-function experimentHtml(dir: string, result: ExperimentResult | undefined, error: string | undefined, charts: readonly ReportChart[]): string {
+function experimentHtml({ dir, result, error, charts }: ExperimentEntry): string {
   if (!result) return `<section class="experiment"><h2>Experiment <code>${escape(dir)}</code></h2><p class="problems">Unreadable: ${escape(error ?? '')}</p></section>`;
   return `<section class="experiment">
 <h2>${escape(result.title)} <code>${escape(dir)}</code></h2>

@@ -3,26 +3,28 @@ import { statIfExists } from '../io/stat-if-exists.js';
 import { type ChartSpec, chartSpec } from './chart-spec.js';
 import { type ExperimentResult, RESULT_FILE, type ResultChart, readExperimentResult } from './result.js';
 import { type LabelledRun, runCharts } from './run-charts.js';
-import { RUN_FILES, isRunDirectory, readRun } from './run-record.js';
+import { RUN_FILES, type RunRecord, isRunDirectory, readRun } from './run-record.js';
 
-/** An experiment directory: its result, or why it could not be read. */
+/** One chart of the report: a stable id (the HTML element, the exported file's name) and its specification. */
+export interface ReportChart extends ChartSpec {
+  readonly id: string;
+  readonly title: string;
+}
+
+/** An experiment directory: its result and charts, or why it could not be read. */
 export interface ExperimentEntry {
   readonly dir: string;
   readonly result?: ExperimentResult;
   readonly error?: string;
-}
-
-/** One chart of the report: a stable id (the HTML element, the exported file's name), its section and specification. */
-export interface ReportChart extends ChartSpec {
-  readonly id: string;
-  readonly title: string;
-  /** 'runs', or the experiment directory the chart belongs to. */
-  readonly section: string;
+  readonly charts: readonly ReportChart[];
 }
 
 export interface Report {
   readonly runs: readonly LabelledRun[];
+  /** The overlaid training curves. */
+  readonly runCharts: readonly ReportChart[];
   readonly experiments: readonly ExperimentEntry[];
+  /** Every chart, in page order: the run charts, then each experiment's. */
   readonly charts: readonly ReportChart[];
   /** Everything the reader should know before trusting the charts: mismatched data, dropped lines, missing files, undrawn values. */
   readonly warnings: readonly string[];
@@ -38,8 +40,8 @@ export interface Report {
 export async function buildReport(dirs: readonly string[]): Promise<Report> {
   if (dirs.length === 0) throw new RangeError('buildReport needs at least one run or experiment directory');
   const unique = [...new Map(dirs.map((d) => [resolve(d), d])).values()];
-  const runs: { dir: string; run: Awaited<ReturnType<typeof readRun>> }[] = [];
-  const experiments: ExperimentEntry[] = [];
+  const runs: { dir: string; run: RunRecord }[] = [];
+  const experiments: Omit<ExperimentEntry, 'charts'>[] = [];
   for (const dir of unique) {
     const isExperiment = (await statIfExists(join(dir, RESULT_FILE)))?.isFile() ?? false;
     const isRun = await isRunDirectory(dir);
@@ -62,16 +64,15 @@ export async function buildReport(dirs: readonly string[]): Promise<Report> {
   const warnings = [...dataMismatch(labelled), ...labelled.flatMap(({ label, run }) => run.problems.map((p) => `${label}: ${p}`))];
   warnings.push(...experiments.flatMap((e) => (e.error ? [`experiment ${e.dir}: ${e.error}`] : [])));
 
-  const charts: ReportChart[] = [];
   const ids = new Set<string>();
-  const add = (chart: ResultChart, section: string, prefix: string) => {
+  const draw = (chart: ResultChart, prefix: string): ReportChart => {
     const spec = chartSpec(chart);
-    charts.push({ ...spec, id: uniqueId(`${prefix}-${slug(chart.title)}`, ids), title: chart.title, section });
     warnings.push(...spec.warnings);
+    return { ...spec, id: uniqueId(`${prefix}-${slug(chart.title)}`, ids), title: chart.title };
   };
-  for (const chart of runCharts(labelled)) add(chart, 'runs', 'runs');
-  for (const e of experiments) for (const chart of e.result?.charts ?? []) add(chart, e.dir, slug(e.result!.kind));
-  return { runs: labelled, experiments, charts, warnings };
+  const curves = runCharts(labelled).map((c) => draw(c, 'runs'));
+  const entries = experiments.map((e) => ({ ...e, charts: (e.result?.charts ?? []).map((c) => draw(c, slug(e.result!.kind))) }));
+  return { runs: labelled, runCharts: curves, experiments: entries, charts: [...curves, ...entries.flatMap((e) => e.charts)], warnings };
 }
 
 /** Legend names: each directory's base name, or the path as given where base names collide. */
@@ -81,7 +82,7 @@ function runLabels(dirs: readonly string[]): string[] {
 }
 
 /** The data a run trained and was tested on: the dataset, restricted to some classes where the config says so. */
-function dataOf(run: LabelledRun['run']): string | undefined {
+function dataOf(run: RunRecord): string | undefined {
   const config = run.checkpoint?.config;
   const dataset = (config?.dataset ?? run.summary?.dataset) as string | undefined;
   return dataset && config?.classes ? `${dataset} (classes ${String(config.classes)})` : dataset;

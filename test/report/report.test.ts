@@ -42,7 +42,7 @@ test('partial runs and experiments: labelled, never fatal; a directory that is n
   assert.match(warnings, /^experiment .*broken: .*result\.json: kind must be a string/m);
   const accuracy = report.charts[1]!.spec as unknown as { data: { values: { series: string }[] } };
   assert.deepEqual([...new Set(accuracy.data.values.map((r) => r.series))], [finished, twin], 'a run without metrics draws no curve');
-  assert.deepEqual(report.charts.filter((c) => c.section === experiment).map((c) => c.id), ['landscape-variance-against-directions', 'landscape-loss-against-queries', 'landscape-loss-landscape', 'landscape-queries-per-method']);
+  assert.deepEqual(report.experiments[0]!.charts.map((c) => c.id), ['landscape-variance-against-directions', 'landscape-loss-against-queries', 'landscape-loss-landscape', 'landscape-queries-per-method']);
 
   const html = await reportHtml(report);
   for (const text of ['early', 'Unavailable: no readable checkpoint.', 'A sample of every chart kind', '<td class="number">0.0325</td>', '<td class="number">160,000</td>', 'Unreadable: ', 'id="warnings"']) {
