@@ -2,13 +2,14 @@ import { join } from 'node:path';
 import { ALLOCATORS } from '../allocators/registry.js';
 import { DATASET_SPECS } from '../data/load.js';
 import { ALLOCATION_JSON, ALLOCATION_MD, ALLOCATION_SVG, runAllocationExperiment } from '../experiments/allocation.js';
+import { RESULT_FILE } from '../report/result.js';
 import { type Command, UsageError, parseFlags, usage } from './args.js';
 import { timestamp } from './progress.js';
 
 export const allocationCommand = {
   name: 'experiment allocation',
   summary: `Query allocation (FLOPS): gradient-estimate error per estimator and allocator at equal budgets, and accuracy against queries.
-Writes <out>/${ALLOCATION_JSON}, ${ALLOCATION_MD} and ${ALLOCATION_SVG} (the curves), and one training run per allocator.`,
+Writes <out>/${ALLOCATION_JSON}, ${ALLOCATION_MD}, ${ALLOCATION_SVG} (the curves) and ${RESULT_FILE} (for forwardprop report), and one training run per allocator.`,
   flags: {
     dataset: { type: 'string', default: 'fashion-mnist', help: `data: ${DATASET_SPECS.join(' | ')}` },
     model: { type: 'string', default: 'mlp:784-256-256-10', help: 'model' },
@@ -56,6 +57,6 @@ export async function runAllocation(argv: readonly string[]): Promise<number> {
     },
     (line) => console.log(line),
   );
-  console.log(`\n${report.markdown}\nresults: ${join(out, ALLOCATION_JSON)}, ${join(out, ALLOCATION_MD)}`);
+  console.log(`\n${report.markdown}\nresults: ${join(out, ALLOCATION_JSON)}, ${join(out, ALLOCATION_MD)}; a page of them: forwardprop report ${out}`);
   return 0;
 }

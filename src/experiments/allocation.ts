@@ -8,7 +8,9 @@ import { sgd } from '../optim/aliases.js';
 import { type Stepper, estimateStep, initTrainState } from '../train/step.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
 import { modelFromSpec } from '../nn/factories.js';
-import { lineChart } from '../report/line-chart.js';
+import { chartSpec } from '../report/chart-spec.js';
+import { type ExperimentResult, type LineChart, type ResultTable, writeExperimentResult } from '../report/result.js';
+import { chartSvg } from '../report/static-chart.js';
 import { DEFAULT_CONFIG, type TrainConfig } from '../train/config.js';
 import { queryAllocation, train } from '../train/trainer.js';
 import { pretrain } from './pretrain.js';
@@ -73,7 +75,7 @@ export interface AllocationReport {
  * squared error of each estimator's batch gradient against the exact one, per
  * allocator, on a batch of a partly trained model (uneven per-example difficulty); (2)
  * accuracy against queries when training with each allocator. Writes allocation.json,
- * allocation.md and allocation.svg (the curves) into `out`.
+ * allocation.md, allocation.svg (the curves) and result.json (for `forwardprop report`) into `out`.
  */
 export async function runAllocationExperiment(options: AllocationOptions, log: (line: string) => void = () => {}): Promise<AllocationReport> {
   const {
@@ -146,16 +148,19 @@ export async function runAllocationExperiment(options: AllocationOptions, log: (
       const reached = c.points.find((p) => p.test_acc >= target.final);
       if (reached) curves[i] = { ...c, queriesToUniform: reached.queries, shareOfUniform: reached.queries / uniformQueries };
     });
-    const svg = lineChart({
-      title: `${curveMethod} on ${dataset}, ${spec}: test accuracy against queries`,
-      x: 'queries (forward evaluations × examples)',
-      y: 'test accuracy',
-      series: curves.map((c) => ({ name: c.allocator, points: c.points.map((p) => [p.queries, p.test_acc] as const) })),
-    });
-    await writeFileAtomic(join(out, ALLOCATION_SVG), svg);
   }
 
-  const markdown = report({ dataset, spec, queriesPerExample, batchSize, pretrainSteps, warmup, repetitions, curveMethod, epochs }, mse, curves);
+  const settings = { dataset, spec, queriesPerExample, batchSize, pretrainSteps, warmup, repetitions, curveMethod, epochs };
+  const chart: LineChart | undefined = curves.length > 0 ? {
+    type: 'line',
+    title: `${curveMethod} on ${dataset}, ${spec}: test accuracy against queries`,
+    x: { title: 'queries (forward evaluations × examples)' },
+    y: { title: 'test accuracy' },
+    series: curves.map((c) => ({ name: c.allocator, points: c.points.map((p) => [p.queries, p.test_acc] as const) })),
+  } : undefined;
+  if (chart) await writeFileAtomic(join(out, ALLOCATION_SVG), await chartSvg(chartSpec(chart).spec));
+  await writeExperimentResult(out, experimentResult({ ...settings, evalEvery, seed }, mse, curves, chart));
+  const markdown = report(settings, mse, curves);
   await writeFileAtomic(join(out, ALLOCATION_JSON), `${JSON.stringify({ options: { ...options, queriesPerExample, batchSize, pretrainSteps, warmup, repetitions, curveMethod, epochs, evalEvery, seed }, mse, curves }, null, 2)}\n`);
   await writeFileAtomic(join(out, ALLOCATION_MD), markdown);
   return { mse, curves, markdown };
@@ -167,15 +172,31 @@ function squaredError(a: Float32Array, b: Float32Array): number {
   return s;
 }
 
-function report(
-  o: { dataset: string; spec: string; queriesPerExample: number; batchSize: number; pretrainSteps: number; warmup: number; repetitions: number; curveMethod: string; epochs: number },
-  mse: readonly MseRow[],
-  curves: readonly Curve[],
-): string {
+interface Settings {
+  readonly dataset: string;
+  readonly spec: string;
+  readonly queriesPerExample: number;
+  readonly batchSize: number;
+  readonly pretrainSteps: number;
+  readonly warmup: number;
+  readonly repetitions: number;
+  readonly curveMethod: string;
+  readonly epochs: number;
+}
+
+function mseDescription(o: Settings): string {
+  return `Mean squared error of the batch gradient estimate against backprop's, at ${o.queriesPerExample} queries per example on average (batch ${o.batchSize}), after ${o.pretrainSteps} backprop steps (uneven difficulty), ${o.warmup} visits to learn per-example statistics, averaged over ${o.repetitions} estimates`;
+}
+
+function curvesDescription(o: Settings): string {
+  return `Training ${o.curveMethod} for ${o.epochs} epochs with each allocator (same queries per step)`;
+}
+
+function report(o: Settings, mse: readonly MseRow[], curves: readonly Curve[]): string {
   const lines = [
     `# Query allocation: ${o.dataset}, ${o.spec}`,
     '',
-    `Mean squared error of the batch gradient estimate against backprop's, at ${o.queriesPerExample} queries per example on average (batch ${o.batchSize}), after ${o.pretrainSteps} backprop steps (uneven difficulty), ${o.warmup} visits to learn per-example statistics, averaged over ${o.repetitions} estimates:`,
+    `${mseDescription(o)}:`,
     '',
     '| estimator | allocator | MSE | vs uniform |',
     '| --- | --- | --- | --- |',
@@ -184,7 +205,7 @@ function report(
   if (curves.length > 0) {
     lines.push(
       '',
-      `Training ${o.curveMethod} for ${o.epochs} epochs with each allocator (same queries per step); test accuracy against queries in ${ALLOCATION_SVG}:`,
+      `${curvesDescription(o)}; test accuracy against queries in ${ALLOCATION_SVG}:`,
       '',
       "| allocator | final test accuracy | queries to reach uniform's final accuracy |",
       '| --- | --- | --- |',
@@ -192,4 +213,20 @@ function report(
     );
   }
   return `${lines.join('\n')}\n`;
+}
+
+/** The same tables and chart in the report's result contract (result.json). */
+function experimentResult(o: Settings & { evalEvery: number; seed: number }, mse: readonly MseRow[], curves: readonly Curve[], chart: LineChart | undefined): ExperimentResult {
+  const { spec, ...conditions } = o;
+  const tables: ResultTable[] = [
+    { title: mseDescription(o), columns: ['estimator', 'allocator', 'MSE', 'vs uniform', 'queries per step'], rows: mse.map((r) => [r.estimator, r.allocator, r.mse, r.relative, r.queries]) },
+  ];
+  if (curves.length > 0) {
+    tables.push({
+      title: curvesDescription(o),
+      columns: ['allocator', 'final test accuracy', "queries to reach uniform's final accuracy", "share of uniform's queries"],
+      rows: curves.map((c) => [c.allocator, c.final, c.queriesToUniform ?? 'not reached', c.shareOfUniform ?? null]),
+    });
+  }
+  return { kind: 'allocation', title: `Query allocation: ${o.dataset}, ${spec}`, conditions: { ...conditions, model: spec }, tables, charts: chart ? [chart] : [] };
 }

@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import { ALLOCATION_JSON, ALLOCATION_MD, ALLOCATION_SVG, runAllocationExperiment } from '../../src/experiments/allocation.js';
 import { FINETUNE_JSON, runFinetuneExperiment } from '../../src/experiments/finetune.js';
 import { PROMPT_JSON, runPromptExperiment } from '../../src/experiments/prompt.js';
+import { readExperimentResult } from '../../src/report/result.js';
 
 const dir = () => mkdtemp(join(tmpdir(), 'fp-flops-'));
 
@@ -21,6 +22,8 @@ test('allocation experiment (tiny): an error table per estimator and allocator, 
   assert.match(await readFile(join(out, ALLOCATION_SVG), 'utf8'), /^<svg [^>]*>[\s\S]*neyman[\s\S]*<\/svg>\n$/);
   assert.match(await readFile(join(out, ALLOCATION_MD), 'utf8'), /\| fg-a \| neyman \| [\d.e+-]+ \| [\d.]+ \|/);
   assert.equal(JSON.parse(await readFile(join(out, ALLOCATION_JSON), 'utf8')).mse.length, 4);
+  const result = await readExperimentResult(out);
+  assert.deepEqual([result.kind, result.tables.map((t) => t.rows.length), result.charts.length], ['allocation', [4, 2], 1], 'result.json for forwardprop report');
   await assert.rejects(runAllocationExperiment({ dataset: 'mnist', model: 'mlp:784-16-10', out, allocators: ['neyman'] }), /allocators must include uniform/);
 });
 
