@@ -1,6 +1,6 @@
 import { HostTensor } from '../engine/ir/host-tensor.js';
 import { deriveSeed, type Seed } from '../rng/index.js';
-import { type Dataset, exampleSize } from './dataset.js';
+import { type AnyDataset, type Dataset, type RegressionDataset, exampleSize } from './dataset.js';
 import { permutation } from './permutation.js';
 
 /** Tags the shuffling stream so it is independent of anything else derived from the same seed. */
@@ -11,6 +11,16 @@ export interface Batch {
   readonly x: HostTensor<'float32'>;
   /** int64 [b]: class indices. */
   readonly y: HostTensor<'int64'>;
+  /** The dataset index of each row. */
+  readonly indices: Int32Array;
+}
+
+/** A batch of a regression dataset. */
+export interface RegressionBatch {
+  /** float32 [b, ...inputShape]. */
+  readonly x: HostTensor<'float32'>;
+  /** float32 [b, ...targetShape]: [b] for one target per example, [b, k] for k. */
+  readonly targets: HostTensor<'float32'>;
   /** The dataset index of each row. */
   readonly indices: Int32Array;
 }
@@ -41,9 +51,13 @@ export function batchCount(size: number, batchSize: number, dropLast = false): n
 /**
  * One epoch of batches, starting at batch `startBatch`. Each batch owns freshly allocated
  * arrays, so consumers may hold it across awaits or queue it; copying B rows costs little
- * next to the forward passes that consume them.
+ * next to the forward passes that consume them. A regression dataset yields RegressionBatches.
+ * @throws RangeError for a batchSize or startBatch out of range; TypeError when a shuffled epoch lacks its seed or epoch.
  */
-export function batches(dataset: Dataset, options: BatchOptions): Generator<Batch, void, undefined> {
+export function batches(dataset: Dataset, options: BatchOptions): Generator<Batch, void, undefined>;
+export function batches(dataset: RegressionDataset, options: BatchOptions): Generator<RegressionBatch, void, undefined>;
+export function batches(dataset: AnyDataset, options: BatchOptions): Generator<Batch | RegressionBatch, void, undefined>;
+export function batches(dataset: AnyDataset, options: BatchOptions): Generator<Batch | RegressionBatch, void, undefined> {
   const { batchSize, dropLast = false, startBatch = 0, shuffle = true } = options;
   if (!Number.isSafeInteger(batchSize) || batchSize < 1) throw new RangeError(`batchSize must be a positive integer, got ${batchSize}`);
   const count = batchCount(dataset.size, batchSize, dropLast);
@@ -60,20 +74,20 @@ export function batches(dataset: Dataset, options: BatchOptions): Generator<Batc
   return generate(dataset, order, batchSize, startBatch, count);
 }
 
-function* generate(dataset: Dataset, order: Int32Array, batchSize: number, startBatch: number, count: number): Generator<Batch, void, undefined> {
+function* generate(dataset: AnyDataset, order: Int32Array, batchSize: number, startBatch: number, count: number): Generator<Batch | RegressionBatch, void, undefined> {
   const features = exampleSize(dataset.inputShape);
   for (let b = startBatch; b < count; b++) {
     const indices = order.slice(b * batchSize, (b + 1) * batchSize);
     const x = new Float32Array(indices.length * features);
-    const y = new BigInt64Array(indices.length);
-    indices.forEach((i, r) => {
-      x.set(dataset.x.subarray(i * features, (i + 1) * features), r * features);
-      y[r] = BigInt(dataset.y[i]!);
-    });
-    yield {
-      x: new HostTensor('float32', [indices.length, ...dataset.inputShape], x),
-      y: new HostTensor('int64', [indices.length], y),
-      indices,
-    };
+    indices.forEach((i, r) => x.set(dataset.x.subarray(i * features, (i + 1) * features), r * features));
+    const inputs = new HostTensor('float32', [indices.length, ...dataset.inputShape], x);
+    if (dataset.task === 'regression') {
+      const k = exampleSize(dataset.targetShape);
+      const targets = new Float32Array(indices.length * k);
+      indices.forEach((i, r) => targets.set(dataset.targets.subarray(i * k, (i + 1) * k), r * k));
+      yield { x: inputs, targets: new HostTensor('float32', [indices.length, ...dataset.targetShape], targets), indices };
+    } else {
+      yield { x: inputs, y: new HostTensor('int64', [indices.length], BigInt64Array.from(indices, (i) => BigInt(dataset.y[i]!))), indices };
+    }
   }
 }

@@ -98,7 +98,7 @@ test('errors name the file, line and column', async () => {
   const cases: [string, string | RegExp, object?][] = [
     ['a,b,c\n1,2,x\n\n3,abc,y\n', "bad.csv:4: column 2 ('b') is 'abc', not a number"],
     ['1,2,x\n3,,y\n', 'bad.csv:2: column 2 is empty, not a number'],
-    ['1,2,x\n3,Infinity,y\n', "bad.csv:2: column 2 is 'Infinity', not a number"],
+    ['1,2,x\n3,Infinity,y\n', "bad.csv:2: column 2 is 'Infinity', not a finite float32 number (|x| ≤ 3.4028235e+38)"],
     ['a,b,c\n1,2,x\n3,4\n', 'bad.csv:3: 2 columns, expected 3 as on line 1'],
     ['a,b,c\n1,2,x\n3,4,y,5\n', 'bad.csv:3: 4 columns, expected 3 as on line 1'],
     ['a,b,c\n1,2,x\n3,4,\n', "bad.csv:3: column 3 ('c') is empty, but every row needs a label"],
@@ -115,7 +115,7 @@ test('errors name the file, line and column', async () => {
   for (const [text, message, options] of cases) assert.throws(() => parseCsv(text, 'bad.csv', options), { name: 'Error', message }, JSON.stringify(text));
   const file = write('data.csv', 'sepal,petal_width,species\n1,2,a\n1,3,b\n1,4,a\n1,5,b\n1,6,a\n1,7,b\n1,8,a\n1,9,b\n1,1,a\n1,2,b\n1,3,a\n1,4,b\n1,5,a\n1,6,b\n1,7,a\n1,abc,b\n');
   await assert.rejects(loadCsv(file), { message: `${file}:17: column 2 ('petal_width') is 'abc', not a number` });
-  await assert.rejects(loadCsv(join(root, 'absent.csv')), { name: 'Error', message: `${join(root, 'absent.csv')}: no such file` });
+  await assert.rejects(loadCsv(join(root, 'absent.csv')), { name: 'Error', message: `cannot read CSV file ${join(root, 'absent.csv')}: no such file or directory` });
 });
 
 test('bad options are RangeErrors or TypeErrors naming the option', () => {

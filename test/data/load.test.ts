@@ -10,9 +10,13 @@ const root = mkdtempSync(join(tmpdir(), 'forwardprop-load-'));
 after(() => rmSync(root, { recursive: true, force: true }));
 
 test('an unknown or incomplete spec is a RangeError listing the valid forms', async () => {
-  assert.deepEqual(DATASET_SPECS, ['mnist', 'fashion-mnist', 'cifar10:<dir>', 'idx:<dir>', 'csv:<file>']);
-  for (const spec of ['cifar10', 'cifar10:', 'MNIST', 'mnist:', 'idx:', 'csv:', 'png:/x', '']) {
-    await assert.rejects(loadDataset(spec), { name: 'RangeError', message: `dataset spec must be one of mnist, fashion-mnist, cifar10:<dir>, idx:<dir>, csv:<file>, got '${spec}'` });
+  assert.deepEqual(DATASET_SPECS, ['mnist', 'fashion-mnist', 'cifar10:<dir>', 'idx:<dir>', 'csv:<file>[?<options>]']);
+  const forms = 'dataset spec must be one of mnist, fashion-mnist, cifar10:<dir>, idx:<dir>, csv:<file>[?<options>]';
+  for (const spec of ['cifar10', 'MNIST', 'mnist:', 'foo:bar', 'png:/x', '', 'mnist?x=1']) {
+    await assert.rejects(loadDataset(spec), { name: 'RangeError', message: `${forms}, got '${spec}'` });
+  }
+  for (const spec of ['cifar10:', 'idx:', 'csv:', 'csv:?task=regression']) {
+    await assert.rejects(loadDataset(spec), { name: 'RangeError', message: `${forms}, got '${spec}' (no path after the colon)` });
   }
   await assert.rejects(loadDataset(42 as never), { name: 'TypeError', message: 'spec must be a string, got number' });
 });
@@ -43,6 +47,6 @@ test('idx:<dir> and fashion-mnist reach their loaders with their options', async
 
 test('options for another kind of dataset are refused, not ignored', async () => {
   await assert.rejects(loadDataset('mnist', { dir: '/data' }), { name: 'RangeError', message: "option dir applies to fashion-mnist only, not to 'mnist'" });
-  await assert.rejects(loadDataset('idx:/data', { csv: {} }), { name: 'RangeError', message: "option csv applies to csv:<file> only, not to 'idx:/data'" });
+  await assert.rejects(loadDataset('idx:/data', { csv: {} }), { name: 'RangeError', message: "option csv applies to csv:<file>[?<options>] only, not to 'idx:/data'" });
   await assert.rejects(loadDataset('csv:/data.csv', { idx: { classes: 3 } }), { name: 'RangeError', message: "option idx applies to idx:<dir> only, not to 'csv:/data.csv'" });
 });
