@@ -4,6 +4,22 @@ export * from './rng/index.js';
 export * from './nn/index.js';
 export * from './estimators/index.js';
 export * from './optim/index.js';
-export { type Batch as DataBatch, type BatchOptions, batchCount, batches, epochOrder } from './data/batches.js';
-export { type Dataset, type DatasetInit, type DatasetSplit, classCounts, createDataset, describe as describeDataset, exampleSize, subset, withClasses } from './data/dataset.js';
+export { type Batch as DataBatch, type BatchOptions, type RegressionBatch, batchCount, batches, epochOrder } from './data/batches.js';
+export {
+  type AnyDataset,
+  type Dataset,
+  type DatasetInit,
+  type DatasetSplit,
+  type RegressionDataset,
+  type RegressionDatasetInit,
+  type RegressionSplit,
+  type Task,
+  classCounts,
+  createDataset,
+  createRegressionDataset,
+  describe as describeDataset,
+  exampleSize,
+  subset,
+  withClasses,
+} from './data/dataset.js';
 export { stratifiedSplit } from './data/split.js';

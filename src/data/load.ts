@@ -70,14 +70,17 @@ function parseCsvQuery(query: string, spec: string): CsvSpecOptions {
     if (!CSV_KEYS.includes(key)) fail(`unknown CSV option '${key}'`);
     if (equals < 0) fail(`option '${key}' has no value`);
     if (key in options) fail(`option '${key}' is given twice`);
-    let value = '';
-    try {
-      value = decodeURIComponent(pair.slice(equals + 1));
-    } catch {
-      fail(`the value of '${key}' is not valid URI encoding`);
-    }
-    if (value === '') fail(`option '${key}' has an empty value`);
-    options[key] = parseCsvValue(key, value, fail);
+    const raw = pair.slice(equals + 1);
+    if (raw === '') fail(`option '${key}' has an empty value`);
+    // Decoded after splitting, so that %2C is a comma inside a column name, not between two.
+    const decode = (text: string): string => {
+      try {
+        return decodeURIComponent(text);
+      } catch {
+        return fail(`the value of '${key}' is not valid URI encoding`);
+      }
+    };
+    options[key] = parseCsvValue(key, raw, decode, fail);
   }
   try {
     checkCsvOptions(options);
@@ -87,15 +90,16 @@ function parseCsvQuery(query: string, spec: string): CsvSpecOptions {
   return options;
 }
 
-function parseCsvValue(key: string, value: string, fail: (why: string) => never): unknown {
-  const column = (text: string): CsvColumn => (/^-?\d+$/.test(text) ? Number(text) : text);
+function parseCsvValue(key: string, raw: string, decode: (text: string) => string, fail: (why: string) => never): unknown {
+  const column = (text: string): CsvColumn => (/^-?\d+$/.test(text) ? Number(text) : decode(text));
+  const value = decode(raw);
   switch (key) {
     case 'label':
-      return column(value);
+      return column(raw);
     case 'target': {
-      const columns = value.split(',');
+      const columns = raw.split(',');
       if (columns.includes('')) fail(`target '${value}' has an empty column name`);
-      return columns.length === 1 ? column(value) : columns.map(column);
+      return columns.length === 1 ? column(raw) : columns.map(column);
     }
     case 'header':
       return value === 'true' ? true : value === 'false' ? false : fail(`header must be true or false, got '${value}'`);

@@ -87,3 +87,22 @@ test('any bytes, or any header behind a valid checksum, decode to a well-formed 
     FUZZ,
   );
 });
+
+test('headers that fuzzing found the old decoder mishandling are refused by name', () => {
+  const cases: [unknown, number[], string][] = [
+    // TypeError: Cannot read properties of undefined (reading 'reduce').
+    [{}, [], 'corrupt header (buffers is not a non-empty list of element counts)'],
+    [null, [], 'corrupt header (not a JSON object)'],
+    // RangeError: Invalid typed array length: -1.
+    [{ buffers: [-1, 1] }, [], 'corrupt header (buffers is not a non-empty list of element counts)'],
+    // Accepted: the parameters were handed out as the extra's buffer, and the optimiser's state as absent.
+    [{ config: {}, progress: { epoch: 0, batch: 0, step: 0, queries: 0, seconds: 0 }, optimizer: [], buffers: [1], extras: { a: { json: 0, buffers: 5 } } }, [0, 0, 0, 0], 'the extras claim 5 buffers, but only 0 follow the parameters'],
+    // Accepted with no config, progress or optimiser state.
+    [{ buffers: [0] }, [], 'config is not a JSON object'],
+    [{ config: {}, progress: { epoch: 1, batch: 0, step: 0, queries: 0 }, optimizer: [], buffers: [0] }, [], 'progress is not {epoch, batch, step, queries: counts; seconds: ≥ 0}'],
+    [{ config: {}, progress: { epoch: 0, batch: 0, step: 0, queries: 0, seconds: 0 }, buffers: [0] }, [], 'the optimiser state is missing'],
+  ];
+  for (const [header, body, why] of cases) {
+    assert.throws(() => decodeCheckpoint(frame(header, Uint8Array.from(body)), FILE), { name: 'Error', message: `checkpoint ${FILE} is unusable: ${why}` }, JSON.stringify(header));
+  }
+});
