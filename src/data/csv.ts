@@ -114,6 +114,7 @@ export function parseCsv(text: string, source: string, options: CsvOptions = {})
   const data = header ? rows.slice(1) : rows;
   if (data.length === 0) throw new Error(`${source}: no data rows after the header`);
   const column = (c: number): string => `column ${c + 1}${names ? ` ('${names[c]}')` : ''}`;
+  const columnName = (c: number): string => names?.[c] ?? `column ${c + 1}`;
   const labelColumns = task === 'regression' ? asList(options.target ?? -1).map((t) => resolveColumn('target', t, names, width, source)) : [resolveColumn('label', options.label ?? -1, names, width, source)];
   const repeated = labelColumns.find((c, i) => labelColumns.indexOf(c) !== i);
   if (repeated !== undefined) throw new RangeError(`target lists ${column(repeated)} of ${source} twice`);
@@ -139,7 +140,7 @@ export function parseCsv(text: string, source: string, options: CsvOptions = {})
   let all: AnyDataset;
   if (task === 'regression') {
     const targetShape = Array.isArray(options.target) ? [labelColumns.length] : [];
-    const targetNames = labelColumns.map((c) => names?.[c] ?? `column ${c + 1}`);
+    const targetNames = labelColumns.map(columnName);
     all = createRegressionDataset({ name, inputShape: [featureColumns.length], targetShape, targetNames, x, targets });
   } else {
     const { classNames, y } = encodeLabels(rawLabels, (r) => `${source}:${data[r]!.line}: ${column(labelColumns[0]!)}`);
@@ -164,8 +165,7 @@ export function parseCsv(text: string, source: string, options: CsvOptions = {})
     }
     return dataset.task === 'regression' ? createRegressionDataset({ ...dataset, x: scaled }) : createDataset({ ...dataset, x: scaled });
   };
-  const featureNames = featureColumns.map((c) => names?.[c] ?? `column ${c + 1}`);
-  return { train: standardize(split.train), test: standardize(split.test), featureNames, standardization } as CsvDatasetSplit | CsvRegressionSplit;
+  return { train: standardize(split.train), test: standardize(split.test), featureNames: featureColumns.map(columnName), standardization } as CsvDatasetSplit | CsvRegressionSplit;
 }
 
 /**

@@ -4,7 +4,6 @@ import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { pathToFileURL } from 'node:url';
 import { removeStaleTemps, writeFileAtomic } from '../../src/io/atomic-write.js';
 import { FileError } from '../../src/io/file-error.js';
 
@@ -32,7 +31,7 @@ function generationOf(bytes: Uint8Array): number {
 
 /** A node process that rewrites `target` through writeFileAtomic in a loop, printing each generation it completes. */
 function writer(target: string): ChildProcess {
-  const module = pathToFileURL(join(import.meta.dirname, '../../src/io/atomic-write.js')).href;
+  const module = new URL('../../src/io/atomic-write.js', import.meta.url).href;
   const script = `
     import { writeFileAtomic } from ${JSON.stringify(module)};
     const size = ${SIZE};
