@@ -7,8 +7,24 @@ export * from './estimators/index.js';
 export * from './allocators/index.js';
 export * from './optim/index.js';
 export * from './state/index.js';
-export { type Batch, type BatchOptions, type DatasetBatch, batchCount, batches, epochOrder, gatherRows } from './data/batches.js';
-export { type Dataset, type DatasetInit, type DatasetSplit, classCounts, createDataset, describe as describeDataset, exampleSize, subset, withClasses } from './data/dataset.js';
+export { type Batch, type BatchOptions, type DatasetBatch, type RegressionBatch, batchCount, batches, epochOrder, gatherRows } from './data/batches.js';
+export {
+  type AnyDataset,
+  type Dataset,
+  type DatasetInit,
+  type DatasetSplit,
+  type RegressionDataset,
+  type RegressionDatasetInit,
+  type RegressionSplit,
+  type Task,
+  classCounts,
+  createDataset,
+  createRegressionDataset,
+  describe as describeDataset,
+  exampleSize,
+  subset,
+  withClasses,
+} from './data/dataset.js';
 export { stratifiedSplit } from './data/split.js';
 export { NonFiniteError, type Progress, type StepContext, type StepHook, type Stepper, type TrainState, estimateStep, initTrainState, runSteps, trainStep } from './train/step.js';
 export { Evaluator, type Evaluation } from './train/evaluate.js';

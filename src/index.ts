@@ -1,16 +1,18 @@
 // The Node library: everything in the browser build, plus data loaders, training and benchmarks.
 export * from './index.browser.js';
-export { DATASET_SPECS, type LoadOptions, loadDataset } from './data/load.js';
+export { CSV_SPEC_OPTIONS, type CsvSpecOptions, DATASET_SPECS, type DatasetSpec, type LoadOptions, loadDataset, parseDatasetSpec } from './data/load.js';
 export { loadMnist } from './data/mnist.js';
 export { FASHION_MNIST_CLASSES, FASHION_MNIST_DIR, loadFashionMnist } from './data/fashion-mnist.js';
-export { CIFAR10_CLASSES, loadCifar10 } from './data/cifar10.js';
-export { loadIdx, readIdx } from './data/idx.js';
-export { loadCsv, parseCsv } from './data/csv.js';
+export { CIFAR10_CLASSES, decodeCifar10Batch, loadCifar10 } from './data/cifar10.js';
+export { decodeIdx, loadIdx, readIdx } from './data/idx.js';
+export { type CsvColumn, type CsvDatasetSplit, type CsvOptions, type CsvRegressionSplit, loadCsv, parseCsv } from './data/csv.js';
 export { DEFAULT_CONFIG, type TrainConfig } from './train/config.js';
 export { type EpochMetrics, type StepRecord, type StopReason, type Summary, type TrainOptions, queryAllocation, train } from './train/trainer.js';
 export { ConfigError, validateConfig } from './train/validate.js';
 export { type Checkpoint, loadCheckpoint, saveCheckpoint } from './train/checkpoint.js';
-export { writeFileAtomic } from './io/atomic-write.js';
+export { removeStaleTemps, writeFileAtomic } from './io/atomic-write.js';
+export { FileError, readRegularFile, withFileContext } from './io/file-error.js';
+export { type JsonLines, type Truncation, appendJsonLines, parseJsonLines, readJsonLines, truncateJsonLines } from './io/json-lines.js';
 export { benchEngine } from './bench/engine.js';
 export { benchEstimators } from './bench/estimators.js';
 export { benchMemory } from './bench/memory.js';

@@ -1,6 +1,6 @@
 import { HostTensor } from '../engine/ir/host-tensor.js';
 import { deriveSeed, type Seed } from '../rng/index.js';
-import { type Dataset, exampleSize } from './dataset.js';
+import { type AnyDataset, type Dataset, type RegressionDataset, exampleSize } from './dataset.js';
 import { permutation } from './permutation.js';
 
 /** Tags the shuffling stream so it is independent of anything else derived from the same seed. */
@@ -19,9 +19,15 @@ export interface Batch {
   readonly indices?: Int32Array;
 }
 
-/** A batch drawn from a dataset: class labels and dataset indices. */
+/** A batch of a classification dataset: class labels and dataset indices. */
 export interface DatasetBatch extends Batch {
   readonly y: HostTensor<'int64'>;
+  readonly indices: Int32Array;
+}
+
+/** A batch of a regression dataset: float32 targets [b, ...targetShape] ([b] for one value, [b, k] for k) and dataset indices. */
+export interface RegressionBatch extends Batch {
+  readonly y: HostTensor<'float32'>;
   readonly indices: Int32Array;
 }
 
@@ -51,9 +57,13 @@ export function batchCount(size: number, batchSize: number, dropLast = false): n
 /**
  * One epoch of batches, starting at batch `startBatch`. Each batch owns freshly allocated
  * arrays, so consumers may hold it across awaits or queue it; copying B rows costs little
- * next to the forward passes that consume them.
+ * next to the forward passes that consume them. A regression dataset yields RegressionBatches.
+ * @throws RangeError for a batchSize or startBatch out of range; TypeError when a shuffled epoch lacks its seed or epoch.
  */
-export function batches(dataset: Dataset, options: BatchOptions): Generator<DatasetBatch, void, undefined> {
+export function batches(dataset: Dataset, options: BatchOptions): Generator<DatasetBatch, void, undefined>;
+export function batches(dataset: RegressionDataset, options: BatchOptions): Generator<RegressionBatch, void, undefined>;
+export function batches(dataset: AnyDataset, options: BatchOptions): Generator<DatasetBatch | RegressionBatch, void, undefined>;
+export function batches(dataset: AnyDataset, options: BatchOptions): Generator<DatasetBatch | RegressionBatch, void, undefined> {
   const { batchSize, dropLast = false, startBatch = 0, shuffle = true } = options;
   if (!Number.isSafeInteger(batchSize) || batchSize < 1) throw new RangeError(`batchSize must be a positive integer, got ${batchSize}`);
   const count = batchCount(dataset.size, batchSize, dropLast);
@@ -70,21 +80,21 @@ export function batches(dataset: Dataset, options: BatchOptions): Generator<Data
   return generate(dataset, order, batchSize, startBatch, count);
 }
 
-function* generate(dataset: Dataset, order: Int32Array, batchSize: number, startBatch: number, count: number): Generator<DatasetBatch, void, undefined> {
+function* generate(dataset: AnyDataset, order: Int32Array, batchSize: number, startBatch: number, count: number): Generator<DatasetBatch | RegressionBatch, void, undefined> {
   const features = exampleSize(dataset.inputShape);
   for (let b = startBatch; b < count; b++) {
     const indices = order.slice(b * batchSize, (b + 1) * batchSize);
     const x = new Float32Array(indices.length * features);
-    const y = new BigInt64Array(indices.length);
-    indices.forEach((i, r) => {
-      x.set(dataset.x.subarray(i * features, (i + 1) * features), r * features);
-      y[r] = BigInt(dataset.y[i]!);
-    });
-    yield {
-      x: new HostTensor('float32', [indices.length, ...dataset.inputShape], x),
-      y: new HostTensor('int64', [indices.length], y),
-      indices,
-    };
+    indices.forEach((i, r) => x.set(dataset.x.subarray(i * features, (i + 1) * features), r * features));
+    const inputs = new HostTensor('float32', [indices.length, ...dataset.inputShape], x);
+    if (dataset.task === 'regression') {
+      const k = exampleSize(dataset.targetShape);
+      const targets = new Float32Array(indices.length * k);
+      indices.forEach((i, r) => targets.set(dataset.targets.subarray(i * k, (i + 1) * k), r * k));
+      yield { x: inputs, y: new HostTensor('float32', [indices.length, ...dataset.targetShape], targets), indices };
+    } else {
+      yield { x: inputs, y: new HostTensor('int64', [indices.length], BigInt64Array.from(indices, (i) => BigInt(dataset.y[i]!))), indices };
+    }
   }
 }
 

@@ -2,10 +2,10 @@
  * CIFAR-10, binary version: each batch file is a run of 3073-byte records, a label byte and
  * then a 32×32 colour image as 1024 red, 1024 green and 1024 blue bytes, each plane row by row.
  */
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type Dataset, type DatasetSplit, createDataset } from './dataset.js';
 import { pixelsToUnit } from './pixels.js';
+import { FileError, readRegularFile } from '../io/file-error.js';
 import { statIfExists } from '../io/stat-if-exists.js';
 
 /** The directory that cifar-10-binary.tar.gz extracts to. */
@@ -48,6 +48,7 @@ export async function loadCifar10(dir: string): Promise<DatasetSplit> {
     if (r.status === 'rejected') throw r.reason;
     return r.value;
   });
+  checkRecordCounts([...trainFiles, ...testFiles], batches);
   const dataset = (split: string, records: Uint8Array[]): Dataset => {
     const count = records.reduce((n, bytes) => n + bytes.length / RECORD, 0);
     const y = new Int32Array(count);
@@ -65,15 +66,21 @@ export async function loadCifar10(dir: string): Promise<DatasetSplit> {
   return { train: dataset('train', batches.slice(0, trainFiles.length)), test: dataset('test', batches.slice(trainFiles.length)) };
 }
 
-/** The bytes of one batch file, checked to be whole records with labels in range. */
 async function readBatch(file: string): Promise<Uint8Array> {
-  let bytes: Uint8Array;
   try {
-    bytes = await readFile(file);
+    return decodeCifar10Batch(await readRegularFile(file, 'CIFAR-10 batch'), file);
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new Error(`${file}: missing; ${SOURCE}`);
+    if (e instanceof FileError && e.code === 'ENOENT') throw new Error(`${file}: missing; ${SOURCE}`);
     throw e;
   }
+}
+
+/**
+ * Checks the bytes of one CIFAR-10 batch file (`file` names it in errors): whole 3073-byte
+ * records, each a label in [0, 10) and 3×32×32 pixel bytes; returns the bytes as they are.
+ * @throws Error "<file>: …" for a size that is not a whole number of records, or a label out of range (naming the record).
+ */
+export function decodeCifar10Batch(bytes: Uint8Array, file: string): Uint8Array {
   if (bytes.length === 0 || bytes.length % RECORD !== 0) {
     throw new Error(`${file}: ${bytes.length} bytes, not a whole number of ${RECORD}-byte records (a label byte and 3×32×32 pixels): truncated or not a CIFAR-10 binary batch`);
   }
@@ -84,16 +91,32 @@ async function readBatch(file: string): Promise<Uint8Array> {
   return bytes;
 }
 
+/**
+ * Refuses a batch whose record count differs from the others': the published batches hold
+ * 10,000 records each, and a download cut at a record boundary would otherwise read as a
+ * smaller dataset. The reference is the most common count (the first file's on a tie).
+ */
+function checkRecordCounts(files: readonly string[], batches: readonly Uint8Array[]): void {
+  const counts = batches.map((b) => b.length / RECORD);
+  const frequency = (n: number): number => counts.filter((c) => c === n).length;
+  const common = counts.reduce((best, n) => (frequency(n) > frequency(best) ? n : best), counts[0]!);
+  const odd = counts.findIndex((n) => n !== common);
+  if (odd >= 0) {
+    throw new Error(`${files[odd]}: ${counts[odd]} records, but the other batches hold ${common} each: truncated or from another version of the data; ${SOURCE}`);
+  }
+}
+
 /** The names in batches.meta.txt, one per line (the published file ends in blank lines), else the standard names. */
 async function readClassNames(file: string): Promise<readonly string[]> {
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = await readFile(file, 'utf8');
+    bytes = await readRegularFile(file, 'CIFAR-10 class names');
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return CIFAR10_CLASSES;
+    if (e instanceof FileError && e.code === 'ENOENT') return CIFAR10_CLASSES;
     throw e;
   }
-  const names = text
+  const names = bytes
+    .toString('utf8')
     .split(/\r?\n/)
     .map((line) => line.trim())
     .filter((line) => line !== '');

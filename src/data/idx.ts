@@ -2,12 +2,12 @@
  * IDX files, the format of MNIST and Fashion-MNIST: a big-endian magic number
  * 0x000008NN (unsigned bytes, NN dimensions), NN uint32 sizes, then the bytes.
  */
-import { readFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { gunzip } from 'node:zlib';
 import { type Dataset, type DatasetSplit, createDataset } from './dataset.js';
 import { pixelsToUnit } from './pixels.js';
+import { readRegularFile } from '../io/file-error.js';
 import { statIfExists } from '../io/stat-if-exists.js';
 
 const gunzipAsync = promisify(gunzip);
@@ -37,9 +37,13 @@ export interface IdxOptions {
   readonly source?: string;
 }
 
-/** Reads an IDX file of unsigned bytes with `rank` dimensions, gunzipping it when its content is gzip. */
+/**
+ * Reads an IDX file of unsigned bytes with `rank` dimensions, gunzipping it when its content
+ * is gzip (whatever its name); see decodeIdx.
+ * @throws FileError "cannot read IDX file <file>: <reason>"; Error "<file>: corrupt gzip data (…)"; what decodeIdx throws.
+ */
 export async function readIdx(file: string, rank: 1 | 3): Promise<IdxArray> {
-  let bytes: Uint8Array = await readFile(file);
+  let bytes: Uint8Array = await readRegularFile(file, 'IDX file');
   if (bytes[0] === 0x1f && bytes[1] === 0x8b) {
     try {
       bytes = await gunzipAsync(bytes);
@@ -47,6 +51,17 @@ export async function readIdx(file: string, rank: 1 | 3): Promise<IdxArray> {
       throw new Error(`${file}: corrupt gzip data (${(e as Error).message})`);
     }
   }
+  return decodeIdx(bytes, file, rank);
+}
+
+/**
+ * An IDX array of unsigned bytes from its (uncompressed) bytes; `file` names it in errors.
+ * The header's sizes must account for every byte: a truncated or padded file is refused,
+ * never read as fewer or more examples.
+ * @throws Error "<file>: …" for a bad magic number, a truncated header or body, an empty
+ *   array, or bytes beyond the array.
+ */
+export function decodeIdx(bytes: Uint8Array, file: string, rank: 1 | 3): IdxArray {
   const what = rank === 3 ? 'pixels' : 'labels';
   const magic = 0x800 | rank;
   const headerSize = 4 + 4 * rank;
@@ -68,6 +83,7 @@ export async function readIdx(file: string, rank: 1 | 3): Promise<IdxArray> {
 export async function loadIdx(dir: string, options: IdxOptions = {}): Promise<DatasetSplit> {
   const { name = basename(resolve(dir)), classNames, classes = classNames?.length ?? 10, source = DEFAULT_SOURCE } = options;
   if (!Number.isSafeInteger(classes) || classes < 1) throw new RangeError(`classes must be a positive integer, got ${classes}`);
+  if (classNames !== undefined && classNames.length !== classes) throw new RangeError(`classNames has ${classNames.length} names for ${classes} classes`);
   const found = await statIfExists(dir);
   if (!found) throw new Error(`${dir}: no such directory; ${source}`);
   if (!found.isDirectory()) throw new Error(`${dir}: not a directory; ${source}`);
@@ -100,7 +116,6 @@ async function locate(dir: string, base: string, source: string): Promise<string
   for (const file of [join(dir, base), join(dir, `${base}.gz`)]) if ((await statIfExists(file))?.isFile()) return file;
   throw new Error(`${join(dir, base)}: missing (neither it nor ${base}.gz is there); ${source}`);
 }
-
 
 function hex(n: number): string {
   return `0x${n.toString(16).padStart(8, '0')}`;

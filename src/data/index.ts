@@ -1,10 +1,10 @@
-export { type Batch, type BatchOptions, batchCount, batches, epochOrder } from './batches.js';
-export { CIFAR10_CLASSES, CIFAR10_DIR, CIFAR10_FILES, loadCifar10 } from './cifar10.js';
-export { type CsvDatasetSplit, type CsvOptions, type Standardization, loadCsv, parseCsv } from './csv.js';
-export { type Dataset, type DatasetInit, type DatasetSplit, classCounts, createDataset, describe, exampleSize, subset, withClasses } from './dataset.js';
+export { type Batch, type BatchOptions, type RegressionBatch, batchCount, batches, epochOrder } from './batches.js';
+export { CIFAR10_CLASSES, CIFAR10_DIR, CIFAR10_FILES, decodeCifar10Batch, loadCifar10 } from './cifar10.js';
+export { type CsvColumn, type CsvColumns, type CsvDatasetSplit, type CsvOptions, type CsvRegressionSplit, type Standardization, checkCsvOptions, loadCsv, parseCsv } from './csv.js';
+export * from './dataset.js';
 export { FASHION_MNIST_CLASSES, FASHION_MNIST_DIR, loadFashionMnist } from './fashion-mnist.js';
-export { IDX_FILES, type IdxArray, type IdxOptions, loadIdx, readIdx } from './idx.js';
-export { DATASET_SPECS, type LoadOptions, loadDataset } from './load.js';
+export { IDX_FILES, type IdxArray, type IdxOptions, decodeIdx, loadIdx, readIdx } from './idx.js';
+export { CSV_SPEC_OPTIONS, type CsvSpecOptions, DATASET_SPECS, type DatasetSpec, type LoadOptions, loadDataset, parseDatasetSpec } from './load.js';
 export { MNIST_SPLIT_SEED, loadMnist } from './mnist.js';
 export { permutation } from './permutation.js';
 export { pixelsToUnit } from './pixels.js';

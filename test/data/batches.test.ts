@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { type DatasetBatch, batchCount, batches, epochOrder } from '../../src/data/batches.js';
-import { createDataset } from '../../src/data/dataset.js';
+import { createDataset, createRegressionDataset } from '../../src/data/dataset.js';
 
 /** 103 examples of shape [1, 3]: row i holds i, i + 0.25, i + 0.5; label i mod 4. */
 const data = createDataset({
@@ -12,7 +12,7 @@ const data = createDataset({
   y: Int32Array.from({ length: 103 }, (_, i) => i % 4),
 });
 
-function order(list: DatasetBatch[]): number[] {
+function order(list: readonly { readonly indices: Int32Array }[]): number[] {
   return list.flatMap((b) => Array.from(b.indices));
 }
 
@@ -92,4 +92,27 @@ test('batches validates its options before the first batch is drawn', () => {
   assert.throws(() => batches(data, { batchSize: 8, seed: 1, epoch: -1 }), { name: 'RangeError', message: /^epoch must be a non-negative integer/ });
   assert.throws(() => batches(data, { batchSize: 8, seed: 1, epoch: 0, startBatch: -1 }), { name: 'RangeError', message: /^startBatch/ });
   assert.throws(() => batches(data, { batchSize: 8 } as never), { name: 'TypeError', message: 'seed and epoch are required when shuffle is true' });
+});
+
+test('a regression dataset yields float32 targets [b] or [b, k] beside its rows, in the same order as labels would', () => {
+  for (const k of [undefined, 2]) {
+    const perExample = k ?? 1;
+    const regression = createRegressionDataset({
+      name: 'r',
+      inputShape: [1, 3],
+      targetShape: k === undefined ? [] : [k],
+      x: data.x,
+      targets: Float32Array.from({ length: 103 * perExample }, (_, j) => Math.floor(j / perExample) * 10 + (j % perExample) + 0.5),
+    });
+    const list = [...batches(regression, { batchSize: 10, seed: 1, epoch: 3 })];
+    assert.deepEqual(order(list), order([...batches(data, { batchSize: 10, seed: 1, epoch: 3 })]));
+    for (const b of list) {
+      assert.equal(b.y.dtype, 'float32');
+      assert.deepEqual(b.y.shape, k === undefined ? [b.indices.length] : [b.indices.length, k]);
+      b.indices.forEach((i, r) => {
+        assert.deepEqual(Array.from(b.x.data.subarray(3 * r, 3 * r + 3)), [i, i + 0.25, i + 0.5]);
+        assert.deepEqual(Array.from(b.y.data.subarray(perExample * r, perExample * (r + 1))), Array.from({ length: perExample }, (_, t) => i * 10 + t + 0.5));
+      });
+    }
+  }
 });

@@ -129,6 +129,17 @@ test('a file that is not whole 3073-byte records is truncated or not a CIFAR-10 
   }
 });
 
+test('a batch cut at a record boundary is refused: its record count differs from the other batches’', async () => {
+  // Before, a download cut after a whole record read silently as a smaller dataset.
+  const dir = fixture({ files: { 'data_batch_4.bin': batch(9, 2) } });
+  await assert.rejects(loadCifar10(dir), {
+    name: 'Error',
+    message: `${join(dir, 'data_batch_4.bin')}: 2 records, but the other batches hold 3 each: truncated or from another version of the data; ${SOURCE}`,
+  });
+  const longer = fixture({ files: { 'test_batch.bin': batch(15, 4) } });
+  await assert.rejects(loadCifar10(longer), { message: new RegExp(`^${join(longer, 'test_batch.bin')}: 4 records, but the other batches hold 3 each`) });
+});
+
 test('a label above 9 names the file and the record', async () => {
   const bad = batch(6);
   bad[2 * 3073] = 10;
@@ -148,7 +159,7 @@ test('loadDataset reads cifar10:<dir> and refuses options of other kinds', async
   const dir = fixture({ nested: true });
   const split = await loadDataset(`cifar10:${dir}`);
   assert.deepEqual(split, await loadCifar10(dir));
-  await assert.rejects(loadDataset('cifar10:'), { name: 'RangeError', message: /^dataset spec must be one of mnist, fashion-mnist, cifar10:<dir>, / });
+  await assert.rejects(loadDataset('cifar10:'), { name: 'RangeError', message: /^dataset spec must be one of mnist, fashion-mnist, cifar10:<dir>, .*\(no path after the colon\)$/ });
   await assert.rejects(loadDataset(`cifar10:${dir}`, { idx: { classes: 10 } }), { name: 'RangeError', message: `option idx applies to idx:<dir> only, not to 'cifar10:${dir}'` });
   const missing = join(root, 'none');
   await assert.rejects(loadDataset(`cifar10:${missing}`), { message: `${missing}: no such directory; ${SOURCE}` });

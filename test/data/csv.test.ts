@@ -98,7 +98,7 @@ test('errors name the file, line and column', async () => {
   const cases: [string, string | RegExp, object?][] = [
     ['a,b,c\n1,2,x\n\n3,abc,y\n', "bad.csv:4: column 2 ('b') is 'abc', not a number"],
     ['1,2,x\n3,,y\n', 'bad.csv:2: column 2 is empty, not a number'],
-    ['1,2,x\n3,Infinity,y\n', "bad.csv:2: column 2 is 'Infinity', not a number"],
+    ['1,2,x\n3,Infinity,y\n', "bad.csv:2: column 2 is 'Infinity', not a finite float32 number (|x| ≤ 3.4028235e+38)"],
     ['a,b,c\n1,2,x\n3,4\n', 'bad.csv:3: 2 columns, expected 3 as on line 1'],
     ['a,b,c\n1,2,x\n3,4,y,5\n', 'bad.csv:3: 4 columns, expected 3 as on line 1'],
     ['a,b,c\n1,2,x\n3,4,\n', "bad.csv:3: column 3 ('c') is empty, but every row needs a label"],
@@ -108,6 +108,8 @@ test('errors name the file, line and column', async () => {
     [' \n\n', 'bad.csv: empty file'],
     ['a,b,c\n', 'bad.csv: no data rows after the header'],
     ['a\n1\n', 'bad.csv:1: 1 column, but a table needs at least one feature column and a label column'],
+    // Was a RangeError from stratifiedSplit that named the dataset but not the file.
+    ['a,b\n1,x\n2,y\n', 'bad.csv: 2 data rows: too few to hold out a test fraction of 0.2 and keep a train split'],
     ['a,b\n1,"x\n', 'bad.csv:2: unterminated quoted field (quoted line breaks are not supported)'],
     ['a,b\n1,"x"y\n', 'bad.csv:2: text after the closing quote of field 2'],
     ['a,b,c\n1,2,x\n', "bad.csv:1: column 1 is 'a', not a number", { header: false }],
@@ -115,7 +117,7 @@ test('errors name the file, line and column', async () => {
   for (const [text, message, options] of cases) assert.throws(() => parseCsv(text, 'bad.csv', options), { name: 'Error', message }, JSON.stringify(text));
   const file = write('data.csv', 'sepal,petal_width,species\n1,2,a\n1,3,b\n1,4,a\n1,5,b\n1,6,a\n1,7,b\n1,8,a\n1,9,b\n1,1,a\n1,2,b\n1,3,a\n1,4,b\n1,5,a\n1,6,b\n1,7,a\n1,abc,b\n');
   await assert.rejects(loadCsv(file), { message: `${file}:17: column 2 ('petal_width') is 'abc', not a number` });
-  await assert.rejects(loadCsv(join(root, 'absent.csv')), { name: 'Error', message: `${join(root, 'absent.csv')}: no such file` });
+  await assert.rejects(loadCsv(join(root, 'absent.csv')), { name: 'Error', message: `cannot read CSV file ${join(root, 'absent.csv')}: no such file or directory` });
 });
 
 test('bad options are RangeErrors or TypeErrors naming the option', () => {
@@ -129,4 +131,108 @@ test('bad options are RangeErrors or TypeErrors naming the option', () => {
   assert.throws(() => parseCsv(text, 't.csv', { delimiter: '"' }), { name: 'RangeError', message: /^delimiter must be one character/ });
   assert.throws(() => parseCsv(text, 't.csv', { delimiter: ';;' }), { name: 'RangeError', message: /^delimiter/ });
   assert.throws(() => parseCsv(text, 't.csv', { testFraction: 1 }), { name: 'RangeError', message: /^testFraction/ });
+});
+
+/** Houses: price = 3·rooms + 0.5·age + 0.25, value = price / 10; 20 rows. */
+function houses(): string {
+  const rows = Array.from({ length: 20 }, (_, i) => {
+    const rooms = 1 + (i % 5);
+    const age = 2 * i;
+    const price = 3 * rooms + 0.5 * age + 0.25;
+    return `${rooms},${age},${price},${price / 10}`;
+  });
+  return ['rooms,age,price,value', ...rows].join('\n');
+}
+
+test('task regression reads float32 targets [n] from one column or [n, k] from several, in their own units', async () => {
+  const file = write('houses.csv', houses());
+  const one = await loadCsv(file, { task: 'regression', target: 'value', seed: 2 });
+  assert.equal(one.train.task, 'regression');
+  assert.equal(one.train.size + one.test.size, 20);
+  assert.deepEqual(one.train.inputShape, [3]);
+  assert.deepEqual(one.train.targetShape, []);
+  assert.deepEqual(one.train.targetNames, ['value']);
+  assert.deepEqual(one.featureNames, ['rooms', 'age', 'price']);
+  const { mean, std } = one.standardization;
+  for (const d of [one.train, one.test]) {
+    assert.equal(d.targets.length, d.size);
+    for (let r = 0; r < d.size; r++) {
+      const price = d.x[3 * r + 2]! * std[2]! + mean[2]!;
+      assertAllClose([d.targets[r]!], [price / 10], { rtol: 1e-5, what: 'target = price / 10, unstandardised' });
+    }
+  }
+  const two = parseCsv(houses(), 'houses.csv', { task: 'regression', target: ['price', -1], seed: 2 });
+  assert.deepEqual(two.train.targetShape, [2]);
+  assert.deepEqual(two.train.targetNames, ['price', 'value']);
+  assert.deepEqual(two.featureNames, ['rooms', 'age']);
+  for (const d of [two.train, two.test]) {
+    assert.equal(d.targets.length, 2 * d.size);
+    for (let r = 0; r < d.size; r++) {
+      const rooms = d.x[2 * r]! * two.standardization.std[0]! + two.standardization.mean[0]!;
+      const age = d.x[2 * r + 1]! * two.standardization.std[1]! + two.standardization.mean[1]!;
+      assertAllClose([d.targets[2 * r]!, d.targets[2 * r + 1]!], [3 * rooms + 0.5 * age + 0.25, (3 * rooms + 0.5 * age + 0.25) / 10], { rtol: 1e-5 });
+    }
+  }
+  assert.deepEqual(parseCsv(houses(), 'houses.csv', { task: 'regression', seed: 2 }), one, 'the default target is the last column');
+});
+
+test('task regression refuses bad targets and options naming line, column or option', () => {
+  const cases: [string, object, string, string][] = [
+    ['a,b\n1,2\n3,x\n', { task: 'regression' }, 'Error', "r.csv:3: column 2 ('b') is 'x', not a number"],
+    ['a,b\n1,2\n3,NaN\n', { task: 'regression' }, 'Error', "r.csv:3: column 2 ('b') is 'NaN', not a finite float32 number (|x| ≤ 3.4028235e+38)"],
+    ['a,b\n1,2\n3,1e39\n', { task: 'regression' }, 'Error', "r.csv:3: column 2 ('b') is '1e39', not a finite float32 number (|x| ≤ 3.4028235e+38)"],
+    ['a,b\n1,2\n3,4\n', { task: 'regression', target: ['a', 'b'] }, 'RangeError', 'target takes every column of r.csv, leaving no feature column'],
+    ['a,b,c\n1,2,3\n', { task: 'regression', target: ['c', 2] }, 'RangeError', "target lists column 3 ('c') of r.csv twice"],
+    ['a,b\n1,2\n', { task: 'regression', target: 'z' }, 'RangeError', "target 'z' is not a column of r.csv; its columns are 'a', 'b'"],
+    ['a,b\n1,2\n', { task: 'regression', label: 'a' }, 'RangeError', "label applies to task 'classification'; regression chooses its columns with target"],
+    ['a,b\n1,2\n', { target: 'a' }, 'RangeError', "target applies to task 'regression'; classification chooses its column with label"],
+    ['a,b\n1,2\n', { task: 'ranking' }, 'RangeError', 'task must be \'classification\' or \'regression\', got "ranking"'],
+    ['a,b\n1,2\n', { task: 'regression', target: [] }, 'TypeError', 'target must be a column name or index, or a non-empty list of them'],
+    ['a,b\n1,2\n', { header: 'yes' }, 'TypeError', 'header must be a boolean, got string'],
+    ['a,b\n1,2\n', { task: 'regression' }, 'Error', 'r.csv: 1 data row: too few to hold out a test fraction of 0.2 and keep a train split'],
+  ];
+  for (const [text, options, name, message] of cases) assert.throws(() => parseCsv(text, 'r.csv', options), { name, message }, `${JSON.stringify(options)} on ${JSON.stringify(text)}`);
+});
+
+test('numbers are decimal and finite in float32: NaN, infinities, overflow and hexadecimal are refused naming line and column', () => {
+  const table = (cell: string) => `a,b,c\n1,2,x\n3,${cell},y\n5,6,x\n7,8,y\n9,10,x\n`;
+  // Before: Number() read '1e39' as a float64 that became Infinity in the Float32Array, and '0x1F' as 31.
+  for (const cell of ['NaN', 'nan', 'inf', '-Infinity', '1e39', '-3.5e38']) {
+    assert.throws(() => parseCsv(table(cell), 'n.csv'), { name: 'Error', message: `n.csv:3: column 2 ('b') is '${cell}', not a finite float32 number (|x| ≤ 3.4028235e+38)` });
+  }
+  for (const cell of ['0x1F', '0b11', '1_000', '1e', '--2', '1 2']) {
+    assert.throws(() => parseCsv(table(cell), 'n.csv'), { name: 'Error', message: `n.csv:3: column 2 ('b') is '${cell}', not a number` });
+  }
+  for (const [cell, value] of [['3.4e38', 3.4e38], ['" -4 "', -4], ['.5', 0.5], ['7.', 7], ['+2E-3', 0.002]] as const) {
+    const { train, test: held, standardization: s } = parseCsv(table(cell), 'n.csv', { testFraction: 0.4, seed: 1 });
+    const raw = [train, held].flatMap((d) => Array.from({ length: d.size }, (_, r) => d.x[2 * r + 1]! * s.std[1]! + s.mean[1]!));
+    assert.ok(raw.some((v) => Math.abs(v - Math.fround(value)) <= 1e-6 * Math.abs(value) + 1e-6), `'${cell}' reads as ${value}`);
+  }
+});
+
+test('a test value that overflows float32 once standardised with a tiny train spread is refused naming the column', () => {
+  // With 0 and 1e-40 in train (std 5e-41), a test value of 1e10 would be 2e50 standard deviations: beyond float32.
+  const text = 'a,b,t\n1,0,1\n2,1e-40,2\n3,1e10,3\n';
+  const refused = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9].filter((seed) => {
+    try {
+      parseCsv(text, 'spread.csv', { task: 'regression', testFraction: 0.34, seed });
+      return false;
+    } catch (e) {
+      assert.match((e as Error).message, /^spread\.csv: column 2 \('b'\): 10000000000 standardised with the train split's mean [\d.e-]+ and std [\d.e-]+ overflows float32$/);
+      return true;
+    }
+  });
+  assert.ok(refused.length > 0 && refused.length < 10, `only the splits that hold out the 1e10 row are refused (seeds ${refused})`);
+});
+
+test('a label or target name that several header columns share is refused, not guessed', () => {
+  assert.throws(() => parseCsv('x,x,y\n1,2,a\n3,4,b\n', 'dup.csv', { label: 'x' }), { name: 'RangeError', message: "label 'x' names 2 columns of dup.csv (columns 1, 2); choose one by index" });
+  assert.equal(parseCsv('x,x,y\n1,2,a\n3,4,b\n5,6,a\n7,8,b\n9,9,a\n', 'dup.csv').featureNames.join(), 'x,x', 'unused duplicates are fine');
+});
+
+test('loadCsv refuses bad options before reading and a file that is not UTF-8', async () => {
+  await assert.rejects(loadCsv(join(root, 'absent.csv'), { delimiter: ';;' }), { name: 'RangeError', message: /^delimiter must be one character/ });
+  const latin1 = join(root, 'latin1.csv');
+  writeFileSync(latin1, Buffer.from([0x61, 0x2c, 0xe9, 0x0a]));
+  await assert.rejects(loadCsv(latin1), { name: 'Error', message: `${latin1}: not UTF-8 text` });
 });

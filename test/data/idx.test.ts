@@ -74,6 +74,7 @@ test('loadIdx takes classes and class names, and checks labels against them', as
     message: `${join(dir, IDX_FILES.trainLabels)}: label 2 of example 2 is out of range for 2 classes`,
   });
   await assert.rejects(loadIdx(dir, { classes: 0 }), { name: 'RangeError', message: 'classes must be a positive integer, got 0' });
+  await assert.rejects(loadIdx(join(root, 'unread'), { classes: 4, classNames: ['x', 'y', 'z'] }), { name: 'RangeError', message: 'classNames has 3 names for 4 classes' });
 });
 
 test('a bad magic number names the file, the number found and the one expected', async () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { classCounts, createDataset } from '../../src/data/dataset.js';
+import { classCounts, createDataset, createRegressionDataset } from '../../src/data/dataset.js';
 import { stratifiedSplit } from '../../src/data/split.js';
 
 /** Classes of 5, 7 and 8 examples; the single feature is the example's index. */
@@ -59,4 +59,16 @@ test('stratifiedSplit rejects fractions outside (0, 1) and splits that would be 
     message: "testFraction 0.01 of the 20 examples of 'three' leaves the test split empty",
   });
   assert.throws(() => stratifiedSplit(data, { seed: 0, testFraction: 0.99 }), { name: 'RangeError', message: /leaves the train split empty$/ });
+});
+
+test('a regression dataset splits as one stratum: a seeded uniform subset, targets travelling with their rows', () => {
+  const regression = createRegressionDataset({ name: 'r', inputShape: [1], targetShape: [], x: data.x, targets: Float32Array.from({ length: 20 }, (_, i) => i / 4) });
+  const { train, test: held } = stratifiedSplit(regression, { seed: 3, testFraction: 0.3 });
+  assert.equal(train.task, 'regression');
+  assert.equal(held.size, 6);
+  assert.equal(train.size, 14);
+  assert.deepEqual([...ids(train.x), ...ids(held.x)].sort((a, b) => a - b), ids(data.x));
+  for (const d of [train, held]) d.x.forEach((id, r) => assert.equal(d.targets[r], id / 4));
+  assert.deepEqual(stratifiedSplit(regression, { seed: 3, testFraction: 0.3 }), { train, test: held });
+  assert.notDeepEqual(ids(stratifiedSplit(regression, { seed: 4, testFraction: 0.3 }).test.x), ids(held.x));
 });
