@@ -1,8 +1,13 @@
 import type { Tensor } from '../engine/ir/tensor.js';
-import { type ImportEnv, type Traced, buildOnnxGraph } from '../engine/onnx/import.js';
+import { Attributes, type ImportEnv, Traced, buildOnnxGraph, insertTokens } from '../engine/onnx/import.js';
 import type { OnnxGraph } from '../engine/onnx/read.js';
+import { withInitializers } from '../engine/onnx/rewrite.js';
+import { exportModel } from './export.js';
+import type { Model } from './model.js';
+import type { MatrixLayout, MatrixLayouts } from './lora.js';
 import type { BuildContext, Module, ParamDecl } from './module.js';
 import { PretrainedModel } from './pretrained.js';
+import { PROMPT, type PromptTokens } from './prompt.js';
 
 const INVALID = /[^\w./:-]/g;
 
@@ -38,7 +43,7 @@ export interface OnnxModuleOptions {
  * forward- and reverse-mode derivatives, K weight copies (lead = 1) and activity
  * sites (pre-activations of Gemm/MatMul/Conv feeding a nonlinearity) all apply.
  */
-export class OnnxModule implements Module {
+export class OnnxModule implements Module, MatrixLayouts, PromptTokens {
   readonly kind = 'onnx';
   /** Parameter name of each float initializer, in file order. */
   readonly names: ReadonlyMap<string, string>;
@@ -75,6 +80,38 @@ export class OnnxModule implements Module {
     return buildOnnxGraph(this.graph, env);
   }
 
+  /** How MatMul (x W: [in, out]) and Gemm (transB = 1: [out, in]) use a parameter, if they do. */
+  matrixLayout(name: string): MatrixLayout | undefined {
+    const initializer = [...this.names].find(([, p]) => p === name)?.[0];
+    for (const node of this.graph.nodes) {
+      if (node.inputs[1] !== initializer) continue;
+      if (node.opType === 'MatMul') return 'in-out';
+      if (node.opType === 'Gemm') return new Attributes(node).int('transB', 0) === 1 ? 'out-in' : 'in-out';
+    }
+    return undefined;
+  }
+
+  /**
+   * The graph with `tokens` learnable tokens after its first token, where the patch
+   * embedding meets the learned positions: the output of an Add of a [1, seq, dim]
+   * initializer (VPT-shallow, Jia et al. 2022: prompts carry no position). Throws
+   * RangeError when the graph has no such Add.
+   */
+  withPromptTokens(tokens: number): OnnxModule {
+    const positions = this.graph.nodes.find((n) => {
+      if (n.opType !== 'Add') return false;
+      const shapes = n.inputs.map((i) => this.graph.initializers.get(i)?.shape);
+      return shapes.some((s) => s?.length === 3 && s[0] === 1) && shapes.some((s) => s === undefined);
+    });
+    if (positions === undefined) throw new RangeError(`${this.graph.source}: no token sequence found for prompt tokens (an Add of learned [1, seq, dim] positions)`);
+    const dim = this.graph.initializers.get(positions.inputs.find((i) => this.graph.initializers.has(i))!)!.shape[2]!;
+    const insert = (value: Traced, ctx: BuildContext) => insertTokens(value, new Traced(ctx.param(PROMPT), ctx.lead), 1);
+    return new OnnxModule(this.graph, {
+      rewrite: new Map([[positions.outputs[0]!, insert]]),
+      extraParams: [{ name: PROMPT, shape: [tokens, dim], init: { kind: 'glorot', fanIn: dim, fanOut: dim } }],
+    });
+  }
+
   /** The file's value of every parameter, by parameter name. */
   values(): Map<string, Float32Array> {
     return new Map([...this.names].map(([initializer, name]) => [name, this.graph.initializers.get(initializer)!.data as Float32Array]));
@@ -95,4 +132,17 @@ export function onnxModel(graph: OnnxGraph, spec = `onnx:${graph.source}`): Pret
   const outputs = graph.outputs[0]?.shape.at(-1);
   if (typeof outputs !== 'number') throw new RangeError(`${graph.source}: the last dim of output '${graph.outputs[0]?.name}' must be a fixed number of outputs`);
   return new PretrainedModel(net, inputShape, outputs, spec, net.values());
+}
+
+/**
+ * An ONNX file for `model` with parameters `theta`. An imported model keeps its
+ * original file (every node, name and opset) with the new weights written in; any
+ * other model is lowered by forwardprop (`exportModel`). For a LoRA-adapted model,
+ * export its base with `merge(theta)`.
+ */
+export function exportOnnxFile(model: Model, theta: Float32Array): Uint8Array {
+  if (!(model.net instanceof OnnxModule) || model.net.options.extraParams?.length) return exportModel(model, theta);
+  model.layout.check(theta);
+  const net = model.net;
+  return withInitializers(net.graph, new Map([...net.names].map(([initializer, name]) => [initializer, model.layout.view(theta, name)])));
 }

@@ -151,7 +151,7 @@ function axisOf(v: Traced, axis: number): number {
 }
 
 /** The leading dims all of `values` share after broadcasting (the copies). */
-function leadOf(values: readonly Traced[]): Dim[] {
+export function leadOf(values: readonly Traced[]): Dim[] {
   let lead: readonly Dim[] = [];
   for (const v of values) {
     if (v.lead === 0) continue;
@@ -180,7 +180,7 @@ function padRank(v: Traced, rank: number): Tensor {
 }
 
 /** Brings every operand to the same copy axes (concat needs equal dims). */
-function withLead(v: Traced, lead: readonly Dim[]): Tensor {
+export function withLead(v: Traced, lead: readonly Dim[]): Tensor {
   if (lead.length === 0) return v.t;
   const base = v.lead === 0 ? reshape(v.t, [...new Array<number>(lead.length).fill(1), ...v.core]) : v.t;
   return broadcastTo(base, [...lead, ...v.core]);
@@ -220,6 +220,24 @@ function movement(c: ImportContext, f: (t: Tensor, lead: number, core: readonly 
 /** A [C] per-channel parameter shaped to broadcast against [..., N, C, spatial...] of `rank` file dims. */
 function perChannel(p: Traced, rank: number): Traced {
   return new Traced(reshape(p.t, [...p.leadDims, ...p.core, ...new Array<number>(Math.max(rank - 2, 0)).fill(1)]), p.lead);
+}
+
+/**
+ * Tokens [..., n, dim] inserted into a sequence [..., batch, seq, dim] after its first
+ * `at` entries (every example gets the same tokens; the copy axes of both broadcast).
+ */
+export function insertTokens(sequence: Traced, tokens: Traced, at: number): Traced {
+  const [batch, seq, dim] = sequence.core;
+  const [n, tokenDim] = tokens.core;
+  if (sequence.core.length !== 3 || tokens.core.length !== 2 || dim !== tokenDim || typeof seq !== 'number') {
+    throw new RangeError(`cannot insert tokens ${formatShape(tokens.core)} into a sequence ${formatShape(sequence.core)}: need [batch, seq, dim] and [n, dim]`);
+  }
+  const lead = leadOf([sequence, tokens]);
+  const axis = lead.length + 1;
+  const all = withLead(sequence, lead);
+  const spread = broadcastTo(reshape(tokens.t, [...(tokens.lead > 0 ? tokens.leadDims : new Array<number>(lead.length).fill(1)), 1, n!, dim]), [...lead, batch!, n!, dim]);
+  const parts = [slice(all, { starts: [0], ends: [at], axes: [axis] }), spread, slice(all, { starts: [at], ends: [seq], axes: [axis] })];
+  return new Traced(concat(parts, axis), lead.length);
 }
 
 // ---- windows ---------------------------------------------------------------------

@@ -7,7 +7,7 @@ import { type ImportContext, IMPORTERS, Attributes, Traced, type Value, asTraced
 import type { OnnxGraph, OnnxNode } from './read.js';
 import { StaticValue } from './static-values.js';
 
-export { Traced } from './import-ops.js';
+export { Attributes, Traced, insertTokens } from './import-ops.js';
 
 /** The op types the importer maps, sorted. */
 export function supportedOps(): string[] {
