@@ -3,6 +3,7 @@ import { UsageError } from './args.js';
 import { benchCommand, runBench } from './bench.js';
 import { evalCommand, runEval } from './eval.js';
 import { experimentSummary, runExperiment } from './experiment.js';
+import { inspectCommand, runInspect } from './inspect.js';
 import { runTrain, trainCommand } from './train.js';
 
 const COMMANDS = {
@@ -10,6 +11,7 @@ const COMMANDS = {
   eval: { summary: evalCommand.summary, run: runEval },
   bench: { summary: benchCommand.summary.split('\n')[0]!, run: runBench },
   experiment: { summary: experimentSummary, run: runExperiment },
+  inspect: { summary: inspectCommand.summary.split(':')[0]!, run: runInspect },
 } as const;
 
 function help(): string {

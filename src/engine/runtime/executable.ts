@@ -106,6 +106,33 @@ export class Executable {
   }
 }
 
+/**
+ * A model file run as it is, not built from a forwardprop graph: the black-box path for
+ * files with ops the importer does not map. Feeds and outputs go by the file's names.
+ */
+export class ModelSession {
+  private constructor(private readonly session: ort.InferenceSession) {}
+
+  static async create(bytes: Uint8Array, options: CompileOptions = {}): Promise<ModelSession> {
+    return new ModelSession(await sessionFor(bytes, options));
+  }
+
+  get inputNames(): readonly string[] {
+    return this.session.inputNames;
+  }
+
+  get outputNames(): readonly string[] {
+    return this.session.outputNames;
+  }
+
+  /** Runs the file on float32 feeds (views of the caller's arrays) and returns every output. */
+  async run(feeds: Readonly<Record<string, HostTensor>>): Promise<Record<string, HostTensor>> {
+    const ortFeeds = Object.fromEntries(Object.entries(feeds).map(([name, v]) => [name, new ort.Tensor(v.dtype, v.data, v.shape)]));
+    const results = await this.session.run(ortFeeds);
+    return Object.fromEntries(Object.entries(results).map(([name, r]) => [name, new HostTensor(r.type as DType, r.dims, r.data as HostTensor['data'])]));
+  }
+}
+
 /** Lowers `spec` to ONNX and prepares it to run (sessions are shared between identical graphs). */
 export function compile(spec: GraphSpec, options: CompileOptions = {}): Promise<Executable> {
   return Executable.create(spec, options);
