@@ -1,3 +1,4 @@
+import { isFloat } from '../ir/dtype.js';
 import { formatShape } from '../ir/shape.js';
 import { withScope } from '../ir/scope.js';
 import type { Tensor } from '../ir/tensor.js';
@@ -108,7 +109,7 @@ export function buildOnnxGraph(graph: OnnxGraph, env: ImportEnv): Tensor {
     if (known !== undefined) return known;
     const host = graph.initializers.get(name);
     if (host === undefined) throw new RangeError(`value '${name}' is not computed by any earlier node`);
-    const param = host.dtype === 'float32' ? env.initializer?.(name) : undefined;
+    const param = isFloat(host.dtype) ? env.initializer?.(name) : undefined;
     const value = param === undefined ? fromHost(host) : new Traced(param, param.rank - host.shape.length);
     values.set(name, value);
     return value;
