@@ -1,4 +1,5 @@
-import type { Tensor } from '../engine/ir/tensor.js';
+import { formatShape } from '../engine/ir/shape.js';
+import { type Tensor, input } from '../engine/ir/tensor.js';
 import { Attributes, type ImportEnv, Traced, buildOnnxGraph, insertTokens } from '../engine/onnx/import.js';
 import type { OnnxGraph } from '../engine/onnx/read.js';
 import { withInitializers } from '../engine/onnx/rewrite.js';
@@ -121,16 +122,19 @@ export class OnnxModule implements Module, MatrixLayouts, PromptTokens {
 /**
  * An imported ONNX graph as a Model whose `init()` returns the file's weights. The
  * data input's dims after the batch are the model's input shape; the last dim of the
- * first output is its number of outputs.
- * Throws Error naming the file when it has no float initializers (nothing to train).
+ * first output is its number of outputs. The graph is built once here, so a file
+ * that does not import fails now, not at the first training step.
+ * Throws Error naming the file when it has no float initializers (nothing to train),
+ * and the errors of `buildOnnxGraph` (unsupported ops, nodes that do not map).
  */
 export function onnxModel(graph: OnnxGraph, spec = `onnx:${graph.source}`): PretrainedModel {
   const net = new OnnxModule(graph);
   if (net.names.size === 0) throw new Error(`${graph.source}: the model has no float initializers, so there is nothing to train`);
   const inputShape = graph.input.shape.slice(1);
   if (!inputShape.every((d): d is number => typeof d === 'number')) throw new RangeError(`${graph.source}: input '${graph.input.name}' has symbolic dims ${JSON.stringify(inputShape)} besides the batch`);
-  const outputs = graph.outputs[0]?.shape.at(-1);
-  if (typeof outputs !== 'number') throw new RangeError(`${graph.source}: the last dim of output '${graph.outputs[0]?.name}' must be a fixed number of outputs`);
+  const out = buildOnnxGraph(graph, { x: input('x', graph.input.dtype, graph.input.shape), lead: 0 });
+  const outputs = out.shape.at(-1);
+  if (typeof outputs !== 'number' || out.rank !== 2) throw new RangeError(`${graph.source}: output '${graph.outputs[0]?.name}' must be [batch, outputs], got ${formatShape(out.shape)}`);
   return new PretrainedModel(net, inputShape, outputs, spec, net.values());
 }
 

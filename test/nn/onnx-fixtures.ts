@@ -1,0 +1,67 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { withClasses } from '../../src/data/dataset.js';
+import type { Dataset } from '../../src/data/dataset.js';
+import { loadFashionMnist } from '../../src/data/fashion-mnist.js';
+import { HostTensor } from '../../src/engine/ir/host-tensor.js';
+import { compile } from '../../src/engine/runtime/executable.js';
+import type { Batch } from '../../src/estimators/estimator.js';
+import { createEstimator } from '../../src/estimators/registry.js';
+import type { Model } from '../../src/nn/model.js';
+import { adam } from '../../src/optim/aliases.js';
+import { applyUpdates } from '../../src/optim/transform.js';
+
+/** The foreign models copied into the repository (see test/fixtures/models/README.md). */
+export const MODELS = fileURLToPath(new URL('../../../test/fixtures/models/', import.meta.url));
+export const FOREIGN = ['mlp', 'cnn-bn', 'vit-tiny'] as const;
+
+export interface Manifest {
+  readonly [name: string]: { readonly file: string; readonly opset: number; readonly probe_logits: readonly (readonly number[])[] };
+}
+
+export const manifest = (): Manifest => JSON.parse(readFileSync(`${MODELS}manifest.json`, 'utf8')) as Manifest;
+
+/** Fashion-MNIST restricted to some classes (labels kept: 10 classes). */
+export async function fashion(classes: readonly number[]): Promise<{ train: Dataset; test: Dataset }> {
+  const { train, test } = await loadFashionMnist();
+  return { train: withClasses(train, classes), test: withClasses(test, classes) };
+}
+
+/** Examples [start, start + count) of a dataset as a batch. */
+export function batchOf(data: Dataset, start: number, count: number): Batch {
+  const features = data.inputShape.reduce((a, b) => a * b, 1);
+  return {
+    x: new HostTensor('float32', [count, ...data.inputShape], data.x.slice(start * features, (start + count) * features)),
+    y: new HostTensor('int64', [count], BigInt64Array.from(data.y.subarray(start, start + count), BigInt)),
+  };
+}
+
+/** The model's outputs for x [batch, ...inputShape] at θ. */
+export async function outputs(model: Model, theta: Float32Array, x: HostTensor): Promise<Float32Array> {
+  const xin = model.inputTensor();
+  const params = model.paramInputs();
+  const run = await compile({ inputs: [xin, ...params], outputs: [model.forward(xin, params).out] });
+  const feeds: Record<string, HostTensor | Float32Array> = { x };
+  for (const e of model.layout.entries) feeds[e.name] = model.layout.view(theta, e.name);
+  return (await run.run(feeds))[0]!.data as Float32Array;
+}
+
+/** Backprop with Adam for `steps` steps over consecutive batches; returns the trained θ. */
+export async function trainBp(model: Model, theta: Float32Array, data: Dataset, { steps, batch, lr }: { steps: number; batch: number; lr: number }): Promise<Float32Array> {
+  const params = theta.slice();
+  const estimator = createEstimator('bp', model);
+  const optimizer = adam(lr);
+  let state = optimizer.init(params);
+  for (let step = 0; step < steps; step++) {
+    const estimate = await estimator.estimate({ params, batch: batchOf(data, (step * batch) % (data.size - batch), batch), step });
+    const result = optimizer.update(estimate.grad, state, params, step);
+    state = result.state;
+    applyUpdates(params, result.updates);
+  }
+  return params;
+}
+
+/** Mean cross-entropy of the model on a batch. */
+export async function loss(model: Model, theta: Float32Array, batch: Batch): Promise<number> {
+  return (await createEstimator('bp', model).estimate({ params: theta, batch, step: 0 })).loss;
+}
