@@ -60,10 +60,10 @@ const message = (e: unknown) => (e instanceof Error ? e.message : String(e)).spl
 /** Tries each estimator on two zero examples; a method applies when its program builds and runs. */
 async function checkMethods(graph: OnnxGraph): Promise<Record<string, MethodCheck>> {
   const methods: Record<string, MethodCheck> = {};
-  const unsupported = unsupportedNodes(graph).length > 0;
+  const unsupported = unsupportedNodes(graph);
   let model: ReturnType<typeof onnxModel> | undefined;
-  let buildError: string | undefined;
-  if (!unsupported) {
+  let buildError = unsupported.length > 0 ? `ops the importer does not map: ${unsupported.map((n) => `'${n.name}' (${n.opType})`).join(', ')}` : undefined;
+  if (unsupported.length === 0) {
     try {
       model = onnxModel(graph);
     } catch (e) {
@@ -87,7 +87,7 @@ async function checkMethods(graph: OnnxGraph): Promise<Record<string, MethodChec
       continue;
     }
     if (model === undefined) {
-      const why = buildError ?? 'the graph has unsupported ops';
+      const why = buildError!;
       methods[name] = LOSS_ONLY.has(name) && boxError === undefined ? { applies: true, how: `through the black box (onnxruntime runs the file; ${why})` } : { applies: false, how: `${why}${LOSS_ONLY.has(name) ? `; black box: ${boxError}` : ''}` };
       continue;
     }
