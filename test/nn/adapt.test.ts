@@ -3,35 +3,16 @@ import { describe, test } from 'node:test';
 import ort from 'onnxruntime-node';
 import { HostTensor } from '../../src/engine/ir/host-tensor.js';
 import { readOnnx } from '../../src/engine/onnx/read.js';
-import { compile } from '../../src/engine/runtime/executable.js';
 import { createEstimator } from '../../src/estimators/registry.js';
 import { adapt } from '../../src/nn/adapt.js';
 import { modelFromSpec } from '../../src/nn/factories.js';
 import { loadModel } from '../../src/nn/load-model.js';
-import type { Model } from '../../src/nn/model.js';
 import { exportOnnxFile, onnxModel } from '../../src/nn/onnx-model.js';
 import { onnxBytes } from '../engine/onnx-graphs.js';
 import { assertAllClose } from '../helpers.js';
-import { MODELS, batchOf, fashion, loss, outputs, trainBp } from './onnx-fixtures.js';
+import { MODELS, assertCopies, batchOf, fashion, loss, outputs, trainBp } from './onnx-fixtures.js';
 
 const vit = () => loadModel(`onnx:${MODELS}vit-tiny.onnx`, [1, 28, 28], 10);
-
-/** K = 2 copies of θ on a copy axis give the plain outputs twice (what spsa, fg-w and cge rely on). */
-async function assertCopies(model: Model, theta: Float32Array, x: HostTensor): Promise<void> {
-  const xin = model.inputTensor();
-  const params = model.paramInputs([2]);
-  const run = await compile({ inputs: [xin, ...params], outputs: [model.forward(xin, params, { lead: 1 }).out] });
-  const feeds: Record<string, HostTensor | Float32Array> = { x };
-  for (const e of model.layout.entries) {
-    const pair = new Float32Array(2 * e.size);
-    pair.set(model.layout.view(theta, e.name));
-    pair.set(model.layout.view(theta, e.name), e.size);
-    feeds[e.name] = pair;
-  }
-  const [both] = await run.run(feeds);
-  const plain = await outputs(model, theta, x);
-  assertAllClose((both!.data as Float32Array).subarray(plain.length), plain, { rtol: 1e-5, atol: 1e-5, what: `${model.spec} copies` });
-}
 
 describe('adapting pretrained models', () => {
   test('trainable globs: θ holds only the chosen tensors, the rest are constants', async () => {
@@ -49,7 +30,7 @@ describe('adapting pretrained models', () => {
     const changed = base.layout.entries.filter((e) => base.layout.view(merged, e.name).some((v, i) => v !== base.layout.view(theta0, e.name)[i])).map((e) => e.name);
     assert.deepEqual(changed, ['norm.weight', 'norm.bias', 'head.weight', 'head.bias'], 'only the trainable tensors move');
     assertAllClose(await outputs(base, merged, x), await outputs(head, trained, x), { rtol: 1e-6, atol: 1e-6, what: 'merged base vs adapted' });
-    await assertCopies(head, trained, x);
+    await assertCopies(head, [trained, head.init(0)], x);
   });
 
   test('LoRA: rank-r adapters are all that trains; the merged export equals the adapted model', async () => {
@@ -89,7 +70,7 @@ describe('adapting pretrained models', () => {
     const session = await ort.InferenceSession.create(exportOnnxFile(base, merged));
     const result = await session.run({ image: new ort.Tensor('float32', x.data as Float32Array, x.shape) });
     assertAllClose(result.logits!.data as Float32Array, await outputs(lora, trained, x), { rtol: 1e-4, atol: 1e-5, what: 'merged export vs adapted model' });
-    await assertCopies(lora, trained, x);
+    await assertCopies(lora, [trained, start], x);
   });
 
   test('LoRA on nn layers ([in, out] weights) and on Gemm weights ([out, in])', async () => {
@@ -101,7 +82,7 @@ describe('adapting pretrained models', () => {
     const x = new HostTensor('float32', [3, 784], Float32Array.from({ length: 3 * 784 }, (_, i) => Math.sin(i)));
     const moved = Float32Array.from(adapted.init(0), (v, i) => v + 0.01 * Math.cos(i));
     assertAllClose(await outputs(mlp, adapted.merge(moved), x), await outputs(adapted, moved, x), { rtol: 1e-4, atol: 1e-5, what: 'nn merge' });
-    await assertCopies(adapted, moved, x);
+    await assertCopies(adapted, [moved, adapted.init(0)], x);
     const gemm = await loadModel(`onnx:${MODELS}mlp.onnx`, [1, 28, 28], 10, { lora: { rank: 3, targets: 'net.1.weight' } });
     assert.deepEqual(gemm.layout.get('net.1.weight.lora_A').shape, [3, 784], 'Gemm transB: weight [out, in] = [128, 784]');
     assert.deepEqual(gemm.layout.get('net.1.weight.lora_B').shape, [128, 3]);
@@ -117,7 +98,7 @@ describe('adapting pretrained models', () => {
     const held = batchOf(test, 0, 256);
     const trained = await trainBp(tokens, tokens.init(0), train, { steps: 8, batch: 64, lr: 5e-2 });
     assert.ok((await loss(tokens, trained, held)) < (await loss(tokens, tokens.init(0), held)), 'prompt tokens learn');
-    await assertCopies(tokens, trained, x);
+    await assertCopies(tokens, [trained, tokens.init(0)], x);
     assert.throws(() => tokens.merge(trained), /a prompt cannot be merged into the base model/);
 
     const border = adapt(base, theta0, { prompt: { border: 2 } });

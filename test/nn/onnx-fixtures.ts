@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { withClasses } from '../../src/data/dataset.js';
@@ -10,6 +11,7 @@ import { createEstimator } from '../../src/estimators/registry.js';
 import type { Model } from '../../src/nn/model.js';
 import { adam } from '../../src/optim/aliases.js';
 import { applyUpdates } from '../../src/optim/transform.js';
+import { assertAllClose } from '../helpers.js';
 
 /** The foreign models copied into the repository (see test/fixtures/models/README.md). */
 export const MODELS = fileURLToPath(new URL('../../../test/fixtures/models/', import.meta.url));
@@ -44,6 +46,28 @@ export async function outputs(model: Model, theta: Float32Array, x: HostTensor):
   const feeds: Record<string, HostTensor | Float32Array> = { x };
   for (const e of model.layout.entries) feeds[e.name] = model.layout.view(theta, e.name);
   return (await run.run(feeds))[0]!.data as Float32Array;
+}
+
+/**
+ * Asserts that parameter vectors stacked on a copy axis (lead = 1, what spsa, fg-w and
+ * cge rely on) give, copy by copy, the outputs of each vector alone.
+ */
+export async function assertCopies(model: Model, thetas: readonly Float32Array[], x: HostTensor): Promise<void> {
+  const xin = model.inputTensor();
+  const params = model.paramInputs([thetas.length]);
+  const run = await compile({ inputs: [xin, ...params], outputs: [model.forward(xin, params, { lead: 1 }).out] });
+  const feeds: Record<string, HostTensor | Float32Array> = { x };
+  for (const e of model.layout.entries) {
+    const stacked = new Float32Array(thetas.length * e.size);
+    thetas.forEach((theta, k) => stacked.set(model.layout.view(theta, e.name), k * e.size));
+    feeds[e.name] = stacked;
+  }
+  const [all] = await run.run(feeds);
+  assert.deepEqual(all!.shape, [thetas.length, x.shape[0], model.outputs]);
+  const size = all!.data.length / thetas.length;
+  for (const [k, theta] of thetas.entries()) {
+    assertAllClose((all!.data as Float32Array).subarray(k * size, (k + 1) * size), await outputs(model, theta, x), { rtol: 1e-5, atol: 1e-5, what: `${model.spec} copy ${k}` });
+  }
 }
 
 /** Backprop with Adam for `steps` steps over consecutive batches; returns the trained θ. */

@@ -4,7 +4,6 @@ import ort from 'onnxruntime-node';
 import { HostTensor } from '../../src/engine/ir/host-tensor.js';
 import { loadOnnx } from '../../src/engine/onnx/load.js';
 import { readOnnx } from '../../src/engine/onnx/read.js';
-import { compile } from '../../src/engine/runtime/executable.js';
 import { createEstimator } from '../../src/estimators/registry.js';
 import { exportModel } from '../../src/nn/export.js';
 import { modelFromSpec } from '../../src/nn/factories.js';
@@ -12,7 +11,7 @@ import { loadModel } from '../../src/nn/load-model.js';
 import { exportOnnxFile, onnxModel, parameterNames } from '../../src/nn/onnx-model.js';
 import { onnxBytes } from '../engine/onnx-graphs.js';
 import { assertAllClose } from '../helpers.js';
-import { FOREIGN, MODELS, batchOf, fashion, loss, manifest, outputs, trainBp } from './onnx-fixtures.js';
+import { FOREIGN, MODELS, assertCopies, batchOf, fashion, loss, manifest, outputs, trainBp } from './onnx-fixtures.js';
 
 async function probe(): Promise<HostTensor> {
   const { test } = await fashion([0, 1, 2, 3, 4]);
@@ -37,20 +36,7 @@ describe('imported ONNX models', () => {
       const model = await loadModel(`onnx:${MODELS}${name}.onnx`, [1, 28, 28], 10);
       const theta = model.init(0);
       const shifted = Float32Array.from(theta, (v, i) => v * (1 + 0.1 * Math.sin(i)));
-      const xin = model.inputTensor();
-      const params = model.paramInputs([2]);
-      const run = await compile({ inputs: [xin, ...params], outputs: [model.forward(xin, params, { lead: 1 }).out] });
-      const feeds: Record<string, HostTensor | Float32Array> = { x };
-      for (const e of model.layout.entries) {
-        const pair = new Float32Array(2 * e.size);
-        pair.set(model.layout.view(theta, e.name));
-        pair.set(model.layout.view(shifted, e.name), e.size);
-        feeds[e.name] = pair;
-      }
-      const [both] = await run.run(feeds);
-      assert.deepEqual(both!.shape, [2, 8, 10]);
-      assertAllClose((both!.data as Float32Array).subarray(0, 80), await outputs(model, theta, x), { rtol: 1e-5, atol: 1e-5, what: `${name} copy 0` });
-      assertAllClose((both!.data as Float32Array).subarray(80), await outputs(model, shifted, x), { rtol: 1e-5, atol: 1e-5, what: `${name} copy 1` });
+      await assertCopies(model, [theta, shifted], x);
     }
   });
 
