@@ -10,6 +10,6 @@ export * from './ops/index.js';
 export { jvp } from './transforms/jvp.js';
 export { type VjpOptions, grad, vjp } from './transforms/vjp.js';
 export { interpret } from './reference/interpret.js';
-export { type CompileOptions, Executable, compile, devices, releaseSessions, runtimeName } from './runtime/executable.js';
+export { type CompileOptions, Executable, ModelSession, compile, devices, releaseSessions, runtimeName } from './runtime/executable.js';
 export { exportOnnx } from './onnx/export.js';
 export { OPSET, lowerToBytes } from './onnx/lower.js';
