@@ -186,10 +186,10 @@ export function withLead(v: Traced, lead: readonly Dim[]): Tensor {
   return broadcastTo(base, [...lead, ...v.core]);
 }
 
-/** Integer list input `i` (axes, pads, sizes) or the attribute `name` before the opset moved it to an input. */
-function listInput(c: ImportContext, i: number, name: string): number[] | undefined {
+/** Integer list input `i` (axes, pads, sizes), or the attribute `name` it was before an opset moved it to the inputs. */
+function listInput(c: ImportContext, i: number, name?: string): number[] | undefined {
   if (c.input(i) !== undefined) return c.static(i).numbers(`input ${i} ('${c.node.inputs[i]}')`);
-  return c.attr.has(name) ? c.attr.ints(name, []) : undefined;
+  return name !== undefined && c.attr.has(name) ? c.attr.ints(name, []) : undefined;
 }
 
 function unaryOp(f: (t: Tensor) => Tensor): Handler {
@@ -299,10 +299,10 @@ function checkFloorMode(c: ImportContext, x: Traced, w: Window): void {
 
 // ---- the table ---------------------------------------------------------------
 
-function reduce(f: (t: Tensor, axes: number[], keepdims: boolean) => Tensor, axesInputFrom: number): Handler {
+function reduce(f: (t: Tensor, axes: number[], keepdims: boolean) => Tensor): Handler {
   return (c) => {
     const x = c.tensor(0);
-    const axes = c.opset >= axesInputFrom ? listInput(c, 1, '') : c.attr.has('axes') ? c.attr.ints('axes', []) : undefined;
+    const axes = listInput(c, 1, 'axes');
     const keepdims = c.attr.int('keepdims', 1) === 1;
     if ((axes === undefined || axes.length === 0) && c.attr.int('noop_with_empty_axes', 0) === 1) return x;
     const all = x.core.map((_, i) => i);
@@ -425,11 +425,10 @@ function concatNode(c: ImportContext): Value {
 }
 
 function sliceNode(c: ImportContext): Value {
-  const opsetInputs = c.opset >= 10;
-  const starts = opsetInputs ? c.static(1).numbers('starts') : c.attr.ints('starts', []);
-  const ends = opsetInputs ? c.static(2).numbers('ends') : c.attr.ints('ends', []);
-  const axes = (opsetInputs ? listInput(c, 3, '') : c.attr.ints('axes', [])) ?? starts.map((_, i) => i);
-  const steps = (opsetInputs ? listInput(c, 4, '') : undefined) ?? starts.map(() => 1);
+  const starts = c.static(1).numbers('starts');
+  const ends = c.static(2).numbers('ends');
+  const axes = listInput(c, 3) ?? starts.map((_, i) => i);
+  const steps = listInput(c, 4) ?? starts.map(() => 1);
   if (steps.some((s) => s !== 1)) throw new RangeError(`only unit steps are supported, got steps [${steps}]`);
   return movement(c, (t, lead, core) => slice(t, { starts, ends, axes: axes.map((a) => normalizeAxis(a, core.length) + lead) }));
 }
@@ -447,7 +446,7 @@ function split(c: ImportContext): Value[] {
   const size = core[axis];
   if (typeof size !== 'number') throw new RangeError(`cannot split axis ${axis} of symbolic size '${size}'`);
   const count = c.node.outputs.length;
-  const given = c.opset >= 13 ? listInput(c, 1, '') : c.attr.has('split') ? c.attr.ints('split', []) : undefined;
+  const given = listInput(c, 1, 'split');
   // Without sizes the chunks are equal, the last one smaller when they do not divide the axis.
   const chunk = Math.ceil(size / count);
   const parts = given ?? Array.from({ length: count }, (_, i) => (i < count - 1 ? chunk : size - chunk * (count - 1)));
@@ -479,13 +478,13 @@ function whereNode(c: ImportContext): Value {
 function padNode(c: ImportContext): Value {
   const mode = c.attr.string('mode', 'constant');
   if (mode !== 'constant') throw new RangeError(`Pad mode '${mode}' is not supported (only 'constant')`);
-  const pads = (c.opset >= 11 ? listInput(c, 1, '') : c.attr.ints('pads', [])) ?? [];
-  const valueInput = c.opset >= 11 ? c.input(2) : undefined;
-  const fill = valueInput instanceof StaticValue ? valueInput.numbers('Pad value')[0] : valueInput !== undefined ? constantNumber(valueInput.t) : c.attr.float('value', 0);
+  const pads = c.static(1).numbers('pads');
+  const valueInput = c.input(2);
+  const fill = valueInput instanceof StaticValue ? valueInput.numbers('Pad value')[0] : valueInput !== undefined ? constantNumber(valueInput.t) : 0;
   if (fill !== 0) throw new RangeError(`Pad value ${fill} is not supported (only zero padding)`);
   const x = c.tensor(0);
   const r = x.core.length;
-  const axes = (c.opset >= 18 ? listInput(c, 3, '') : undefined)?.map((a) => normalizeAxis(a, r)) ?? x.core.map((_, i) => i);
+  const axes = listInput(c, 3)?.map((a) => normalizeAxis(a, r)) ?? x.core.map((_, i) => i);
   if (pads.length !== 2 * axes.length) throw new RangeError(`pads [${pads}] need 2 entries per padded axis (${axes.length})`);
   const before = new Array<number>(x.t.rank).fill(0);
   const after = new Array<number>(x.t.rank).fill(0);
@@ -651,9 +650,9 @@ export const IMPORTERS: Readonly<Record<string, Handler>> = {
   GlobalMaxPool: unaryOp((t) => max(t, [-2, -1], true)),
   BatchNormalization: batchNorm,
   LayerNormalization: layerNormNode,
-  ReduceMean: reduce(mean, 18),
-  ReduceSum: reduce(sum, 13),
-  ReduceMax: reduce(max, 18),
+  ReduceMean: reduce(mean),
+  ReduceSum: reduce(sum),
+  ReduceMax: reduce(max),
   Reshape: reshapeTo,
   Flatten: flatten,
   Transpose: transposeNode,

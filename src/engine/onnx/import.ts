@@ -124,7 +124,7 @@ export function buildOnnxGraph(graph: OnnxGraph, env: ImportEnv): Tensor {
           if (name === '') return;
           let value = outputs[i];
           if (value === undefined) throw new RangeError(`output ${i} ('${name}') is not supported`);
-          value = env.rewrite?.get(name)?.(value as Traced) ?? value;
+          if (value instanceof Traced) value = env.rewrite?.get(name)?.(value) ?? value;
           const site = sites.get(name);
           if (site && value instanceof Traced) {
             const z = value.t;
