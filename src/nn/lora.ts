@@ -34,6 +34,7 @@ export interface LoraTarget {
   readonly b: string;
 }
 
+/** The adapted weight `name` of shape [rows, cols] in `layout`, with factors named `<name>.lora_A` and `<name>.lora_B` (peft's names). */
 export function loraTarget(name: string, shape: readonly number[], layout: MatrixLayout): LoraTarget {
   return { name, shape: [shape[0]!, shape[1]!], layout, a: `${name}.lora_A`, b: `${name}.lora_B` };
 }

@@ -17,6 +17,7 @@ export interface PromptTokens {
   withPromptTokens(tokens: number): Module;
 }
 
+/** Whether `module` can take prompt tokens. */
 export function hasPromptTokens(module: Module): module is Module & PromptTokens {
   return typeof (module as Partial<PromptTokens>).withPromptTokens === 'function';
 }
