@@ -16,3 +16,12 @@ export { type JsonLines, type Truncation, appendJsonLines, parseJsonLines, readJ
 export { benchEngine } from './bench/engine.js';
 export { benchEstimators } from './bench/estimators.js';
 export { benchMemory } from './bench/memory.js';
+export { benchImport } from './bench/import.js';
+// ONNX import (reads files with onnx-proto and node:fs): Node only.
+export { IMPORT_OPSETS, type OnnxGraph, type OnnxNode, type ReadOptions, readOnnx } from './engine/onnx/read.js';
+export { loadOnnx } from './engine/onnx/load.js';
+export { type ImportEnv, activitySites, buildOnnxGraph, checkSupported, supportedOps, unsupportedNodes } from './engine/onnx/import.js';
+export { initializersAsInputs, withInitializers } from './engine/onnx/rewrite.js';
+export { BlackBoxModel, type BlackBoxParameter } from './engine/onnx/black-box.js';
+export { OnnxModule, exportOnnxFile, onnxModel, parameterNames } from './nn/onnx-model.js';
+export { type LoadModelOptions, loadModel } from './nn/load-model.js';

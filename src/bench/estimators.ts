@@ -41,8 +41,8 @@ export interface EstimatorBenchResult {
   readonly machine: { readonly cpu: string; readonly cores: number; readonly node: string };
 }
 
-/** One forward pass (with the loss) of `copies` weight copies in one call, ready to time. */
-async function forwardPass(model: Model, objective: Objective, theta: Float32Array, batch: { x: HostTensor<'float32'>; y: HostTensor<'int64'> }, copies: number, threads?: number): Promise<() => Promise<unknown>> {
+/** One forward pass (with the loss) of `copies` weight copies in one call, ready to time (shared with the import suite). */
+export async function forwardPass(model: Model, objective: Objective, theta: Float32Array, batch: { x: HostTensor<'float32'>; y: HostTensor<'int64'> }, copies: number, threads?: number): Promise<() => Promise<unknown>> {
   const { x, y } = programInputs(model, objective);
   const lead = copies > 1 ? [copies] : [];
   const params = model.paramInputs(lead);

@@ -12,6 +12,6 @@ export { type VjpOptions, grad, vjp } from './transforms/vjp.js';
 export { interpret } from './reference/interpret.js';
 export { type Backend, type CompileOptions, type Program, backend, float32Output, registerBackend } from './runtime/backend.js';
 export { compile } from './runtime/compile.js';
-export { liveSessions } from './runtime/onnxruntime.js';
+export { ModelSession, liveSessions } from './runtime/onnxruntime.js';
 export { exportOnnx } from './onnx/export.js';
 export { OPSET, lowerToBytes } from './onnx/lower.js';

@@ -6,6 +6,7 @@ import { Pool2d } from './layers/pool.js';
 import { Sequential } from './layers/sequential.js';
 import { LocalMixer, localMixerConfig } from './local-mixer.js';
 import { Model } from './model.js';
+import { Vit, vitConfig } from './vit.js';
 
 /** A ReLU MLP, e.g. mlp([784, 256, 256, 10]). Takes flat inputs. */
 export function mlp(dims: readonly number[], { activation = 'relu' }: { activation?: 'relu' | 'gelu' } = {}): Model {
@@ -40,7 +41,8 @@ export function cnn({ channels = 1, size = 28, classes = 10 }: { channels?: numb
 
 /**
  * Builds a model from a spec string: 'mlp:784-256-256-10', 'mlp:784-256-10:gelu',
- * 'mlp' (two hidden layers of 256, sized to the data), 'cnn' or 'localmixer:M/1/16'.
+ * 'mlp' (two hidden layers of 256, sized to the data), 'cnn', 'localmixer:M/1/16', 'vit:tiny' or
+ * 'vit:patch=7,dim=64,heads=4,mlp=128,layers=2'.
  * `input` is the dataset's example shape, checked against the spec.
  */
 export function modelFromSpec(spec: string, input: readonly number[], classes: number): Model {
@@ -59,9 +61,13 @@ export function modelFromSpec(spec: string, input: readonly number[], classes: n
     if (input.length !== 3) throw new RangeError(`model '${spec}' needs image inputs [C, H, W], got [${input.join(', ')}]`);
     return new Model(new LocalMixer(localMixerConfig(name), input, classes), input, classes, spec);
   }
+  if (kind === 'vit') {
+    if (input.length !== 3) throw new RangeError(`model '${spec}' needs image inputs [C, H, W], got [${input.join(', ')}]`);
+    return new Model(new Vit(vitConfig(spec.slice('vit:'.length) || 'tiny'), input, classes), input, classes, spec);
+  }
   if (kind === 'cnn') {
     if (input.length !== 3 || input[1] !== input[2]) throw new RangeError(`model 'cnn' needs square image inputs [C, H, W], got [${input.join(', ')}]`);
     return cnn({ channels: input[0]!, size: input[1]!, classes });
   }
-  throw new RangeError(`unknown model '${spec}'; models: mlp, mlp:<in>-<hidden>-…-<out>[:relu|gelu], cnn, localmixer:<S/1/1|M/1/16|M/8/16|L/8/64|blocks=…,patches=…,channels=…,groups=…>`);
+  throw new RangeError(`unknown model '${spec}'; models: mlp, mlp:<in>-<hidden>-…-<out>[:relu|gelu], cnn, localmixer:<S/1/1|M/1/16|M/8/16|L/8/64|blocks=…,patches=…,channels=…,groups=…>, vit:<tiny|small|patch=…,dim=…,heads=…,mlp=…,layers=…>`);
 }

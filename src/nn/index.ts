@@ -14,3 +14,10 @@ export { LOCAL_MIXER_PRESETS, LocalMixer, type LocalMixerConfig, localMixerConfi
 export { type Granularity, type LocalLoss, localLoss } from './local-loss.js';
 export { crossEntropy, mse } from './losses.js';
 export { argmax, countCorrect } from './metrics.js';
+export { PretrainedModel } from './pretrained.js';
+export { AdaptedModel, type AdaptOptions, type PromptOptions, adapt } from './adapt.js';
+export { globPatterns, selectByGlobs } from './glob.js';
+export { type LoraOptions, type LoraTarget, type MatrixLayout, type MatrixLayouts, loraParams, mergeLora } from './lora.js';
+export { PROMPT, type PromptTokens, type VisualPromptOptions, hasPromptTokens, visualPrompt } from './prompt.js';
+export { VIT_PRESETS, Vit, type VitConfig, vitConfig } from './vit.js';
+export { exportModel } from './export.js';

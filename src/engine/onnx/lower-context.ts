@@ -46,10 +46,13 @@ export function str(value: string): AttributeValue {
   return { kind: 'string', value };
 }
 
-/** Accumulates the nodes and initializers of one ONNX graph. */
+/**
+ * Accumulates the nodes of one ONNX graph. Constants are Constant nodes, not
+ * initializers, so that in an exported file the initializers are exactly the weights
+ * (which is how the importer tells them apart).
+ */
 export class OnnxBuilder implements LowerContext {
   readonly nodes: NodeProto[] = [];
-  readonly initializers: TensorProto[] = [];
   private readonly constants = new Map<string, string>();
   private readonly symbolDims = new Map<string, string>();
   private counter = 0;
@@ -80,7 +83,8 @@ export class OnnxBuilder implements LowerContext {
     const known = key === undefined ? undefined : this.constants.get(key);
     if (known !== undefined) return known;
     const name = this.fresh('c');
-    this.initializers.push({ name, dataType: ONNX_DTYPE[value.dtype], dims: value.shape, raw: raw.slice() });
+    const tensor: TensorProto = { dataType: ONNX_DTYPE[value.dtype], dims: value.shape, raw: raw.slice() };
+    this.nodes.push({ opType: 'Constant', inputs: [], outputs: [name], name: `Constant_${this.counter++}`, attributes: { value: { kind: 'tensor', value: tensor } } });
     if (key !== undefined) this.constants.set(key, name);
     return name;
   }

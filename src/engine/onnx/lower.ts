@@ -72,7 +72,6 @@ export function lowerToModel(spec: GraphSpec, options: LowerOptions = {}): Model
     .filter((t) => !baked.has(t))
     .map((t) => ({ name: names.get(t)!, dataType: ONNX_DTYPE[t.dtype], shape: t.shape }));
   const initializers = [
-    ...builder.initializers,
     ...[...baked].map(([t, value]) => ({
       name: names.get(t)!,
       dataType: ONNX_DTYPE[t.dtype],

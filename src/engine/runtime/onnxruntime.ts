@@ -115,6 +115,53 @@ class OnnxProgram implements Program {
   }
 }
 
+/**
+ * A model file run as it is, not built from a forwardprop graph: the black-box path for
+ * files with ops the importer does not map. Feeds and outputs go by the file's names;
+ * its session is shared and released like a program's.
+ */
+export class ModelSession {
+  private disposed = false;
+
+  private constructor(
+    private readonly session: ort.InferenceSession,
+    private readonly key: string,
+    private readonly entry: Entry,
+  ) {}
+
+  static async create(bytes: Uint8Array, options: CompileOptions = {}): Promise<ModelSession> {
+    const { key, entry } = acquire(bytes, options);
+    try {
+      return new ModelSession(await entry.session, key, entry);
+    } catch (e) {
+      await release(key, entry);
+      throw e;
+    }
+  }
+
+  get inputNames(): readonly string[] {
+    return this.session.inputNames;
+  }
+
+  get outputNames(): readonly string[] {
+    return this.session.outputNames;
+  }
+
+  /** Runs the file on feeds (views of the caller's arrays) and returns every output by name. */
+  async run(feeds: Readonly<Record<string, HostTensor>>): Promise<Record<string, HostTensor>> {
+    if (this.disposed) throw new Error('run on a disposed model session');
+    const ortFeeds = Object.fromEntries(Object.entries(feeds).map(([name, v]) => [name, new ort.Tensor(v.dtype, v.data, v.shape)]));
+    const results = await this.session.run(ortFeeds);
+    return Object.fromEntries(Object.entries(results).map(([name, r]) => [name, new HostTensor(r.type as DType, r.dims, r.data as HostTensor['data'])]));
+  }
+
+  async dispose(): Promise<void> {
+    if (this.disposed) return;
+    this.disposed = true;
+    await release(this.key, this.entry);
+  }
+}
+
 export const onnxruntime: Backend = {
   name: RUNTIME_NAME,
   devices: () => Object.keys(DEVICES),
