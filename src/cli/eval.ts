@@ -6,7 +6,7 @@ import { objectiveFromSpec } from '../objectives/objective.js';
 import { loadCheckpoint } from '../train/checkpoint.js';
 import type { TrainConfig } from '../train/config.js';
 import { Evaluator } from '../train/evaluate.js';
-import { CHECKPOINT_FILE, trainingData } from '../train/trainer.js';
+import { CHECKPOINT_FILE, outputsFor, trainingData } from '../train/trainer.js';
 import { type Command, UsageError, parseFlags, usage } from './args.js';
 
 export const evalCommand = {
@@ -35,7 +35,7 @@ export async function runEval(argv: readonly string[]): Promise<number> {
   const config = checkpoint.config as unknown as TrainConfig;
   const dataset = flags.dataset ?? config.dataset;
   const data = await trainingData({ ...config, dataset });
-  const model = modelFromSpec(config.model, data.train.inputShape, data.train.classes);
+  const model = modelFromSpec(config.model, data.train.inputShape, outputsFor(data.train));
   model.layout.check(checkpoint.params, 'checkpoint parameters');
   const evaluator = new Evaluator(model, objectiveFromSpec(config.objective ?? 'cross-entropy'), { device: flags.device, ...(flags.threads !== undefined && { threads: flags.threads }) });
   const start = performance.now();

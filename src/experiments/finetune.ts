@@ -4,7 +4,7 @@ import { DEFAULT_CONFIG, type TrainConfig } from '../train/config.js';
 import { descriptor } from '../estimators/registry.js';
 import { Evaluator } from '../train/evaluate.js';
 import { loadCheckpoint } from '../train/checkpoint.js';
-import { CHECKPOINT_FILE, train, trainingData } from '../train/trainer.js';
+import { CHECKPOINT_FILE, outputsFor, train, trainingData } from '../train/trainer.js';
 import { modelFromSpec } from '../nn/factories.js';
 import { objectiveFromSpec } from '../objectives/objective.js';
 
@@ -59,7 +59,7 @@ export async function runFinetuneExperiment(options: FinetuneOptions, log: (line
   const pre = await train({ ...base, method: 'bp', lr: descriptor('bp').defaultLearningRate, classes: pretrainClasses, epochs: pretrainEpochs }, { out: pretrained });
   log(`pretrained with bp on classes ${pretrainClasses.join(',')}: ${(100 * pre.test_acc).toFixed(2)}%`);
   const data = await trainingData({ ...base, classes: finetuneClasses });
-  const net = modelFromSpec(model, data.train.inputShape, data.train.classes);
+  const net = modelFromSpec(model, data.train.inputShape, outputsFor(data.train));
   const evaluator = new Evaluator(net, objectiveFromSpec(base.objective));
   const before = (await evaluator.evaluate((await loadCheckpoint(join(pretrained, CHECKPOINT_FILE))).params, data.test)).accuracy;
   await evaluator.dispose();

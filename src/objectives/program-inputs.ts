@@ -35,10 +35,10 @@ export function targetFeed(objective: Objective, outputs: number, y: HostTensor,
   const target = objective.target(outputs);
   if (y.dtype !== target.dtype) throw new TypeError(`targets of objective '${objective.name}' must be ${target.dtype}, got ${y.dtype}`);
   const expected = [b, ...target.shape];
-  if (y.shape.length !== expected.length || y.shape.some((d, i) => d !== expected[i])) {
-    throw new RangeError(`targets ${formatShape(y.shape)} do not match objective '${objective.name}': expected ${formatShape(expected)}`);
-  }
-  return y;
+  if (y.shape.length === expected.length && y.shape.every((d, i) => d === expected[i])) return y;
+  // One value per example ([b]) is the same data as [b, 1]: a regression dataset's single target.
+  if (y.shape.length === 1 && y.shape[0] === b && expected.length === 2 && expected[1] === 1) return new HostTensor(y.dtype, expected, y.data as Float32Array);
+  throw new RangeError(`targets ${formatShape(y.shape)} do not match objective '${objective.name}': expected ${formatShape(expected)}`);
 }
 
 /** Feeds for a batch and θ together. */

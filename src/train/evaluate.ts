@@ -1,5 +1,5 @@
 import { batches } from '../data/batches.js';
-import type { Dataset } from '../data/dataset.js';
+import type { AnyDataset } from '../data/dataset.js';
 import { HostTensor } from '../engine/ir/host-tensor.js';
 import { type CompileOptions, type Program, float32Output } from '../engine/runtime/backend.js';
 import { compile } from '../engine/runtime/compile.js';
@@ -32,7 +32,7 @@ export class Evaluator {
     return compile({ inputs: [x, y, ...params], outputs: [this.objective.loss(outputs, y), outputs] }, this.compileOptions);
   }
 
-  async evaluate(theta: Float32Array, dataset: Dataset, batchSize = 1000): Promise<Evaluation> {
+  async evaluate(theta: Float32Array, dataset: AnyDataset, batchSize = 1000): Promise<Evaluation> {
     this.program ??= this.build();
     const program = await this.program;
     let loss = 0;

@@ -1,6 +1,6 @@
 import type { Allocator } from '../allocators/allocator.js';
 import { type Batch, batches } from '../data/batches.js';
-import type { Dataset } from '../data/dataset.js';
+import type { AnyDataset } from '../data/dataset.js';
 import type { Estimate, Estimator } from '../estimators/estimator.js';
 import { allFinite } from '../estimators/stats.js';
 import { type GradientTransformation, applyUpdates } from '../optim/transform.js';
@@ -171,7 +171,7 @@ export async function trainStep(stepper: Stepper, state: TrainState, batch: Batc
 export async function runSteps(
   stepper: Stepper,
   state: TrainState,
-  dataset: Dataset,
+  dataset: AnyDataset,
   { batchSize, seed, steps, onStep }: { readonly batchSize: number; readonly seed: number; readonly steps: number; readonly onStep?: (state: TrainState, estimate: Estimate) => Promise<void> | void },
 ): Promise<TrainState> {
   let current = state;

@@ -2,9 +2,9 @@ import { existsSync } from 'node:fs';
 import { appendFile, mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createAllocator } from '../allocators/registry.js';
-import { type DatasetBatch, batchCount, batches, gatherRows } from '../data/batches.js';
-import { type DatasetSplit, withClasses } from '../data/dataset.js';
-import { loadDataset } from '../data/load.js';
+import { type DatasetBatch, type RegressionBatch, batchCount, batches, gatherRows } from '../data/batches.js';
+import { type AnyDataset, type DatasetSplit, withClasses } from '../data/dataset.js';
+import { loadDataset, parseDatasetSpec } from '../data/load.js';
 import type { CompileOptions } from '../engine/runtime/backend.js';
 import { createEstimator, descriptor } from '../estimators/registry.js';
 import { resolveOptions } from '../estimators/options.js';
@@ -139,9 +139,10 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
   if (saved) checkCompatible(saved.config, config);
 
   const data = await trainingData(config);
-  const model = modelFromSpec(config.model, data.train.inputShape, data.train.classes);
+  const model = modelFromSpec(config.model, data.train.inputShape, outputsFor(data.train));
   const objective = objectiveFromSpec(config.objective);
-  log(`${config.dataset}: ${data.train.size} train / ${data.test.size} test examples of [${data.train.inputShape.join(', ')}], ${data.train.classes} classes`);
+  const targets = data.train.task === 'regression' ? `targets of [${data.train.targetShape.join(', ')}]` : `${data.train.classes} classes`;
+  log(`${config.dataset}: ${data.train.size} train / ${data.test.size} test examples of [${data.train.inputShape.join(', ')}], ${targets}`);
   log(model.describe().split('\n')[0]!);
 
   const compile: CompileOptions = { device: config.device, ...(config.threads !== undefined && { threads: config.threads }) };
@@ -301,14 +302,14 @@ function checkpointOf(config: TrainConfig, state: TrainState) {
  * The batch a step may take within `remaining` queries: the whole batch, the first
  * examples of it when the step would overspend (a budget is a hard limit), or nothing.
  */
-function fitBudget(batch: DatasetBatch, remaining: number, stepCost: (b: number) => number): DatasetBatch | undefined {
+function fitBudget<B extends DatasetBatch | RegressionBatch>(batch: B, remaining: number, stepCost: (b: number) => number): B | undefined {
   const b = batch.y.shape[0]!;
   if (stepCost(b) <= remaining) return batch;
   let fit = Math.floor((remaining / stepCost(b)) * b);
   while (fit > 0 && stepCost(fit) > remaining) fit--;
   if (fit === 0) return undefined;
   const head = batch.indices.subarray(0, fit);
-  return { ...(gatherRows(batch, Int32Array.from(head.keys())) as DatasetBatch), indices: head };
+  return { ...gatherRows(batch, Int32Array.from(head.keys())), indices: head } as B;
 }
 
 /** Drops metrics and step records past `step` (written after the checkpoint a resume starts from). */
@@ -329,11 +330,22 @@ async function truncateRecords(dir: string, step: number): Promise<void> {
   }
 }
 
-/** The run's train and test splits, restricted to `classes` when given. */
-export async function trainingData(config: Pick<TrainConfig, 'dataset' | 'classes' | 'seed'>): Promise<DatasetSplit> {
-  const data = await loadDataset(config.dataset, config.dataset.startsWith('csv:') ? { seed: config.seed } : {});
+/** The run's train and test splits (classification or regression, as the spec says), restricted to `classes` when given. */
+export async function trainingData(config: Pick<TrainConfig, 'dataset' | 'classes' | 'seed'>): Promise<DatasetSplit<AnyDataset>> {
+  const options = { task: parseDatasetSpec(config.dataset).task, ...(config.dataset.startsWith('csv:') && { seed: config.seed }) };
+  const data = await loadDataset(config.dataset, options);
   if (!config.classes) return data;
-  return { train: withClasses(data.train, config.classes), test: withClasses(data.test, config.classes) };
+  const classes = config.classes;
+  const keep = (d: AnyDataset) => {
+    if (d.task === 'regression') throw new RangeError('classes select classes of a classification dataset');
+    return withClasses(d, classes);
+  };
+  return { train: keep(data.train), test: keep(data.test) };
+}
+
+/** Model outputs a dataset needs: one per class, or one per target value. */
+export function outputsFor(dataset: AnyDataset): number {
+  return dataset.task === 'regression' ? Math.max(1, dataset.targetShape.reduce((a, b) => a * b, 1)) : dataset.classes;
 }
 
 /** Parameters from a checkpoint (a run directory or the file), checked against the model. */
@@ -361,7 +373,7 @@ export function queryAllocation(config: { readonly method: string; readonly quer
 async function measure(
   evaluator: Evaluator,
   state: TrainState,
-  data: DatasetSplit,
+  data: DatasetSplit<AnyDataset>,
   config: TrainConfig,
   batchesPerEpoch: number,
   epoch: Pick<EpochMetrics, 'loss' | 'examples_per_s' | 'lr'>,

@@ -1,5 +1,6 @@
 import { ALLOCATORS } from '../allocators/registry.js';
-import { DATASET_SPECS } from '../data/load.js';
+import type { Task } from '../data/dataset.js';
+import { parseDatasetSpec } from '../data/load.js';
 import { backend } from '../engine/runtime/backend.js';
 import '../engine/runtime/compile.js';
 import { resolveOptions } from '../estimators/options.js';
@@ -46,13 +47,24 @@ export function validateConfig(config: TrainConfig): void {
     if (typeof v !== 'number' || !Number.isFinite(v) || v < min || (strict && v === min)) fail(field, `${field} must be a finite number ${strict ? '>' : '≥'} ${min}, got ${String(v)}`);
   };
 
-  const colon = config.dataset.indexOf(':');
-  const form = DATASET_SPECS.find((f) => f === config.dataset || (colon > 0 && f.startsWith(config.dataset.slice(0, colon + 1)) && colon < config.dataset.length - 1));
-  if (form === undefined) fail('dataset', `dataset must be one of ${DATASET_SPECS.join(', ')}; got '${config.dataset}'`);
+  const task = ((): Task => {
+    try {
+      return parseDatasetSpec(config.dataset).task;
+    } catch (e) {
+      return fail('dataset', (e as Error).message);
+    }
+  })();
   wrap('method', () => descriptor(config.method));
   const method = descriptor(config.method);
   wrap('options', () => resolveOptions(config.method, method.options, config.options));
   wrap('objective', () => checkApplies(method, objectiveFromSpec(config.objective).name));
+  const regression = objectiveFromSpec(config.objective).target(1).dtype === 'float32';
+  if (regression !== (task === 'regression')) {
+    fail('objective', regression
+      ? `objective '${config.objective}' takes float targets, and '${config.dataset}' is a classification dataset (a regression dataset: csv:<file>?task=regression&target=<column>)`
+      : `objective '${config.objective}' takes class labels, and '${config.dataset}' is a regression dataset (use --objective mse)`);
+  }
+  if (config.classes !== undefined && task === 'regression') fail('classes', 'classes select classes of a classification dataset');
   integer('epochs', 1);
   integer('batchSize', 1);
   number('lr', 0);
