@@ -171,7 +171,7 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
       estimator: restore('estimator', state.estimator),
       allocator: restore('allocator', state.allocator),
       hooks: Object.fromEntries(Object.entries(state.hooks).map(([name, s]) => [name, restore(`hook:${name}`, s)])),
-      progress: { updates: saved.progress.step, ...saved.progress },
+      progress: saved.progress,
     };
     if (options.out) await truncateRecords(options.out, state.progress.step);
     log(`resuming ${checkpointPath} at epoch ${state.progress.epoch}, batch ${state.progress.batch} (step ${state.progress.step})`);

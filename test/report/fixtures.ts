@@ -47,7 +47,7 @@ export async function writeRun(dir: string, options: SyntheticRun = {}): Promise
   if (checkpoint) {
     await saveCheckpoint(join(dir, CHECKPOINT_FILE), {
       config: { dataset, model: 'mlp:784-16-10', method, epochs, batchSize: 64, lr: 0.001, seed: 0 },
-      progress: { epoch: epochs, batch: 0, step: last.step, queries: last.queries, seconds: last.wall_s },
+      progress: { epoch: epochs, batch: 0, step: last.step, updates: last.step, queries: last.queries, seconds: last.wall_s },
       params: new Float32Array(PARAMS).fill(0.5),
       optimizer: { json: [{ mu: { f32: 0 } }], buffers: [new Float32Array(PARAMS)] },
     });
