@@ -10,6 +10,7 @@ import { CHECKPOINT_FILE, type EpochMetrics, train } from '../train/trainer.js';
 import { ConfigError, validateConfig } from '../train/validate.js';
 import { type Command, UsageError, parseFlags, usage } from './args.js';
 import { methodFlagSpecs, methodOptions } from './method-flags.js';
+import { flagName } from '../estimators/options.js';
 import { ProgressBar, formatDuration, timestamp } from './progress.js';
 
 const d = DEFAULT_CONFIG;
@@ -103,7 +104,9 @@ export async function runTrain(argv: readonly string[]): Promise<number> {
     const method = given.has('method') ? flags.method : saved.method;
     const { options, error } = methodOptions(method, given, flags);
     if (error) throw new UsageError(error);
-    config = { ...saved, ...configFrom(flags, given), options: { ...saved.options, ...options } };
+    // Budgets limit the invocation they are given to: a resume carries none unless given again.
+    const { queries: _q, steps: _s, seconds: _t, ...plan } = saved;
+    config = { ...plan, ...configFrom(flags, given), options: { ...saved.options, ...options } };
   } else {
     const { options, error } = methodOptions(flags.method, given, flags);
     if (error) throw new UsageError(error);
@@ -112,7 +115,7 @@ export async function runTrain(argv: readonly string[]): Promise<number> {
   try {
     validateConfig(config);
   } catch (e) {
-    if (e instanceof ConfigError) throw new UsageError(`${flagOf(e.field)}: ${e.message}`);
+    if (e instanceof ConfigError) throw new UsageError(`${e.option ? `--${flagName(e.option)}` : flagOf(e.field)}: ${e.message}`);
     throw e;
   }
   const out = flags.out ?? join('runs', `${timestamp()}-${config.method}`);
@@ -124,9 +127,25 @@ export async function runTrain(argv: readonly string[]): Promise<number> {
   const totalSteps = (batches: number) => Math.min(config.epochs * batches, config.steps ?? Infinity);
 
   info(`forwardprop train: ${config.method} on ${config.dataset}, ${config.model}, ${config.epochs} epochs, batch ${config.batchSize}, ${config.optimizer} lr ${config.lr}, seed ${config.seed} → ${out}`);
-  const summary = await train(config, {
+  // The first SIGINT or SIGTERM stops at the next step boundary with a checkpoint; a second one exits now.
+  const interrupt = new AbortController();
+  let signal: NodeJS.Signals | undefined;
+  const stop = (name: NodeJS.Signals) => {
+    if (signal) process.exit(128 + (name === 'SIGINT' ? 2 : 15));
+    signal = name;
+    bar?.clear();
+    console.error(`forwardprop train: ${name}: stopping after this step and writing a checkpoint (again to quit at once)`);
+    interrupt.abort();
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+  const resumeWith = `forwardprop train --out ${out} --resume`;
+  let summary: Awaited<ReturnType<typeof train>>;
+  try {
+    summary = await train(config, {
     out,
     resume: flags.resume === true,
+    signal: interrupt.signal,
     log: info,
     onStep: (s) => {
       sessionStart ??= { step: s.step - 1, seconds: s.seconds };
@@ -138,13 +157,18 @@ export async function runTrain(argv: readonly string[]): Promise<number> {
       if (json) console.log(JSON.stringify(m));
       else console.log(epochLine(m, config.epochs));
     },
-  });
+    });
+  } finally {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+  }
   if (json) console.log(JSON.stringify(summary));
   else {
-    console.log(`done (${summary.stopped}): test accuracy ${percent(summary.test_acc)}, train accuracy ${percent(summary.train_acc)}, ${compact(summary.queries)} queries, ${formatDuration(summary.wall_s)} training, peak RSS ${summary.peak_rss_mb.toFixed(0)} MB`);
-    console.log(`run directory: ${out} (resume with: forwardprop train --out ${out} --resume --epochs <more>)`);
+    console.log(`${summary.stopped === 'epochs' ? 'done' : 'paused'} (${summary.stopped}): test accuracy ${percent(summary.test_acc)}, train accuracy ${percent(summary.train_acc)}, ${compact(summary.queries)} queries, ${formatDuration(summary.wall_s)} training, peak RSS ${summary.peak_rss_mb.toFixed(0)} MB`);
+    console.log(summary.stopped === 'epochs' ? `run directory: ${out} (train longer with: ${resumeWith} --epochs <more>)` : `run directory: ${out}; continue exactly where it stopped, to the end of its ${config.epochs} epochs, with: ${resumeWith}`);
   }
-  return 0;
+  if (summary.stopped === 'interrupted') console.error(`forwardprop train: interrupted by ${signal}; the checkpoint is written: resume with ${resumeWith}`);
+  return summary.stopped === 'interrupted' ? 128 + (signal === 'SIGINT' ? 2 : 15) : 0;
 }
 
 function epochLine(m: EpochMetrics, epochs: number): string {

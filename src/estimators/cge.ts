@@ -2,6 +2,7 @@ import type { LossOracle, LossRequest, LossResult } from '../objectives/loss-ora
 import { stepKey } from '../objectives/directions.js';
 import { fillUniform } from '../rng/noise.js';
 import type { Seed } from '../rng/stream.js';
+import { checkOptions } from './options.js';
 import { type EmptyState, emptyState } from '../state/state.js';
 import { type EstimateRequest, type Estimated, defineEstimator, type LossOnlyEstimator, askAndTell, directionsFor, noAllocation } from './estimator.js';
 import { meanOf } from './stats.js';
@@ -29,7 +30,9 @@ export class CoordinateEstimator implements LossOnlyEstimator<EmptyState> {
   constructor(
     readonly oracle: LossOracle,
     private readonly options: CoordinateOptions & { readonly seed: Seed },
-  ) {}
+  ) {
+    checkOptions('cge', cge.options, options);
+  }
 
   init(): EmptyState {
     return emptyState();

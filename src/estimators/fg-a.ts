@@ -13,6 +13,7 @@ import { type Distribution, stepKey } from '../objectives/directions.js';
 import type { Objective } from '../objectives/objective.js';
 import { modelFeeds, programInputs } from '../objectives/program-inputs.js';
 import type { Seed } from '../rng/stream.js';
+import { checkOptions } from './options.js';
 import { type EmptyState, emptyState } from '../state/state.js';
 import { type ActivityProgram, noiseFeeds, noiseInputs, siteShapes } from './activity-noise.js';
 import { type EstimateRequest, type Estimated, type Estimator, defineEstimator, type Samples, directionsFor, graph } from './estimator.js';
@@ -52,7 +53,9 @@ export class ForwardGradientActivities implements Estimator<EmptyState> {
     readonly model: Model,
     readonly objective: Objective,
     private readonly options: ForwardGradientActivitiesOptions & { readonly seed: Seed; readonly compile?: CompileOptions },
-  ) {}
+  ) {
+    checkOptions('fg-a', fgA.options, options);
+  }
 
   private async build(k: number, given: boolean): Promise<ActivityProgram> {
     const { x, y } = programInputs(this.model, this.objective);

@@ -15,6 +15,7 @@ import { DirectionBuffers, type Distribution, stepKey } from '../objectives/dire
 import type { Objective } from '../objectives/objective.js';
 import { batchFeeds, programInputs } from '../objectives/program-inputs.js';
 import type { Seed } from '../rng/stream.js';
+import { checkOptions } from './options.js';
 import { type EmptyState, emptyState } from '../state/state.js';
 import { type EstimateRequest, type Estimated, type Estimator, defineEstimator, directionsFor, graph } from './estimator.js';
 import { combine } from './graph-outputs.js';
@@ -46,6 +47,7 @@ export class ForwardGradientWeights implements Estimator<EmptyState> {
     readonly objective: Objective,
     private readonly options: ForwardGradientWeightsOptions & { readonly seed: Seed; readonly compile?: CompileOptions },
   ) {
+    checkOptions('fg-w', fgW.options, options);
     this.buffers = new DirectionBuffers(model.layout);
   }
 

@@ -12,6 +12,7 @@ import { stepKey } from '../objectives/directions.js';
 import type { Objective } from '../objectives/objective.js';
 import { modelFeeds } from '../objectives/program-inputs.js';
 import type { Seed } from '../rng/stream.js';
+import { checkOptions } from './options.js';
 import { type EmptyState, emptyState } from '../state/state.js';
 import { type EstimateRequest, type Estimated, type Estimator, defineEstimator, directionsFor, noAllocation, graph } from './estimator.js';
 import { flattenGrads } from './graph-outputs.js';
@@ -40,7 +41,9 @@ export class LocalForwardGradientActivities implements Estimator<EmptyState> {
     readonly model: Model,
     readonly objective: Objective,
     private readonly options: LocalForwardGradientOptions & { readonly seed: Seed; readonly compile?: CompileOptions },
-  ) {}
+  ) {
+    checkOptions('lg-fg-a', localGroupFgA.options, options);
+  }
 
   private async build(k: number): Promise<ActivityProgram> {
     const g = localGraph(this.model, this.objective, 'group');

@@ -16,6 +16,7 @@ import { DirectionBuffers, type Distribution, stepKey } from '../objectives/dire
 import type { Objective } from '../objectives/objective.js';
 import { modelFeeds } from '../objectives/program-inputs.js';
 import type { Seed } from '../rng/stream.js';
+import { checkOptions } from './options.js';
 import { type EmptyState, emptyState } from '../state/state.js';
 import { type EstimateRequest, type Estimated, type Estimator, type EstimatorDescriptor, defineEstimator, directionsFor, noAllocation, graph } from './estimator.js';
 import { flattenGrads } from './graph-outputs.js';
@@ -42,6 +43,7 @@ export class LocalForwardGradientWeights implements Estimator<EmptyState> {
     readonly objective: Objective,
     private readonly options: LocalForwardGradientOptions & { readonly seed: Seed; readonly compile?: CompileOptions },
   ) {
+    checkOptions('lg-fg-w', localGroupFgW.options, options);
     this.buffers = new DirectionBuffers(model.layout);
   }
 

@@ -9,6 +9,7 @@ import { type CompileOptions, type Program, float32Output } from '../engine/runt
 import { compile } from '../engine/runtime/compile.js';
 import { vjp } from '../engine/transforms/vjp.js';
 import type { Model } from '../nn/model.js';
+import { checkOptions } from './options.js';
 import { stepKey } from '../objectives/directions.js';
 import type { Objective } from '../objectives/objective.js';
 import { modelFeeds, programInputs } from '../objectives/program-inputs.js';
@@ -62,7 +63,9 @@ export class LikelihoodRatio implements Estimator<LikelihoodRatioState> {
     readonly model: Model,
     readonly objective: Objective,
     private readonly options: LikelihoodRatioOptions & { readonly seed: Seed; readonly compile?: CompileOptions },
-  ) {}
+  ) {
+    checkOptions('lr', likelihoodRatio.options, options);
+  }
 
   /** The noisy forward graph; `given` programs take each row's loss as an input (rebuilds from samples). */
   private noisyGraph(): NoisyGraph {

@@ -1,6 +1,7 @@
 import type { LossOracle, LossRequest, LossResult, Scheme } from '../objectives/loss-oracle.js';
 import { type Distribution, drawDirection, stepKey } from '../objectives/directions.js';
 import type { Seed } from '../rng/stream.js';
+import { checkOptions } from './options.js';
 import { type EmptyState, emptyState } from '../state/state.js';
 import { type DirectionSamples, type EstimateRequest, type Estimated, defineEstimator, type LossOnlyEstimator, askAndTell, directionsFor } from './estimator.js';
 import { gridSlots } from './rows.js';
@@ -36,7 +37,9 @@ export class Spsa implements LossOnlyEstimator<EmptyState> {
   constructor(
     readonly oracle: LossOracle,
     private readonly options: SpsaOptions & { readonly seed: Seed },
-  ) {}
+  ) {
+    checkOptions('spsa', spsa.options, options);
+  }
 
   init(): EmptyState {
     return emptyState();

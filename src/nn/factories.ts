@@ -69,5 +69,30 @@ export function modelFromSpec(spec: string, input: readonly number[], classes: n
     if (input.length !== 3 || input[1] !== input[2]) throw new RangeError(`model 'cnn' needs square image inputs [C, H, W], got [${input.join(', ')}]`);
     return cnn({ channels: input[0]!, size: input[1]!, classes });
   }
-  throw new RangeError(`unknown model '${spec}'; models: mlp, mlp:<in>-<hidden>-…-<out>[:relu|gelu], cnn, localmixer:<S/1/1|M/1/16|M/8/16|L/8/64|blocks=…,patches=…,channels=…,groups=…>, vit:<tiny|small|patch=…,dim=…,heads=…,mlp=…,layers=…>`);
+  throw new RangeError(`unknown model '${spec}'; ${MODEL_FORMS}`);
+}
+
+const MODEL_FORMS = 'models: mlp, mlp:<in>-<hidden>-…-<out>[:relu|gelu], cnn, localmixer:<S/1/1|M/1/16|M/8/16|L/8/64|blocks=…,patches=…,channels=…,groups=…>, vit:<tiny|small|patch=…,dim=…,heads=…,mlp=…,layers=…>, onnx:<file>';
+
+/**
+ * Checks a model spec's form without data or files (the shapes are checked against the
+ * data once it is loaded), so a command refuses a bad one before reading anything.
+ * @throws RangeError naming the spec and what is wrong with it.
+ */
+export function checkModelSpec(spec: string): void {
+  const [kind, arg, extra] = spec.split(':');
+  if (kind === 'onnx') {
+    if (!arg) throw new RangeError(`model '${spec}': onnx:<file> needs the file's path`);
+    return;
+  }
+  if (kind === 'mlp') {
+    if (arg !== undefined && arg !== '' && !arg.split('-').every((d) => /^[1-9]\d*$/.test(d))) throw new RangeError(`model '${spec}': mlp:<in>-<hidden>-…-<out> takes positive integers`);
+    if (arg !== undefined && arg !== '' && arg.split('-').length < 2) throw new RangeError(`model '${spec}': an mlp needs at least an input and an output size`);
+    if (extra !== undefined && extra !== 'relu' && extra !== 'gelu') throw new RangeError(`model '${spec}': activation must be relu or gelu`);
+    return;
+  }
+  if (kind === 'localmixer') return void localMixerConfig(spec.slice('localmixer:'.length));
+  if (kind === 'vit') return void vitConfig(spec.slice('vit:'.length) || 'tiny');
+  if (kind === 'cnn' && arg === undefined) return;
+  throw new RangeError(`unknown model '${spec}'; ${MODEL_FORMS}`);
 }

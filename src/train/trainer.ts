@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { appendFile, mkdir, readFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createAllocator } from '../allocators/registry.js';
 import { type DatasetBatch, type RegressionBatch, batchCount, batches, gatherRows } from '../data/batches.js';
@@ -8,7 +8,8 @@ import { loadDataset, parseDatasetSpec } from '../data/load.js';
 import type { CompileOptions } from '../engine/runtime/backend.js';
 import { createEstimator, descriptor } from '../estimators/registry.js';
 import { resolveOptions } from '../estimators/options.js';
-import { writeFileAtomic } from '../io/atomic-write.js';
+import { removeStaleTemps, writeFileAtomic } from '../io/atomic-write.js';
+import { appendJsonLines, truncateJsonLines } from '../io/json-lines.js';
 import { statIfExists } from '../io/stat-if-exists.js';
 import { modelFromSpec } from '../nn/factories.js';
 import type { Model } from '../nn/model.js';
@@ -173,10 +174,12 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
       hooks: Object.fromEntries(Object.entries(state.hooks).map(([name, s]) => [name, restore(`hook:${name}`, s)])),
       progress: saved.progress,
     };
-    if (options.out) await truncateRecords(options.out, state.progress.step);
     log(`resuming ${checkpointPath} at epoch ${state.progress.epoch}, batch ${state.progress.batch} (step ${state.progress.step})`);
   }
-  if (options.out) await mkdir(options.out, { recursive: true });
+  if (options.out) {
+    await mkdir(options.out, { recursive: true });
+    for (const note of await tidyRunDirectory(options.out, state.progress.step)) log(note);
+  }
 
   const evaluator = new Evaluator(model, objective, compile);
   const warned = new Set<string>();
@@ -246,9 +249,9 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
       });
       options.onEpoch?.(metrics);
       if (options.out) {
-        // Records first, then the checkpoint: a crash between them leaves records a resume truncates.
-        await appendFile(join(options.out, STEPS_FILE), stepRecords.map((r) => `${JSON.stringify(r)}\n`).join(''));
-        await appendFile(join(options.out, METRICS_FILE), `${JSON.stringify(metrics)}\n`);
+        // Records first (synced), then the checkpoint: a crash between them leaves records a resume cuts.
+        await appendJsonLines(join(options.out, STEPS_FILE), stepRecords);
+        await appendJsonLines(join(options.out, METRICS_FILE), [metrics]);
         stepRecords = [];
         await saveCheckpoint(checkpointPath!, checkpointOf(config, state));
         checkpointed = true;
@@ -312,22 +315,22 @@ function fitBudget<B extends DatasetBatch | RegressionBatch>(batch: B, remaining
   return { ...gatherRows(batch, Int32Array.from(head.keys())), indices: head } as B;
 }
 
-/** Drops metrics and step records past `step` (written after the checkpoint a resume starts from). */
-async function truncateRecords(dir: string, step: number): Promise<void> {
-  for (const file of [METRICS_FILE, STEPS_FILE]) {
-    const path = join(dir, file);
-    const text = await readFile(path, 'utf8').catch((e: NodeJS.ErrnoException) => (e.code === 'ENOENT' ? undefined : Promise.reject(e)));
-    if (text === undefined) continue;
-    const lines = text.split('\n').filter((line) => line.trim() !== '');
-    const kept = lines.filter((line) => {
-      try {
-        return (JSON.parse(line) as { step: number }).step <= step;
-      } catch {
-        return false;
-      }
-    });
-    if (kept.length !== lines.length) await writeFileAtomic(path, kept.map((l) => `${l}\n`).join(''));
+/**
+ * Makes a run directory consistent before a run writes to it: temporary files of
+ * interrupted atomic writes are removed, and metrics and step records past `step` (the
+ * checkpoint's; written by a run that crashed before it could checkpoint them) are cut,
+ * so the logs are never ahead of the checkpoint. Returns what was removed, for the log.
+ */
+async function tidyRunDirectory(dir: string, step: number): Promise<string[]> {
+  const notes: string[] = [];
+  for (const file of [CHECKPOINT_FILE, SUMMARY_FILE, METRICS_FILE, STEPS_FILE]) {
+    for (const temp of await removeStaleTemps(join(dir, file))) notes.push(`removed ${temp}, left by an interrupted write`);
   }
+  for (const file of [METRICS_FILE, STEPS_FILE]) {
+    const cut = await truncateJsonLines(join(dir, file), (record) => (record as { step?: number }).step! <= step);
+    if (cut.dropped > 0 || cut.tornBytes > 0) notes.push(`${join(dir, file)}: dropped ${cut.dropped} record${cut.dropped === 1 ? '' : 's'} written after the checkpoint${cut.tornBytes > 0 ? ` and a torn last line of ${cut.tornBytes} bytes` : ''}`);
+  }
+  return notes;
 }
 
 /** The run's train and test splits (classification or regression, as the spec says), restricted to `classes` when given. */

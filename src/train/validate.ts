@@ -3,8 +3,9 @@ import type { Task } from '../data/dataset.js';
 import { parseDatasetSpec } from '../data/load.js';
 import { backend } from '../engine/runtime/backend.js';
 import '../engine/runtime/compile.js';
-import { resolveOptions } from '../estimators/options.js';
+import { OptionError, resolveOptions } from '../estimators/options.js';
 import { ESTIMATORS, checkApplies, descriptor } from '../estimators/registry.js';
+import { checkModelSpec } from '../nn/factories.js';
 import { objectiveFromSpec } from '../objectives/objective.js';
 import { OPTIMIZER_NAMES, SCHEDULE_NAMES } from '../optim/registry.js';
 import type { TrainConfig } from './config.js';
@@ -16,6 +17,8 @@ export class ConfigError extends RangeError {
   constructor(
     readonly field: keyof TrainConfig,
     message: string,
+    /** For `options`: the method option at fault. */
+    readonly option?: string,
   ) {
     super(message);
   }
@@ -40,7 +43,7 @@ export function validateConfig(config: TrainConfig): void {
   };
   const integer = (field: keyof TrainConfig, min: number) => {
     const v = config[field];
-    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < min) fail(field, `${field} must be an integer ≥ ${min}, got ${String(v)}`);
+    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < min) fail(field, `${field} must be an integer from ${min} to 2^53, got ${String(v)}`);
   };
   const number = (field: keyof TrainConfig, min: number, strict = false) => {
     const v = config[field];
@@ -54,9 +57,14 @@ export function validateConfig(config: TrainConfig): void {
       return fail('dataset', (e as Error).message);
     }
   })();
+  wrap('model', () => checkModelSpec(config.model));
   wrap('method', () => descriptor(config.method));
   const method = descriptor(config.method);
-  wrap('options', () => resolveOptions(config.method, method.options, config.options));
+  try {
+    resolveOptions(config.method, method.options, config.options);
+  } catch (e) {
+    throw new ConfigError('options', (e as Error).message, e instanceof OptionError ? e.option : undefined);
+  }
   wrap('objective', () => checkApplies(method, objectiveFromSpec(config.objective).name));
   const regression = objectiveFromSpec(config.objective).target(1).dtype === 'float32';
   if (regression !== (task === 'regression')) {
@@ -65,6 +73,10 @@ export function validateConfig(config: TrainConfig): void {
       : `objective '${config.objective}' takes class labels, and '${config.dataset}' is a regression dataset (use --objective mse)`);
   }
   if (config.classes !== undefined && task === 'regression') fail('classes', 'classes select classes of a classification dataset');
+  // The built-in datasets' class counts are known without reading them.
+  const known = ({ mnist: 10, 'fashion-mnist': 10, cifar10: 10 } as Record<string, number>)[parseDatasetSpec(config.dataset).kind];
+  const past = config.classes?.find((c) => known !== undefined && c >= known);
+  if (past !== undefined) fail('classes', `class ${past} is not a class of '${config.dataset}' (0 to ${known! - 1})`);
   integer('epochs', 1);
   integer('batchSize', 1);
   number('lr', 0);
