@@ -1,9 +1,5 @@
 import { pathToFileURL } from 'node:url';
-import { chromium } from 'playwright-core';
-
-/** The system Chromium (never a downloaded one), started as test/browser does. */
-const CHROMIUM = process.env.FORWARDPROP_CHROMIUM ?? '/usr/bin/chromium';
-const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+import { launchChromium } from '../browser/chromium.js';
 
 export interface RenderedChart {
   readonly id: string;
@@ -30,7 +26,7 @@ export interface RenderedReport {
  * the DOM. With `screenshot`, also saves a full-page PNG there.
  */
 export async function openReport(path: string, { screenshot, width = 1400 }: { screenshot?: string; width?: number } = {}): Promise<RenderedReport> {
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+  const browser = await launchChromium();
   try {
     const context = await browser.newContext({ offline: true, viewport: { width, height: 900 } });
     const requests: string[] = [];
