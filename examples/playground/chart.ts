@@ -24,8 +24,10 @@ function spec(x: XAxis): VisualizationSpec {
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     data: { name: 'points' },
+    // Re-fit the layout as points arrive (axis labels and the legend grow with the data).
+    autosize: { type: 'pad', resize: true },
     // Below the charts: run labels are long.
-    config: { legend: { orient: 'bottom', direction: 'vertical' } },
+    config: { legend: { orient: 'bottom', direction: 'vertical', labelLimit: 480 } },
     hconcat: [
       {
         title: 'loss',

@@ -8,7 +8,8 @@ const BOX = 20;
  * A drawing as MNIST presents its digits (LeCun, Bottou, Bengio, Haffner 1998, and
  * yann.lecun.com/exdb/mnist): the ink's bounding box scaled, aspect kept, to fit 20×20
  * with area averaging (grey levels from the anti-aliasing), then placed in 28×28 with its
- * centre of mass at the centre.
+ * centre of mass at the centre, or as near as keeps all of it inside the frame (a lopsided
+ * drawing would otherwise lose its far end).
  * @param ink width × height values in [0, 1], row-major, 0 = background.
  * @returns 784 values in [0, 1], row-major; undefined when nothing is drawn.
  * @throws RangeError when ink does not hold width × height values.
@@ -34,8 +35,9 @@ export function mnistInput(ink: Float32Array, width: number, height: number): Fl
   if (mass === 0) return undefined;
   const scale = BOX / Math.max(x1 - x0 + 1, y1 - y0 + 1);
   // Source point p lands at (p - corner)·scale + offset; the centre of mass lands at 14.
-  const ox = SIDE / 2 - (mx / mass - x0) * scale;
-  const oy = SIDE / 2 - (my / mass - y0) * scale;
+  const place = (centre: number, corner: number, extent: number) => Math.min(Math.max(SIDE / 2 - (centre - corner) * scale, 0), SIDE - extent * scale);
+  const ox = place(mx / mass, x0, x1 - x0 + 1);
+  const oy = place(my / mass, y0, y1 - y0 + 1);
   const out = new Float32Array(SIDE * SIDE);
   for (let y = y0; y <= y1; y++) {
     const ty0 = (y - y0) * scale + oy;

@@ -129,7 +129,7 @@ worker.onmessage = (event: MessageEvent<FromWorker>) => {
     case 'started':
       if (current?.id !== message.run) {
         const { method, hidden, batchSize, lr, seed } = message.config;
-        current = { id: message.run, method, label: `${message.run}: ${method} ${['784', ...hidden, '10'].join('-')} b${batchSize} lr ${lr} seed ${seed}` };
+        current = { id: message.run, method, label: `${message.run}: ${method}, MLP ${['784', ...hidden, '10'].join('-')}, batch ${batchSize}, lr ${lr}, seed ${seed}` };
         $('accuracy').textContent = '–';
       }
       showError(undefined);

@@ -208,6 +208,19 @@ test('the playground trains in Chromium: θ bit for bit as onnxruntime-web in No
     const png = await readFile(screenshot);
     assert.deepEqual([...png.subarray(1, 4)], [...Buffer.from('PNG')]);
     assert.equal(await page.locator('#chart svg, #chart canvas').count() > 0, true, 'the curves are drawn');
+
+    // Bad input: a field out of range is named and nothing starts; a diverging run stops with the step and the cause.
+    await page.fill('#hidden', '256-x');
+    await page.click('#train');
+    assert.match((await page.textContent('#error'))!, /^hidden layers: widths separated by dashes \(e\.g\. 256-256\), got '256-x'$/);
+    assert.equal(await page.getAttribute('body', 'data-state'), 'stopped');
+    await page.fill('#hidden', '16');
+    await page.fill('#lr', '1e30');
+    await page.fill('#until', '10');
+    await page.click('#train');
+    await page.waitForFunction(() => !document.getElementById('error')!.hidden, undefined, { timeout: 30_000 });
+    assert.match((await page.textContent('#error'))!, /^step \d: the (loss is (NaN|Infinity|-Infinity)|gradient estimate has NaN or infinite entries)$/);
+    await page.waitForFunction(() => document.body.dataset.state === 'stopped', undefined, { timeout: 10_000 });
     assert.deepEqual(errors, []);
     assert.deepEqual(foreign, [], 'nothing is fetched from outside the page’s server');
   } finally {
