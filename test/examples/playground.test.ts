@@ -13,7 +13,7 @@ import { readOnnx } from '../../src/engine/onnx/read.js';
 import { descriptor } from '../../src/estimators/registry.js';
 import { mlp } from '../../src/nn/factories.js';
 import { mnistInput } from '../../examples/playground/drawing.js';
-import { launchChromium } from '../browser/chromium.js';
+import { launchChromium, watchedPage } from '../browser/chromium.js';
 import { assertAllClose } from '../helpers.js';
 import { type ReferenceConfig, type ReferenceRun, referenceRun } from './playground-reference.js';
 
@@ -135,21 +135,9 @@ test('the playground trains in Chromium: θ bit for bit as onnxruntime-web in No
   const webRuns = webReference(RUNS);
   const browser = await launchChromium();
   try {
-    const context = await browser.newContext({ viewport: { width: 1100, height: 1000 }, acceptDownloads: true });
     const origin = new URL(server.resolvedUrls!.local[0]!).origin;
-    const foreign: string[] = [];
-    await context.route('**/*', (route) => {
-      const url = route.request().url();
-      if (url.startsWith(origin) || url.startsWith('blob:') || url.startsWith('data:')) return route.continue();
-      foreign.push(url);
-      return route.abort();
-    });
-    const page = await context.newPage();
-    const errors: string[] = [];
-    page.on('console', (message) => {
-      if (message.type() === 'error') errors.push(message.text());
-    });
-    page.on('pageerror', (error) => errors.push(error.message));
+    const local = (url: string) => url.startsWith(origin) || url.startsWith('blob:') || url.startsWith('data:');
+    const { page, errors, refused } = await watchedPage(browser, local, { viewport: { width: 1100, height: 1000 } });
     await page.goto(`${origin}/`);
     await page.waitForFunction(() => document.body.dataset.state === 'ready', undefined, { timeout: 30_000 });
     assert.match((await page.textContent('#state'))!, /8,000 training and 2,000 test digits/);
@@ -222,7 +210,7 @@ test('the playground trains in Chromium: θ bit for bit as onnxruntime-web in No
     assert.match((await page.textContent('#error'))!, /^step \d: the (loss is (NaN|Infinity|-Infinity)|gradient estimate has NaN or infinite entries)$/);
     await page.waitForFunction(() => document.body.dataset.state === 'stopped', undefined, { timeout: 10_000 });
     assert.deepEqual(errors, []);
-    assert.deepEqual(foreign, [], 'nothing is fetched from outside the page’s server');
+    assert.deepEqual(refused, [], 'nothing is fetched from outside the page’s server');
   } finally {
     await browser.close();
   }
