@@ -120,6 +120,8 @@ function download(bytes: Uint8Array, name: string): void {
 
 worker.onmessage = (event: MessageEvent<FromWorker>) => {
   const message = event.data;
+  // A run dropped for a new one may still report its last step: only the current run is shown.
+  if ((message.type === 'step' || message.type === 'evaluated' || message.type === 'stopped') && message.run !== current?.id) return;
   switch (message.type) {
     case 'loaded':
       methods = message.methods;
