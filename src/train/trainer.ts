@@ -16,19 +16,15 @@ import type { Model } from '../nn/model.js';
 import type { LossOracle } from '../objectives/loss-oracle.js';
 import { objectiveFromSpec } from '../objectives/objective.js';
 import { createOptimizer, createSchedule } from '../optim/registry.js';
-import { deriveSeed } from '../rng/stream.js';
 import { deserializeState, serializeState } from '../state/state.js';
 import { loadCheckpoint, saveCheckpoint } from './checkpoint.js';
 import { BUDGET_KEYS, type TrainConfig } from './config.js';
 import { Evaluator } from './evaluate.js';
+import { runSeeds } from './seeds.js';
 import { NonFiniteError, type Progress, type StepHook, type Stepper, type TrainState, initTrainState, trainStep } from './step.js';
 import { validateConfig } from './validate.js';
 
 export { NonFiniteError } from './step.js';
-
-/** Stream ids under the run seed: initial parameters, estimator noise. */
-const INIT_STREAM = 1;
-const NOISE_STREAM = 2;
 
 export const CHECKPOINT_FILE = 'checkpoint.fpck';
 export const METRICS_FILE = 'metrics.jsonl';
@@ -148,7 +144,7 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
 
   const compile: CompileOptions = { device: config.device, ...(config.threads !== undefined && { threads: config.threads }) };
   const method = descriptor(config.method);
-  const estimator = createEstimator(config.method, { objective, model, seed: deriveSeed(config.seed, NOISE_STREAM), compile, ...(options.oracle && { oracle: options.oracle }) }, config.options);
+  const estimator = createEstimator(config.method, { objective, model, seed: runSeeds(config.seed).noise, compile, ...(options.oracle && { oracle: options.oracle }) }, config.options);
   const batchesPerEpoch = batchCount(data.train.size, config.batchSize);
   const plannedSteps = config.epochs * batchesPerEpoch;
   // The step schedule decays tenfold twice over the plan, at a third and two thirds.
@@ -161,7 +157,7 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
   };
   const stepCost = (b: number) => stepper.allocation?.budget(b) ?? method.cost(resolveOptions(config.method, method.options, config.options), b, model.layout.size);
 
-  let state = initTrainState(stepper, config.init ? await initialParams(config.init, model) : model.init(deriveSeed(config.seed, INIT_STREAM)), data.train.size);
+  let state = initTrainState(stepper, config.init ? await initialParams(config.init, model) : model.init(runSeeds(config.seed).init), data.train.size);
   if (saved) {
     model.layout.check(saved.params, `parameters in ${checkpointPath}`);
     state.params.set(saved.params);
