@@ -10,5 +10,5 @@ export {
   type NoiseBackendName,
 } from './noise.js';
 export { benchmarkNoise, type NoiseBenchmarkOptions, type NoiseBenchmarkResult } from './benchmark.js';
-export { CHUNK, SLOTS, type VectorBackend, appliedRatio, noiseInto } from './vector.js';
+export { CHUNK, SLOTS, type ChunkSource, type VectorBackend, appliedRatio, noiseInto } from './vector.js';
 export { vectorKernel } from './noise.js';

@@ -72,3 +72,15 @@ export function appliedRatio(acc: Float64Array): number {
 export function drawInto(noise: NoiseBackend, slot: Float32Array, domain: Domain, n: number, offset: number, k0: number, k1: number, scale: number): void {
   if (n > 0) noise.fill(domain, slot.subarray(0, n), offset, k0, k1, scale);
 }
+
+/**
+ * A vector whose chunks are computed on demand, never held whole: a gradient estimate
+ * regenerated from its noise directions (MeZO's update without a P-sized buffer).
+ * `finite` promises that every element is finite (a bound the producer checked).
+ */
+export interface ChunkSource {
+  readonly length: number;
+  readonly finite: boolean;
+  /** Writes elements offset … offset + n − 1 into slot `slot` (n ≤ CHUNK), using slots scratch … SLOTS − 1 as it likes. */
+  fill(kernel: VectorBackend, slot: number, offset: number, n: number, scratch: number): void;
+}

@@ -3,7 +3,7 @@ import { type Batch, batches } from '../data/batches.js';
 import type { AnyDataset } from '../data/dataset.js';
 import type { Estimate, Estimator } from '../estimators/estimator.js';
 import { allFinite } from '../estimators/stats.js';
-import { type GradientTransformation, applyUpdates } from '../optim/transform.js';
+import { type GradientTransformation, applyGradient } from '../optim/transform.js';
 import type { State } from '../state/state.js';
 
 /** Where a run stands. */
@@ -140,9 +140,7 @@ export async function trainStep(stepper: Stepper, state: TrainState, batch: Batc
   const hooks: Record<string, State> = { ...estimated.state.hooks };
   if (estimate.grad) {
     // The optimiser may overwrite the gradient buffer in place: it is the estimate's, handed over.
-    const update = stepper.optimizer.update(estimate.grad, optimizer, params, updates);
-    applyUpdates(params, update.updates);
-    optimizer = update.state;
+    optimizer = applyGradient(stepper.optimizer, estimate.grad, optimizer, params, updates);
     updates++;
     for (const hook of stepper.hooks ?? []) {
       if (!hook.afterUpdate) continue;
