@@ -1,5 +1,4 @@
 /** Host statistics of estimates: per-example means and variances over queries. */
-import { CHUNK, vectorKernel } from '../rng/index.js';
 
 /** Mean of a float array. */
 export function meanOf(values: ArrayLike<number>): number {
@@ -42,13 +41,3 @@ export function columnStats(values: Float32Array, k: number): { mean: Float32Arr
   return { mean, variance };
 }
 
-/** Whether every value is finite (no NaN, no ±∞). */
-export function allFinite(values: Float32Array): boolean {
-  const kernel = vectorKernel();
-  for (let start = 0; start < values.length; start += CHUNK) {
-    const n = Math.min(CHUNK, values.length - start);
-    kernel.slots[0]!.set(values.subarray(start, start + n));
-    if (!kernel.finite(0, n)) return false;
-  }
-  return true;
-}

@@ -17,4 +17,4 @@ export { constantSchedule, cosine, cosineDecay, join, linear, stepDecay, type Co
 export { applyGradient, applyUpdates, chain, elementwise, type GradientTransformation, type UpdateResult } from './transform.js';
 export { addDecayedWeights } from './weight-decay.js';
 export { type EveryKState, everyK, masked } from './wrappers.js';
-export { type Gradient, type Stage, materialise, runStages } from './stages.js';
+export { type Gradient, type Stage, runStages } from './stages.js';

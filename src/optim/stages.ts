@@ -114,11 +114,3 @@ function pass(kernel: VectorBackend, stages: readonly Stage[], gradient: Gradien
   }
   return sumSquares;
 }
-
-/** The gradient as an array: itself, or a chunk source's values written into a new one. */
-export function materialise(gradient: Gradient): Float32Array {
-  if (gradient instanceof Float32Array) return gradient;
-  const out = new Float32Array(gradient.length);
-  pass(vectorKernel(), [], gradient, out, out, false);
-  return out;
-}

@@ -1,6 +1,7 @@
 import { nonNegativeInteger } from './check.js';
 import type { State } from '../state/state.js';
-import { type Gradient, type Stage, materialise, runStages } from './stages.js';
+import { readChunks } from '../rng/index.js';
+import { type Gradient, type Stage, runStages } from './stages.js';
 
 export interface UpdateResult<S> {
   readonly updates: Float32Array;
@@ -88,7 +89,7 @@ export function applyGradient<S extends State>(transformation: GradientTransform
     runStages(transformation.stages(state, step), gradient, params, 'params');
     return state;
   }
-  const updates = gradient instanceof Float32Array ? gradient : materialise(gradient);
+  const updates = gradient instanceof Float32Array ? gradient : readChunks(gradient);
   const result = transformation.update(updates, state, params, step);
   applyUpdates(params, result.updates);
   return result.state;

@@ -11,4 +11,4 @@ export {
 } from './noise.js';
 export { benchmarkNoise, type NoiseBenchmarkOptions, type NoiseBenchmarkResult } from './benchmark.js';
 export { CHUNK, SLOTS, type ChunkSource, type VectorBackend, appliedRatio, noiseInto } from './vector.js';
-export { vectorKernel } from './noise.js';
+export { allFinite, readChunks, vectorKernel } from './noise.js';

@@ -8,7 +8,7 @@
 import { scalarBackend, type NoiseArray, type NoiseBackend } from './scalar-backend.js';
 import { scalarVector } from './scalar-vector.js';
 import { Domain, seedWords, type Seed } from './stream.js';
-import type { VectorBackend } from './vector.js';
+import { CHUNK, type ChunkSource, type VectorBackend } from './vector.js';
 import { loadWasmKernel } from './wasm-backend.js';
 
 export type { NoiseArray } from './scalar-backend.js';
@@ -70,4 +70,24 @@ export function fillRademacher(out: NoiseArray, seed: Seed, offset = 0, scale = 
 /** Uniform on [0, 1) in steps of 2^-24 (every value exact in float32). */
 export function fillUniform(out: NoiseArray, seed: Seed, offset = 0): void {
   fill(Domain.Uniform, out, seed, offset, 1);
+}
+
+/** A chunk source's values (vector.ts) written into `out`, a new array by default. */
+export function readChunks(source: ChunkSource, out = new Float32Array(source.length)): Float32Array {
+  for (let start = 0; start < source.length; start += CHUNK) {
+    const n = Math.min(CHUNK, source.length - start);
+    source.fill(vector, 0, start, n, 1);
+    out.set(vector.slots[0]!.subarray(0, n), start);
+  }
+  return out;
+}
+
+/** Whether every value is finite (no NaN, no ±∞), checked by the kernel a chunk at a time. */
+export function allFinite(values: Float32Array): boolean {
+  for (let start = 0; start < values.length; start += CHUNK) {
+    const n = Math.min(CHUNK, values.length - start);
+    vector.slots[0]!.set(values.subarray(start, start + n));
+    if (!vector.finite(0, n)) return false;
+  }
+  return true;
 }
