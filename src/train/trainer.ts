@@ -286,17 +286,18 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
   }
 }
 
-/** The checkpoint of a state: θ, every learned state by name, the progress and the config. */
+/** The checkpoint of a state: θ, every learned state by name, the progress and the config (views of the live buffers: save it before the next step). */
 function checkpointOf(config: TrainConfig, state: TrainState) {
+  const live = { copy: false };
   return {
     config: { ...config },
     progress: state.progress,
     params: state.params,
-    optimizer: serializeState(state.optimizer),
+    optimizer: serializeState(state.optimizer, live),
     extras: {
-      estimator: serializeState(state.estimator),
-      allocator: serializeState(state.allocator),
-      ...Object.fromEntries(Object.entries(state.hooks).map(([name, s]) => [`hook:${name}`, serializeState(s)])),
+      estimator: serializeState(state.estimator, live),
+      allocator: serializeState(state.allocator, live),
+      ...Object.fromEntries(Object.entries(state.hooks).map(([name, s]) => [`hook:${name}`, serializeState(s, live)])),
     },
   };
 }
