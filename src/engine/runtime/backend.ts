@@ -23,8 +23,13 @@ export interface CompileOptions {
 /** A compiled graph. Owned by whoever compiled it, who must `dispose()` it. */
 export interface Program {
   readonly spec: GraphSpec;
-  /** Runs the graph on feeds checked against its inputs' dtypes and shapes; returns the outputs in order. */
-  run(feeds: Feeds): Promise<HostTensor[]>;
+  /**
+   * Runs the graph on feeds checked against its inputs' dtypes and shapes; returns the
+   * outputs in order. `into` holds, by output position, float32 arrays to write outputs
+   * into instead of new ones (views of one larger array are fine): an output given one must
+   * have a static shape of that size, and its HostTensor then shares the array.
+   */
+  run(feeds: Feeds, into?: readonly (Float32Array | undefined)[]): Promise<HostTensor[]>;
   /** Releases the program's native resources; running it afterwards throws. Idempotent. */
   dispose(): Promise<void>;
 }

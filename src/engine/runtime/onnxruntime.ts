@@ -93,7 +93,7 @@ class OnnxProgram implements Program {
     private readonly entry: Entry,
   ) {}
 
-  async run(feeds: Feeds): Promise<HostTensor[]> {
+  async run(feeds: Feeds, into?: readonly (Float32Array | undefined)[]): Promise<HostTensor[]> {
     if (this.disposed) throw new Error('run on a disposed program');
     const { values } = bindFeeds(this.spec, feeds);
     const ortFeeds: Record<string, ort.Tensor> = {};
@@ -101,7 +101,18 @@ class OnnxProgram implements Program {
       const v = values[i]!;
       ortFeeds[inputName(t)] = new ort.Tensor(v.dtype, v.data, v.shape);
     });
-    const results = await this.session.run(ortFeeds);
+    // Pre-allocated outputs: onnxruntime writes them in place, with no copy out of its own buffers.
+    const fetches: Record<string, ort.Tensor | null> = {};
+    this.spec.outputs.forEach((t, i) => {
+      const array = into?.[i];
+      if (array === undefined) return void (fetches[`out${i}`] = null);
+      const shape = t.shape.map((d) => (typeof d === 'number' ? d : Number.NaN));
+      if (t.dtype !== 'float32' || shape.some(Number.isNaN) || shape.reduce((a, b) => a * b, 1) !== array.length) {
+        throw new RangeError(`output ${i} (${t.dtype}[${t.shape.join(', ')}]) cannot be written into a Float32Array of length ${array.length}`);
+      }
+      fetches[`out${i}`] = new ort.Tensor('float32', array, shape);
+    });
+    const results = await this.session.run(ortFeeds, fetches);
     return this.spec.outputs.map((t, i) => {
       const r = results[`out${i}`]!;
       return new HostTensor(t.dtype as DType, r.dims, r.data as HostTensor['data']);
