@@ -33,7 +33,7 @@ export function combine(coefficients: Tensor, directions: readonly Tensor[]): Te
 /**
  * Runs a program whose outputs from `first` on are the parameters' gradients in θ's
  * layout order (gradientOutputs, combine): onnxruntime writes them into views of one new
- * flat vector, so there is no concatenation in the graph and no copy out of it. Returns
+ * flat vector, so the graph holds no concatenation of them. Returns
  * the outputs before `first` and the flat gradient.
  */
 export async function runGradient(program: Program, feeds: Feeds, first: number): Promise<{ readonly outputs: HostTensor[]; readonly grad: Float32Array }> {

@@ -101,7 +101,7 @@ class OnnxProgram implements Program {
       const v = values[i]!;
       ortFeeds[inputName(t)] = new ort.Tensor(v.dtype, v.data, v.shape);
     });
-    // Pre-allocated outputs: onnxruntime writes them in place, with no copy out of its own buffers.
+    // Pre-allocated outputs: onnxruntime writes them in place, instead of into buffers of its own.
     const fetches: Record<string, ort.Tensor | null> = {};
     this.spec.outputs.forEach((t, i) => {
       const array = into?.[i];
@@ -115,7 +115,8 @@ class OnnxProgram implements Program {
     const results = await this.session.run(ortFeeds, fetches);
     return this.spec.outputs.map((t, i) => {
       const r = results[`out${i}`]!;
-      return new HostTensor(t.dtype as DType, r.dims, r.data as HostTensor['data']);
+      // onnxruntime-node hands back a copy of a pre-allocated output; the array it wrote is the result.
+      return new HostTensor(t.dtype as DType, r.dims, (into?.[i] ?? r.data) as HostTensor['data']);
     });
   }
 
