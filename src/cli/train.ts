@@ -164,7 +164,7 @@ export async function runTrain(argv: readonly string[]): Promise<number> {
   }
   if (json) console.log(JSON.stringify(summary));
   else {
-    console.log(`${summary.stopped === 'epochs' ? 'done' : 'paused'} (${summary.stopped}): test accuracy ${percent(summary.test_acc)}, train accuracy ${percent(summary.train_acc)}, ${compact(summary.queries)} queries, ${formatDuration(summary.wall_s)} training, peak RSS ${summary.peak_rss_mb.toFixed(0)} MB`);
+    console.log(`${summary.stopped === 'epochs' ? 'done' : 'paused'} (${summary.stopped}): test accuracy ${percent(summary.test_acc)}, train accuracy ${percent(summary.train_acc)}, ${compact(summary.queries)} queries, ${formatDuration(summary.wall_s)} training, ${formatDuration(summary.eval_s)} evaluating, peak RSS ${summary.peak_rss_mb.toFixed(0)} MB`);
     console.log(summary.stopped === 'epochs' ? `run directory: ${out} (train longer with: ${resumeWith} --epochs <more>)` : `run directory: ${out}; continue exactly where it stopped, to the end of its ${config.epochs} epochs, with: ${resumeWith}`);
   }
   if (summary.stopped === 'interrupted') console.error(`forwardprop train: interrupted by ${signal}; the checkpoint is written: resume with ${resumeWith}`);
