@@ -184,6 +184,12 @@ export interface EstimatorDescriptor<O extends object = OptionValues> {
   readonly options: OptionSpecs<O>;
   /** Learning rate that works with Adam (see the README's results). */
   readonly defaultLearningRate: number;
+  /**
+   * The optimiser a run uses when none is named, and its learning rate (absent: Adam at
+   * defaultLearningRate): SGD for spsa, which then holds no optimiser state (Adam's moments
+   * cost two parameter-sized buffers).
+   */
+  readonly defaultOptimizer?: { readonly name: 'sgd' | 'momentum' | 'nesterov' | 'adam' | 'adamw'; readonly lr: number };
   /** Query allocation support: queries come in units of `unit`; the default budget is `queriesPerExample` per example. */
   readonly allocation?: { readonly unit: number; readonly queriesPerExample: number };
   /** Queries of one step without a budget or an allocation: the documented cost. */
