@@ -16,7 +16,7 @@ export const benchCommand = {
     batch: { type: 'integer', min: 1, help: 'examples per forward pass or step (default: 256; memory: 64)' },
     copies: { type: 'integer', default: 16, min: 1, help: 'perturbed copies per call, K' },
     seconds: { type: 'number', default: 3, min: 0.1, help: 'measuring time per measurement' },
-    threads: { type: 'integer', min: 1, help: 'onnxruntime intra-op threads (default: one per core)' },
+    threads: { type: 'integer', min: 1, help: 'onnxruntime intra-op threads (default: one per core not busy with other work)' },
     dataset: { type: 'string', default: 'mnist', help: 'memory: the data to train and evaluate on' },
     model: { type: 'string', default: 'mlp:784-256-256-10', help: 'estimators, memory: the model (e.g. localmixer:M/1/16)' },
     steps: { type: 'integer', default: 50, min: 1, help: 'memory: training steps per method' },

