@@ -1,4 +1,4 @@
-import { DEVICES, RUNTIME_NAME, defaultThreads, freeCores, ort } from '#ort';
+import { DEVICES, RUNTIME_NAME, WRITES_PREALLOCATED, defaultThreads, freeCores, ort } from '#ort';
 import { type Feeds, bindFeeds, inputName } from '../ir/bind.js';
 import type { DType } from '../ir/dtype.js';
 import type { GraphSpec } from '../ir/graph.js';
@@ -114,22 +114,25 @@ class OnnxProgram implements Program {
       const v = values[i]!;
       ortFeeds[inputName(t)] = new ort.Tensor(v.dtype, v.data, v.shape);
     });
-    // Pre-allocated outputs: onnxruntime writes them in place, instead of into buffers of its own.
+    // Pre-allocated outputs: onnxruntime-node writes them in place, instead of into buffers of its own.
     const fetches: Record<string, ort.Tensor | null> = {};
     this.spec.outputs.forEach((t, i) => {
       const array = into?.[i];
-      if (array === undefined) return void (fetches[`out${i}`] = null);
+      fetches[`out${i}`] = null;
+      if (array === undefined) return;
       const shape = t.shape.map((d) => (typeof d === 'number' ? d : Number.NaN));
       if (t.dtype !== 'float32' || shape.some(Number.isNaN) || shape.reduce((a, b) => a * b, 1) !== array.length) {
         throw new RangeError(`output ${i} (${t.dtype}[${t.shape.join(', ')}]) cannot be written into a Float32Array of length ${array.length}`);
       }
-      fetches[`out${i}`] = new ort.Tensor('float32', array, shape);
+      if (WRITES_PREALLOCATED) fetches[`out${i}`] = new ort.Tensor('float32', array, shape);
     });
     const results = await this.session.run(ortFeeds, fetches);
     return this.spec.outputs.map((t, i) => {
       const r = results[`out${i}`]!;
-      // onnxruntime-node hands back a copy of a pre-allocated output; the array it wrote is the result.
-      return new HostTensor(t.dtype as DType, r.dims, (into?.[i] ?? r.data) as HostTensor['data']);
+      const array = into?.[i];
+      // onnxruntime-node hands back a copy of a pre-allocated output: the array it wrote is the result.
+      if (array !== undefined && !WRITES_PREALLOCATED) array.set(r.data as Float32Array);
+      return new HostTensor(t.dtype as DType, r.dims, (array ?? r.data) as HostTensor['data']);
     });
   }
 

@@ -7,6 +7,8 @@ import ort from 'onnxruntime-node';
 
 export { ort };
 export const RUNTIME_NAME = 'onnxruntime-node';
+/** Whether the runtime writes pre-allocated CPU outputs in place (onnxruntime-node does, and hands back a copy). */
+export const WRITES_PREALLOCATED = true;
 
 /** Device names mapped to onnxruntime-node execution providers. */
 export const DEVICES: Readonly<Record<string, string>> = Object.freeze({

@@ -6,6 +6,8 @@ import * as ort from 'onnxruntime-web';
 
 export { ort };
 export const RUNTIME_NAME = 'onnxruntime-web';
+/** Whether the runtime writes pre-allocated CPU outputs in place (onnxruntime-web returns its own arrays instead). */
+export const WRITES_PREALLOCATED = false;
 
 /** Device names mapped to onnxruntime-web execution providers; 'cpu' means WebAssembly. */
 export const DEVICES: Readonly<Record<string, string>> = Object.freeze({
