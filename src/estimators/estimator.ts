@@ -5,6 +5,7 @@ import type { Distribution } from '../objectives/directions.js';
 import type { LossOracle, LossRequest, LossResult } from '../objectives/loss-oracle.js';
 import type { Objective } from '../objectives/objective.js';
 import type { Seed } from '../rng/stream.js';
+import type { ChunkSource } from '../rng/vector.js';
 import type { State } from '../state/state.js';
 import type { OptionSpecs, OptionValues } from './options.js';
 
@@ -33,6 +34,12 @@ export interface EstimateRequest {
   readonly allocation?: Int32Array;
   /** 0/1 per entry of θ: masked entries get no perturbation and no gradient (sparse sub-nets). */
   readonly mask?: Float32Array;
+  /**
+   * The caller takes the gradient as a chunk source (`Estimate.gradientSource`), as the
+   * trainer's fused update does: estimators that regenerate their gradient from noise
+   * then return it that way, instead of `grad`, and hold no parameter-sized buffer for it.
+   */
+  readonly streamGradient?: boolean;
 }
 
 export interface PerExample {
@@ -100,6 +107,12 @@ export interface Estimate {
    * absent when the estimator asks for no update this step (MGD integrating between updates).
    */
   readonly grad?: Float32Array;
+  /**
+   * The same estimate as chunks computed on demand (each time bit for bit the same), in
+   * place of `grad` when the request asked for `streamGradient`: an update follows when
+   * either is present.
+   */
+  readonly gradientSource?: ChunkSource;
   /** Mean batch loss at θ (see PerExample.loss). */
   readonly loss: number;
   /** Queries spent: forward evaluations × examples (a JVP pass counts as one). */
@@ -171,6 +184,12 @@ export interface EstimatorDescriptor<O extends object = OptionValues> {
   readonly options: OptionSpecs<O>;
   /** Learning rate that works with Adam (see the README's results). */
   readonly defaultLearningRate: number;
+  /**
+   * The optimiser a run uses when none is named, and its learning rate (absent: Adam at
+   * defaultLearningRate): SGD for spsa, which then holds no optimiser state (Adam's moments
+   * cost two parameter-sized buffers).
+   */
+  readonly defaultOptimizer?: { readonly name: 'sgd' | 'momentum' | 'nesterov' | 'adam' | 'adamw'; readonly lr: number };
   /** Query allocation support: queries come in units of `unit`; the default budget is `queriesPerExample` per example. */
   readonly allocation?: { readonly unit: number; readonly queriesPerExample: number };
   /** Queries of one step without a budget or an allocation: the documented cost. */

@@ -11,7 +11,7 @@ export { FEEDBACK_STREAM, FeedbackWeights } from './feedback.js';
 export { LocalBackprop, localBp, localFa, localGroupBp, localGroupFa } from './local-bp.js';
 export { type LikelihoodRatioOptions, type LikelihoodRatioState, LikelihoodRatio, likelihoodRatio } from './lr.js';
 export { type QueryRows, expandRows } from './rows.js';
-export { allFinite, columnStats, meanOf, perExample } from './stats.js';
+export { columnStats, meanOf, perExample } from './stats.js';
 export { LocalForwardGradientActivities, localGroupFgA } from './lg-fg-a.js';
 export { type LocalForwardGradientOptions, LocalForwardGradientWeights, localGroupFgW } from './lg-fg-w.js';
 export { type LocalGraph, localGraph } from './local-graph.js';

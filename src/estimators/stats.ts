@@ -41,8 +41,3 @@ export function columnStats(values: Float32Array, k: number): { mean: Float32Arr
   return { mean, variance };
 }
 
-/** Whether every value is finite (no NaN, no ±∞). */
-export function allFinite(values: Float32Array): boolean {
-  for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i]!)) return false;
-  return true;
-}

@@ -57,6 +57,12 @@ export interface LossRequest {
   readonly slots?: { readonly m: number; readonly example: Int32Array };
   /** Most directions per engine call: a memory bound that model programs honour (default: all). */
   readonly directionsPerCall?: number;
+  /**
+   * Most bytes of perturbed copies one engine call may hold (model programs honour it, down
+   * to one copy per call: MeZO's inference-level memory). Default: no bound beyond
+   * `directionsPerCall`.
+   */
+  readonly copyBytes?: number;
 }
 
 export interface LossResult {
@@ -68,6 +74,12 @@ export interface LossResult {
   readonly losses: Float32Array;
   /** (copy, example) pairs evaluated: the cost, padding included when it was computed. */
   readonly queries: number;
+  /**
+   * Noise directions only, from oracles that form the float32 copies themselves: per
+   * direction, the fraction of its offset εzₖ the copies actually moved θ
+   * (`appliedFractions`), so the estimator need not recompute it.
+   */
+  readonly applied?: Float64Array;
 }
 
 export interface LossOracle {

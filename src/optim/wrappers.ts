@@ -1,6 +1,7 @@
 import type { State } from '../state/state.js';
 import { positiveInteger } from './check.js';
-import type { GradientTransformation } from './transform.js';
+import { runStages } from './stages.js';
+import { type GradientTransformation, elementwise } from './transform.js';
 
 /**
  * masked(mask, inner): only entries where the mask is 1 learn. The gradient is zeroed on
@@ -11,14 +12,23 @@ import type { GradientTransformation } from './transform.js';
  */
 export function masked<S extends State>(mask: Float32Array | ((step: number) => Float32Array), inner: GradientTransformation<S>): GradientTransformation<S> {
   const maskAt = typeof mask === 'function' ? mask : () => mask;
+  const innerStages = inner.stages?.bind(inner);
+  if (innerStages) {
+    return elementwise(
+      (params) => inner.init(params),
+      (state, step) => {
+        const m = maskAt(step);
+        return [{ kind: 'mask', mask: m }, ...innerStages(state, step), { kind: 'mask', mask: m }];
+      },
+    );
+  }
   return {
     init: (params) => inner.init(params),
     update(updates, state, params, step) {
       const m = maskAt(step);
-      if (m.length !== updates.length) throw new RangeError(`mask has length ${m.length}, the updates ${updates.length}`);
-      for (let i = 0; i < updates.length; i++) updates[i]! *= m[i]!;
+      runStages([{ kind: 'mask', mask: m }], updates, params, 'updates');
       const result = inner.update(updates, state, params, step);
-      for (let i = 0; i < updates.length; i++) result.updates[i]! *= m[i]!;
+      runStages([{ kind: 'mask', mask: m }], result.updates, params, 'updates');
       return result;
     },
   };

@@ -17,15 +17,17 @@ export type StateJson = number | { readonly f32: number } | readonly StateJson[]
 export interface SerializedState {
   /** Embed in a checkpoint header or pass to JSON.stringify. */
   readonly json: StateJson;
-  /** Copies of the state's buffers, in tree order, to store as raw float32 data. */
+  /** The state's buffers (copies, unless asked otherwise), in tree order, to store as raw float32 data. */
   readonly buffers: readonly Float32Array[];
 }
 
 /**
  * Splits a state into a JSON tree and its buffers. The buffers are copies, so training may
- * go on (overwriting the live state in place) while a checkpoint is still being written.
+ * go on (overwriting the live state in place) while a checkpoint is still being written;
+ * with `copy: false` they are the state's own, for a writer that finishes before the
+ * state changes again (no second copy of 2P Adam moments in memory).
  */
-export function serializeState(state: State): SerializedState {
+export function serializeState(state: State, { copy = true } = {}): SerializedState {
   const buffers: Float32Array[] = [];
   const encode = (node: State, path: string): StateJson => {
     if (typeof node === 'number') {
@@ -33,7 +35,7 @@ export function serializeState(state: State): SerializedState {
       if (!Number.isFinite(node)) throw new RangeError(`state${path} is ${node}; only finite numbers can be serialised`);
       return node;
     }
-    if (node instanceof Float32Array) return { f32: buffers.push(node.slice()) - 1 };
+    if (node instanceof Float32Array) return { f32: buffers.push(copy ? node.slice() : node) - 1 };
     if (isList(node)) return node.map((child, i) => encode(child, `${path}[${i}]`));
     if (typeof node !== 'object' || node === null || ArrayBuffer.isView(node) || Object.getPrototypeOf(node) !== Object.prototype) {
       throw new TypeError(`state${path} is not plain data (a number, Float32Array, array or plain object)`);

@@ -2,8 +2,8 @@ import type { Allocator } from '../allocators/allocator.js';
 import { type Batch, batches } from '../data/batches.js';
 import type { AnyDataset } from '../data/dataset.js';
 import type { Estimate, Estimator } from '../estimators/estimator.js';
-import { allFinite } from '../estimators/stats.js';
-import { type GradientTransformation, applyUpdates } from '../optim/transform.js';
+import { allFinite, readChunks } from '../rng/index.js';
+import { type GradientTransformation, applyGradient } from '../optim/transform.js';
 import type { State } from '../state/state.js';
 
 /** Where a run stands. */
@@ -97,15 +97,16 @@ export function initTrainState(stepper: Stepper, params: Float32Array, examples:
  * The estimating half of a step: allocate → estimate → allocator feedback → the hooks'
  * corrections. The returned state carries the estimator's, allocator's and hooks' new
  * states; θ, the optimiser and the progress are untouched. For loops that measure
- * estimates without training on them (the allocation experiment).
+ * estimates without training on them (the allocation experiment). With `streamGradient`
+ * the estimate may carry its gradient as a chunk source (`Estimate.gradientSource`).
  */
-export async function estimateStep(stepper: Stepper, state: TrainState, batch: Batch): Promise<{ readonly state: TrainState; readonly estimate: Estimate }> {
+export async function estimateStep(stepper: Stepper, state: TrainState, batch: Batch, { streamGradient = false } = {}): Promise<{ readonly state: TrainState; readonly estimate: Estimate }> {
   const { params, progress } = state;
   const mask = typeof stepper.mask === 'function' ? stepper.mask(progress.step) : stepper.mask;
   const allocation = stepper.allocation;
   if (allocation && batch.indices === undefined) throw new TypeError('a query allocation needs batches with dataset indices (its statistics are per example)');
   const queries = allocation?.allocator.allocate(state.allocator, { examples: batch.indices!, budget: allocation.budget(batch.y.shape[0]!), minimum: allocation.unit, unit: allocation.unit });
-  const estimated = await stepper.estimator.estimate(state.estimator, { params, batch, step: progress.step, ...(queries && { allocation: queries }), ...(mask && { mask }) });
+  const estimated = await stepper.estimator.estimate(state.estimator, { params, batch, step: progress.step, ...(queries && { allocation: queries }), ...(mask && { mask }), ...(streamGradient && { streamGradient }) });
   let estimate = estimated.estimate;
   const allocator = queries
     ? allocation!.allocator.observe(state.allocator, { examples: batch.indices!, queries, variance: estimate.perExample.variance ?? new Float32Array(queries.length).fill(Number.NaN), loss: estimate.perExample.loss })
@@ -123,26 +124,29 @@ export async function estimateStep(stepper: Stepper, state: TrainState, batch: B
 /**
  * One training step, the only one there is: every method, experiment and loop runs it.
  * The estimating half (`estimateStep`), then — unless the estimate carries no gradient —
- * the optimiser update θ ← θ + u and the hooks' look-around. Throws NonFiniteError (θ
- * untouched) when the loss or the gradient is NaN or infinite. The progress counts the
+ * the optimiser update θ ← θ + u, fused into one pass of the per-parameter kernel, and
+ * the hooks' look-around. Throws NonFiniteError (θ untouched) when the loss or the
+ * gradient is NaN or infinite. The progress counts the
  * step, its queries and its time; epochs and batches are the caller's.
  */
 export async function trainStep(stepper: Stepper, state: TrainState, batch: Batch): Promise<{ readonly state: TrainState; readonly estimate: Estimate }> {
   const start = performance.now();
-  const estimated = await estimateStep(stepper, state, batch);
+  // Hooks correct the estimate as an array; otherwise a gradient regenerated from noise goes
+  // straight into the fused update, chunk by chunk, never held whole (MeZO's in-place update).
+  const streamGradient = !(stepper.hooks ?? []).some((h) => h.afterEstimate);
+  const estimated = await estimateStep(stepper, state, batch, { streamGradient });
   const { estimate } = estimated;
   const { params, progress } = state;
   if (!Number.isFinite(estimate.loss)) throw new NonFiniteError(progress.step, `the loss is ${estimate.loss}`);
-  if (estimate.grad && !allFinite(estimate.grad)) throw new NonFiniteError(progress.step, 'the gradient estimate has NaN or infinite entries');
+  const gradient = estimate.grad ?? (estimate.gradientSource && (estimate.gradientSource.finite ? estimate.gradientSource : readChunks(estimate.gradientSource)));
+  if (gradient instanceof Float32Array && !allFinite(gradient)) throw new NonFiniteError(progress.step, 'the gradient estimate has NaN or infinite entries');
   let { optimizer } = state;
   let updates = progress.updates;
   let extraQueries = 0;
   const hooks: Record<string, State> = { ...estimated.state.hooks };
-  if (estimate.grad) {
+  if (gradient) {
     // The optimiser may overwrite the gradient buffer in place: it is the estimate's, handed over.
-    const update = stepper.optimizer.update(estimate.grad, optimizer, params, updates);
-    applyUpdates(params, update.updates);
-    optimizer = update.state;
+    optimizer = applyGradient(stepper.optimizer, gradient, optimizer, params, updates);
     updates++;
     for (const hook of stepper.hooks ?? []) {
       if (!hook.afterUpdate) continue;

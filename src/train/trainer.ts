@@ -19,7 +19,7 @@ import { createOptimizer, createSchedule } from '../optim/registry.js';
 import { deserializeState, serializeState } from '../state/state.js';
 import { loadCheckpoint, saveCheckpoint } from './checkpoint.js';
 import { BUDGET_KEYS, type TrainConfig } from './config.js';
-import { Evaluator } from './evaluate.js';
+import { type Evaluation, Evaluator } from './evaluate.js';
 import { runSeeds } from './seeds.js';
 import { NonFiniteError, type Progress, type StepHook, type Stepper, type TrainState, initTrainState, trainStep } from './step.js';
 import { validateConfig } from './validate.js';
@@ -83,6 +83,8 @@ export interface Summary {
   readonly train_loss: number;
   readonly queries: number;
   readonly wall_s: number;
+  /** Evaluation time of this invocation (between epochs and every evalEvery steps), apart from wall_s. */
+  readonly eval_s: number;
   readonly seed: number;
   readonly stopped: StopReason;
   readonly peak_rss_mb: number;
@@ -178,6 +180,13 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
   }
 
   const evaluator = new Evaluator(model, objective, compile);
+  let evalSeconds = 0;
+  const evaluate: Evaluate = async (dataset) => {
+    const start = performance.now();
+    const result = await evaluator.evaluate(state.params, dataset, config.evalBatchSize);
+    evalSeconds += (performance.now() - start) / 1000;
+    return result;
+  };
   const warned = new Set<string>();
   let stopped: StopReason = 'epochs';
   let metrics: EpochMetrics | undefined;
@@ -228,7 +237,7 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
         stepRecords.push({ step: state.progress.step, queries: state.progress.queries, seconds: state.progress.seconds, loss: next.estimate.loss, lr: lrAt(state.progress.updates) });
         options.onStep?.({ epoch: state.progress.epoch, batch: state.progress.batch, batches: batchesPerEpoch, step: state.progress.step, loss: next.estimate.loss, queries: state.progress.queries, seconds: state.progress.seconds });
         if (options.evalEvery && state.progress.step % options.evalEvery === 0) {
-          const test = await evaluator.evaluate(state.params, data.test, config.evalBatchSize);
+          const test = await evaluate(data.test);
           options.onEval?.({ step: state.progress.step, queries: state.progress.queries, test_acc: test.accuracy, test_loss: test.loss });
         }
         const reason = paused(state.progress);
@@ -238,7 +247,7 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
         }
       }
       if (state.progress.batch >= batchesPerEpoch) state = { ...state, progress: { ...state.progress, epoch: state.progress.epoch + 1, batch: 0 } };
-      metrics = await measure(evaluator, state, data, config, batchesPerEpoch, {
+      metrics = await measure(evaluate, state, data, batchesPerEpoch, {
         loss: examples ? lossSum / examples : Number.NaN,
         examples_per_s: epochSeconds ? examples / epochSeconds : 0,
         lr: lrAt(state.progress.updates),
@@ -256,7 +265,7 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
     }
 
     // A resumed run can start past its budget and train no step: still report where it stands.
-    metrics ??= await measure(evaluator, state, data, config, batchesPerEpoch, { loss: Number.NaN, examples_per_s: 0, lr: Number.NaN });
+    metrics ??= await measure(evaluate, state, data, batchesPerEpoch, { loss: Number.NaN, examples_per_s: 0, lr: Number.NaN });
     const summary: Summary = {
       method: config.method,
       dataset: config.dataset,
@@ -271,6 +280,7 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
       train_loss: metrics.train_loss,
       queries: state.progress.queries,
       wall_s: state.progress.seconds,
+      eval_s: evalSeconds,
       seed: config.seed,
       stopped,
       peak_rss_mb: process.resourceUsage().maxRSS / 1024,
@@ -282,17 +292,18 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
   }
 }
 
-/** The checkpoint of a state: θ, every learned state by name, the progress and the config. */
+/** The checkpoint of a state: θ, every learned state by name, the progress and the config (views of the live buffers: save it before the next step). */
 function checkpointOf(config: TrainConfig, state: TrainState) {
+  const live = { copy: false };
   return {
     config: { ...config },
     progress: state.progress,
     params: state.params,
-    optimizer: serializeState(state.optimizer),
+    optimizer: serializeState(state.optimizer, live),
     extras: {
-      estimator: serializeState(state.estimator),
-      allocator: serializeState(state.allocator),
-      ...Object.fromEntries(Object.entries(state.hooks).map(([name, s]) => [`hook:${name}`, serializeState(s)])),
+      estimator: serializeState(state.estimator, live),
+      allocator: serializeState(state.allocator, live),
+      ...Object.fromEntries(Object.entries(state.hooks).map(([name, s]) => [`hook:${name}`, serializeState(s, live)])),
     },
   };
 }
@@ -368,17 +379,19 @@ export function queryAllocation(config: { readonly method: string; readonly quer
   return { unit, budget: (batch) => unit * Math.max(batch, Math.round((perExample * batch) / unit)) };
 }
 
+/** The loss and accuracy of the current θ on a dataset, timed. */
+type Evaluate = (dataset: AnyDataset) => Promise<Evaluation>;
+
 /** Evaluates θ on both splits and completes the epoch's metrics. */
 async function measure(
-  evaluator: Evaluator,
+  evaluate: Evaluate,
   state: TrainState,
   data: DatasetSplit<AnyDataset>,
-  config: TrainConfig,
   batchesPerEpoch: number,
   epoch: Pick<EpochMetrics, 'loss' | 'examples_per_s' | 'lr'>,
 ): Promise<EpochMetrics> {
-  const train = await evaluator.evaluate(state.params, data.train, config.evalBatchSize);
-  const test = await evaluator.evaluate(state.params, data.test, config.evalBatchSize);
+  const train = await evaluate(data.train);
+  const test = await evaluate(data.test);
   const { progress } = state;
   return {
     epoch: progress.epoch + progress.batch / batchesPerEpoch,
