@@ -29,7 +29,8 @@ export type PrgfState = { readonly prior: Float32Array };
  * estimates ‖∇L‖² ≈ D_v² + ((P − 1)/q) Σ D_ξᵢ² and α = D_v/‖∇L‖ from them (the ξᵢ serve as
  * Cheng et al.'s norm probes), and forms Dᵢ = √λ D_v + √(1 − λ) D_ξᵢ with the λ* of this step's
  * α. At λ* = 1 the estimate is D_v v̂, as the authors' shortcut. Without a prior (the first
- * step, or a zero estimate) the step is RGF: 1 + q queries. This arrangement is reconstructed,
+ * step, or a zero estimate) the step is RGF: 1 + q queries. Beside a prior at most P − 1
+ * directions fit (q is capped there). This arrangement is reconstructed,
  * not the authors' code. Mean over directions, like rgf: the scale is about q/P of ∇L.
  */
 export class PriorGuidedRandomGradientFree implements LossOnlyEstimator<PrgfState> {
@@ -52,8 +53,9 @@ export class PriorGuidedRandomGradientFree implements LossOnlyEstimator<PrgfStat
     const free = freeCoordinates(size, request.mask);
     const prior = Float64Array.from(free, (i) => state.prior[i]!);
     const hasPrior = prior.some((v) => v !== 0);
-    const q = directionsFor(request, this.options.directions, 1, hasPrior ? 2 : 1);
-    if (q + (hasPrior ? 1 : 0) > free.length) throw new RangeError(`prgf: ${q} directions${hasPrior ? ' and the prior' : ''} need as many free parameters, θ has ${free.length}`);
+    // Beside a prior there is room for P − 1 orthonormal directions.
+    const q = Math.min(directionsFor(request, this.options.directions, 1, hasPrior ? 2 : 1), free.length - (hasPrior ? 1 : 0));
+    if (q < 1) throw new RangeError(`prgf needs at least ${hasPrior ? 2 : 1} free parameters, θ has ${free.length}`);
     const key = stepKey(this.options.seed, request.step);
     if (!hasPrior) return { prior: null, directions: rgfDirections(free.length, q, key).map((u) => scatter(u, free, size)) };
     const norm = Math.sqrt(prior.reduce((s, v) => s + v * v, 0));

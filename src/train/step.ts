@@ -4,6 +4,7 @@ import type { AnyDataset } from '../data/dataset.js';
 import type { Estimate, Estimator } from '../estimators/estimator.js';
 import { allFinite } from '../estimators/stats.js';
 import { type GradientTransformation, applyUpdates } from '../optim/transform.js';
+import type { Seed } from '../rng/stream.js';
 import type { State } from '../state/state.js';
 
 /** Where a run stands. */
@@ -177,7 +178,7 @@ export async function runSteps(
   stepper: Stepper,
   state: TrainState,
   dataset: AnyDataset,
-  { batchSize, seed, steps, onStep }: { readonly batchSize: number; readonly seed: number; readonly steps: number; readonly onStep?: (state: TrainState, estimate: Estimate) => Promise<void> | void },
+  { batchSize, seed, steps, onStep }: { readonly batchSize: number; readonly seed: Seed; readonly steps: number; readonly onStep?: (state: TrainState, estimate: Estimate) => Promise<void> | void },
 ): Promise<TrainState> {
   const count = batchCount(dataset.size, batchSize);
   if (count === 0) throw new RangeError(`runSteps: dataset '${dataset.name}' has no examples`);
