@@ -15,7 +15,8 @@ export interface FederatedAlgorithm {
   /**
    * The correction c: none; proximal μ(x − x_{r−1}); control, a SCAFFOLD control variate
    * c − c_i (fresh: estimates at x_{r−1} this round; average: last round's mean local
-   * estimates); features, FZooS's ∇μ̂_global(x) − ∇μ̂_i(x) of random-feature surrogates.
+   * estimates); features, FZooS's ∇μ̂_global(x) − ∇μ̂_i(x) of random-feature surrogates that
+   * every client fits around x_{r−1} at the start of the round (as FZooS's code).
    */
   readonly correction: 'none' | 'proximal' | 'fresh-control' | 'average-control' | 'features';
 }
@@ -51,7 +52,7 @@ export const FEDERATED_ALGORITHMS = {
   },
   fzoos: {
     name: 'fzoos',
-    summary: 'local GP surrogate gradients with active queries, corrected by γ_t(∇μ̂_global − ∇μ̂_i) of random-feature surrogates, γ_t = 1/t',
+    summary: 'local GP surrogate gradients with active queries, corrected by γ_t(∇μ̂_global − ∇μ̂_i) of random-feature surrogates fitted around x_{r−1}, γ_t = 1/t',
     paper: 'Shu, Lin, Dai & Low 2023, "Federated zeroth-order optimization using trajectory-informed surrogate gradients" (FZooS), §4 and App. 12',
     local: 'surrogate',
     correction: 'features',
@@ -82,10 +83,16 @@ export interface FederatedConfig {
   readonly proximal: number;
   /** Options of the local estimator: rgf's (FZooS: 20 directions, μ = 0.01) or the surrogate's. */
   readonly estimator: Readonly<Record<string, number | string | boolean>>;
-  /** FZooS's random features: M, their lengthscale (code: 1, whatever the GP fitted), and the queries each fit uses. */
+  /**
+   * FZooS's random features: M, their lengthscale (code: 1, whatever the GP fitted), the
+   * queries each fit uses, and the exploration before each fit (FZooS's code: of 200
+   * candidates within mean|x_r − x_i|/2 of x_r, query the 50 of largest gradient uncertainty).
+   */
   readonly features: number;
   readonly featureLengthscale: number;
   readonly featureNeighbours: number;
+  readonly featureCandidates: number;
+  readonly featureQueries: number;
   /** Client weights w_i (default equal); normalised over the clients that report. */
   readonly weights?: readonly number[];
   readonly seed: number;
@@ -108,6 +115,8 @@ export const DEFAULT_FEDERATED: Omit<FederatedConfig, 'algorithm' | 'rounds' | '
   features: 10_000,
   featureLengthscale: 1,
   featureNeighbours: 500,
+  featureCandidates: 200,
+  featureQueries: 50,
 };
 
 /**
@@ -128,6 +137,9 @@ export function resolveFederatedConfig(config: Partial<FederatedConfig> & Pick<F
   count('localSteps', 1);
   count('features', 1);
   count('featureNeighbours', 2);
+  count('featureCandidates', 1);
+  count('featureQueries', 0);
+  if (resolved.featureQueries > resolved.featureCandidates) throw new RangeError(`featureQueries (${resolved.featureQueries}) must not exceed featureCandidates (${resolved.featureCandidates})`);
   count('seed', 0);
   for (const name of ['lr', 'serverLr', 'featureLengthscale'] as const) {
     if (!(resolved[name] > 0 && Number.isFinite(resolved[name]))) throw new RangeError(`${name} must be a finite number > 0, got ${resolved[name]}`);

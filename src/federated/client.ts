@@ -12,7 +12,7 @@ import { RandomFourierFeatures } from '../surrogate/random-features.js';
 import { NonFiniteError, type Progress, type TrainState, estimateStep, runSteps } from '../train/step.js';
 import { FEDERATED_ALGORITHMS, type FederatedAlgorithm, type FederatedConfig, LOCAL_DEFAULTS } from './algorithms.js';
 import { type CorrectionState, correctionHook } from './correction.js';
-import type { ClientMessage, ClientReply, FeatureModelMessage } from './wire.js';
+import type { ClientMessage, ClientReply } from './wire.js';
 
 /** One client: where its losses come from and what its local steps iterate over. */
 export interface ClientSpec {
@@ -36,6 +36,8 @@ export type ClientState = {
   readonly control: Float32Array;
   /** FZooS's own random-feature surrogate, as last sent (weights length M; empty for the other algorithms). */
   readonly model: { readonly weights: Float32Array; readonly offset: number };
+  /** FZooS: x_i, where the last local round ended (its distance to x_r sets the exploration radius). */
+  readonly last: Float32Array;
   /** 1 once control or model holds a value. */
   readonly reported: number;
 };
@@ -59,9 +61,10 @@ export function runFeatures(config: FederatedConfig, dimension: number): RandomF
 export class FederatedClient {
   private readonly algorithm: FederatedAlgorithm;
   private readonly estimator: Estimator;
+  private readonly localOptions: Readonly<Record<string, number | string | boolean>>;
   private readonly optimizer: GradientTransformation;
   private readonly seed: Seed;
-  private features?: RandomFourierFeatures;
+  private randomFeatures?: RandomFourierFeatures;
 
   constructor(
     readonly index: number,
@@ -76,9 +79,10 @@ export class FederatedClient {
     this.algorithm = FEDERATED_ALGORITHMS[config.algorithm];
     this.seed = spec.seed ?? deriveSeed(config.seed, CLIENT_STREAM, index);
     const local = this.algorithm.local;
-    this.estimator = createEstimator(local, { oracle: spec.oracle, seed: this.seed }, { ...LOCAL_DEFAULTS[local], ...config.estimator });
+    this.localOptions = { ...LOCAL_DEFAULTS[local], ...config.estimator };
+    this.estimator = createEstimator(local, { oracle: spec.oracle, seed: this.seed }, this.localOptions);
     this.optimizer = createOptimizer(config.optimizer, { lr: config.lr });
-    this.features = features;
+    this.randomFeatures = features;
   }
 
   init(): ClientState {
@@ -91,6 +95,7 @@ export class FederatedClient {
       progress: { epoch: 0, batch: 0, step: 0, updates: 0, queries: 0 },
       control: new Float32Array(control ? this.dimension : 0),
       model: { weights: new Float32Array(corrected === 'features' ? this.config.features : 0), offset: 0 },
+      last: new Float32Array(corrected === 'features' ? this.dimension : 0),
       reported: 0,
     };
   }
@@ -101,6 +106,8 @@ export class FederatedClient {
         return this.round(state, message);
       case 'gradient':
         return this.gradient(state, message.params);
+      case 'features':
+        return this.explore(state, message.params);
       case 'loss':
         return this.loss(state, message.params);
       case 'save':
@@ -159,18 +166,14 @@ export class FederatedClient {
     const queries = done.progress.queries - state.progress.queries;
     let next: ClientState = { ...state, estimator: done.estimator, optimizer: done.optimizer, progress: progressOf(done.progress) };
     let control: Float32Array | undefined;
-    let model: FeatureModelMessage | undefined;
     if (this.algorithm.correction === 'average-control') {
       control = correction.sum.map((v) => v / Math.max(correction.t, 1));
       next = { ...next, control, reported: 1 };
     }
-    if (this.algorithm.correction === 'features') {
-      model = this.fitModel(done.estimator as SurrogateState, done.params);
-      next = { ...next, model, reported: 1 };
-    }
+    if (this.algorithm.correction === 'features') next = { ...next, last: done.params.slice() };
     return {
       state: next,
-      reply: { kind: 'round', params: done.params, loss, queries, correction: correction.t > 0 ? correction.norm / correction.t : 0, ...(control && { control }), ...(model && { model }) },
+      reply: { kind: 'round', params: done.params, loss, queries, correction: correction.t > 0 ? correction.norm / correction.t : 0, ...(control && { control }) },
     };
   }
 
@@ -205,29 +208,53 @@ export class FederatedClient {
     }
   }
 
-  /** FZooS's upload: least-squares random-feature weights on the queries nearest to x_i (in the targets' units, float32 on the wire). */
-  private fitModel(estimator: SurrogateState, params: Float32Array): FeatureModelMessage {
-    const nearest = surrogateHistory(estimator).nearest(Float64Array.from(params), this.config.featureNeighbours);
+  /**
+   * FZooS's code before each round from the second: query x_{r−1} and the `featureQueries`
+   * candidates of largest gradient uncertainty among `featureCandidates` drawn within
+   * mean|x_{r−1} − x_i|/2 of it (one step of the surrogate estimator with those active queries),
+   * then fit least-squares random-feature weights on the `featureNeighbours` queries nearest to
+   * x_{r−1}, in the targets' units, float32 on the wire.
+   */
+  private async explore(state: ClientState, params: Float32Array): Promise<{ state: ClientState; reply: ClientReply }> {
+    const x = this.checkParams(params);
+    const moved = state.last.reduce((s, v, i) => s + Math.abs(x[i]! - v), 0) / (2 * this.dimension);
+    const radius = moved > 0 && state.progress.step > 0 ? moved : Number(this.localOptions.radius);
+    const explorer = createEstimator('surrogate', { oracle: this.spec.oracle, seed: this.seed }, { ...this.localOptions, virtualSteps: 1, activeQueries: this.config.featureQueries, candidates: this.config.featureCandidates, radius });
+    const measured = await this.measure(state, x, explorer);
+    await explorer.dispose();
+    if (measured.reply) return { state: measured.state, reply: measured.reply };
+    const nearest = surrogateHistory(measured.state.estimator as SurrogateState).nearest(Float64Array.from(x), this.config.featureNeighbours);
     const fit = this.runFeatures().fit(
       nearest.map((q) => q.x),
       nearest.map((q) => q.y),
       { onWarning: null },
     );
-    return { weights: Float32Array.from(fit.weights), offset: fit.offset };
+    const model = { weights: Float32Array.from(fit.weights), offset: fit.offset };
+    return { state: { ...measured.state, model, reported: 1 }, reply: { kind: 'features', model, queries: measured.queries } };
   }
 
   /** SCAFFOLD I: a fresh local estimate at x, kept as this round's c_i. */
   private async gradient(state: ClientState, params: Float32Array): Promise<{ state: ClientState; reply: ClientReply }> {
-    const x = this.checkParams(params);
+    const measured = await this.measure(state, this.checkParams(params), this.estimator);
+    if (measured.reply) return { state: measured.state, reply: measured.reply };
+    return { state: { ...measured.state, control: measured.grad.slice(), reported: 1 }, reply: { kind: 'gradient', grad: measured.grad, queries: measured.queries } };
+  }
+
+  /**
+   * One estimate at x on the next batch, outside the local steps (SCAFFOLD I's control
+   * variate, FZooS's exploration): it takes a step index (fresh noise) and the batch, and its
+   * queries count. A NaN or infinite result gives the 'dropped' reply to send.
+   */
+  private async measure(state: ClientState, x: Float32Array, estimator: Estimator): Promise<{ state: ClientState; grad: Float32Array; queries: number; reply?: ClientReply }> {
     const progress = this.atBatch(state.progress);
     const train: TrainState = { params: x.slice(), optimizer: state.optimizer, estimator: state.estimator, allocator: {}, hooks: {}, progress: { ...progress, seconds: 0 } };
-    const { state: after, estimate } = await estimateStep({ estimator: this.estimator, optimizer: this.optimizer }, train, this.batchAt(progress));
+    const { state: after, estimate } = await estimateStep({ estimator, optimizer: this.optimizer }, train, this.batchAt(progress));
     const spent = { ...progress, step: progress.step + 1, batch: progress.batch + 1, queries: progress.queries + estimate.queries };
-    const grad = estimate.grad;
-    if (!grad || !Number.isFinite(estimate.loss) || !grad.every(Number.isFinite)) {
-      return { state: { ...state, progress: spent }, reply: { kind: 'dropped', reason: `the control-variate estimate at step ${progress.step}: the loss is ${estimate.loss}`, queries: estimate.queries } };
+    const grad = estimate.grad ?? new Float32Array(0);
+    if (!Number.isFinite(estimate.loss) || !estimate.grad || !grad.every(Number.isFinite)) {
+      return { state: { ...state, progress: spent }, grad, queries: estimate.queries, reply: { kind: 'dropped', reason: `the estimate at step ${progress.step} outside the local steps: the loss is ${estimate.loss}`, queries: estimate.queries } };
     }
-    return { state: { ...state, estimator: after.estimator, progress: spent, control: grad.slice(), reported: 1 }, reply: { kind: 'gradient', grad, queries: estimate.queries } };
+    return { state: { ...state, estimator: after.estimator, progress: spent }, grad, queries: estimate.queries };
   }
 
   /** f_i(x): the mean loss over the client's data at x (one query per example). */
@@ -244,8 +271,8 @@ export class FederatedClient {
   }
 
   private runFeatures(): RandomFourierFeatures {
-    this.features ??= runFeatures(this.config, this.dimension);
-    return this.features;
+    this.randomFeatures ??= runFeatures(this.config, this.dimension);
+    return this.randomFeatures;
   }
 
   /** The progress moved past a finished epoch, so that (epoch, batch) names a batch that exists. */

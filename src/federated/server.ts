@@ -18,10 +18,7 @@ export type ServerState = {
   readonly hasLoss: number;
   /** SCAFFOLD II: each client's last control variate c_i, N × P (empty otherwise). */
   readonly controls: Float32Array;
-  /** FZooS: each client's last random-feature weights, N × M, and offsets (empty otherwise). */
-  readonly models: Float32Array;
-  readonly offsets: readonly number[];
-  /** Per client, 1 once it has uploaded a control variate or a model. */
+  /** Per client, 1 once it has uploaded a control variate (SCAFFOLD II). */
   readonly reported: readonly number[];
 };
 
@@ -48,7 +45,10 @@ export interface RoundRecord {
  * (and the algorithm's control variate or global surrogate) to every client, takes their
  * points x_i and summaries, and moves to x_r = x_{r−1} + η_g Σ_i (w_i/W)(x_i − x_{r−1}) over the
  * clients that reported (W their total weight; a client whose round was dropped counts for
- * nothing this round and keeps its earlier summaries). With acceptance 'global-loss' it asks
+ * nothing this round and keeps its earlier summaries). SCAFFOLD I and FZooS (from round 2)
+ * first collect, at x_{r−1}, each client's fresh control variate or random-feature
+ * surrogate and send their mean with the round; the global surrogate is the mean of the
+ * clients' weights and offsets (weights in the targets' units). With acceptance 'global-loss' it asks
  * every client for f_i at the new point (and, the first time, at the old one: one query
  * each) and keeps x_{r−1} when F = Σ w_i f_i / Σ w_i rose, as FZooS's code does, counting those
  * queries. Every message's bytes are counted both ways.
@@ -76,8 +76,6 @@ export class FederatedServer {
       loss: 0,
       hasLoss: 0,
       controls: new Float32Array(correction === 'average-control' ? n * this.dimension : 0),
-      models: new Float32Array(correction === 'features' ? n * this.config.features : 0),
-      offsets: Array.from({ length: correction === 'features' ? n : 0 }, () => 0),
       reported: Array.from({ length: n }, () => 0),
     };
   }
@@ -100,21 +98,25 @@ export class FederatedServer {
     const dropped: { client: number; reason: string }[] = [];
     let participants = Array.from({ length: n }, (_, i) => i);
 
+    // SCAFFOLD I's fresh control variates, or FZooS's surrogates around x (from round 2): one more exchange before the local steps.
     let control: Float32Array | undefined;
-    if (correction === 'fresh-control') {
-      const replies = await Promise.all(participants.map((i) => exchange(i, { kind: 'gradient', params: x })));
+    let model: FeatureModelMessage | undefined;
+    const phase = correction === 'fresh-control' ? 'gradient' : correction === 'features' && state.round > 0 ? 'features' : null;
+    if (phase !== null) {
+      const replies = await Promise.all(participants.map((i) => exchange(i, { kind: phase, params: x })));
       const grads: Float32Array[] = [];
-      replies.forEach((r, i) => (r.kind === 'gradient' ? grads.push(r.grad) : dropped.push({ client: i, reason: reasonOf(r) })));
-      participants = participants.filter((i) => replies[i]!.kind === 'gradient');
+      const models: FeatureModelMessage[] = [];
+      replies.forEach((r, i) => {
+        if (r.kind === 'gradient') grads.push(r.grad);
+        else if (r.kind === 'features') models.push(r.model);
+        else dropped.push({ client: i, reason: reasonOf(r) });
+      });
+      participants = participants.filter((i) => replies[i]!.kind === phase);
       if (grads.length > 0) control = mean(grads, this.dimension);
+      if (models.length > 0) model = { weights: mean(models.map((m) => m.weights), this.config.features), offset: models.reduce((s, m) => s + m.offset, 0) / models.length };
     }
     const reported = state.reported.flatMap((r, i) => (r === 1 ? [i] : []));
     if (correction === 'average-control' && reported.length > 0) control = mean(reported.map((i) => state.controls.subarray(i * this.dimension, (i + 1) * this.dimension)), this.dimension);
-    let model: FeatureModelMessage | undefined;
-    if (correction === 'features' && reported.length > 0) {
-      const m = this.config.features;
-      model = { weights: mean(reported.map((i) => state.models.subarray(i * m, (i + 1) * m)), m), offset: reported.reduce((s, i) => s + state.offsets[i]!, 0) / reported.length };
-    }
 
     const round = state.round + 1;
     const replies = await Promise.all(participants.map((i) => exchange(i, { kind: 'round', round, params: x, steps: this.config.localSteps, ...(control && { control }), ...(model && { model }) })));
@@ -126,24 +128,15 @@ export class FederatedServer {
     });
 
     let controls = state.controls;
-    let models = state.models;
-    let offsets = state.offsets;
     const nowReported = [...state.reported];
-    if (done.some((d) => d.reply.control) && correction === 'average-control') {
+    if (correction === 'average-control' && done.length > 0) {
       controls = state.controls.slice();
-      for (const { client, reply } of done) if (reply.control) controls.set(reply.control, client * this.dimension);
-    }
-    if (done.some((d) => d.reply.model) && correction === 'features') {
-      models = state.models.slice();
-      offsets = [...state.offsets];
       for (const { client, reply } of done) {
-        if (!reply.model) continue;
-        models.set(reply.model.weights, client * this.config.features);
-        offsets = offsets.map((o, i) => (i === client ? reply.model!.offset : o));
+        if (!reply.control) continue;
+        controls.set(reply.control, client * this.dimension);
+        nowReported[client] = 1;
       }
     }
-    for (const { client, reply } of done) if (reply.control || reply.model) nowReported[client] = 1;
-
     let next = x;
     if (done.length > 0) {
       const total = done.reduce((s, d) => s + this.weights[d.client]!, 0);
@@ -170,7 +163,7 @@ export class FederatedServer {
     }
     const meanOf = (values: readonly number[]) => (values.length > 0 ? values.reduce((s, v) => s + v, 0) / values.length : null);
     return {
-      state: { ...state, round, params: next === x ? x.slice() : next, queries: state.queries + queries, bytes: state.bytes + bytes, loss, hasLoss, controls, models, offsets, reported: nowReported },
+      state: { ...state, round, params: next === x ? x.slice() : next, queries: state.queries + queries, bytes: state.bytes + bytes, loss, hasLoss, controls, reported: nowReported },
       record: {
         round,
         queries: state.queries + queries,

@@ -20,6 +20,8 @@ export type ClientMessage =
   | { readonly kind: 'round'; readonly round: number; readonly params: Float32Array; readonly steps: number; readonly control?: Float32Array; readonly model?: FeatureModelMessage }
   /** SCAFFOLD I: a fresh gradient estimate at x, the client's control variate this round. */
   | { readonly kind: 'gradient'; readonly params: Float32Array }
+  /** FZooS: explore around x and fit the client's random-feature surrogate there. */
+  | { readonly kind: 'features'; readonly params: Float32Array }
   /** The server's acceptance check: f_i(x) over the client's data. */
   | { readonly kind: 'loss'; readonly params: Float32Array }
   /** Checkpointing: the client's state (serialised: serializeState), and restoring it. */
@@ -37,12 +39,13 @@ export type ClientReply =
       readonly queries: number;
       /** Mean norm of the correction γ_t·c added to the local estimates this round (0 without one). */
       readonly correction: number;
+      /** SCAFFOLD II: the mean of this round's local estimates, c_i for the next round. */
       readonly control?: Float32Array;
-      readonly model?: FeatureModelMessage;
     }
   /** A local step met a NaN or infinite loss or gradient: the round is void for this client (its queries still count). */
   | { readonly kind: 'dropped'; readonly reason: string; readonly queries: number }
   | { readonly kind: 'gradient'; readonly grad: Float32Array; readonly queries: number }
+  | { readonly kind: 'features'; readonly model: FeatureModelMessage; readonly queries: number }
   | { readonly kind: 'loss'; readonly loss: number; readonly queries: number }
   | { readonly kind: 'saved'; readonly state: SerializedState }
   | { readonly kind: 'loaded' };
