@@ -116,8 +116,8 @@ export const prgf = defineEstimator<PrgfOptions>({
     epsilon: { type: 'number', default: 0.01, above: 0, help: 'finite-difference step μ along each unit direction' },
   },
   defaultLearningRate: 3e-3,
-  // 1 + q on the first step, before a prior exists.
-  cost: (o, batch) => (2 + o.directions) * batch,
+  // 1 + q on the first step, before a prior exists; q is capped at P − 1 beside the prior.
+  cost: (o, batch, parameters) => (2 + Math.min(o.directions, parameters - 1)) * batch,
   create: (context, options) => {
     if (context.oracle === undefined) throw new TypeError('prgf needs a loss oracle');
     return new PriorGuidedRandomGradientFree(context.oracle, { ...options, seed: context.seed });

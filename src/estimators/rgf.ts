@@ -22,7 +22,8 @@ export interface RgfOptions {
  * of ZoRD's and FZooS's code. For orthonormal directions that estimates (q/P)∇L in
  * expectation: Adam does not mind the scale; with SGD multiply the learning rate by P/q.
  * μ is the step actually applied (θ + μuₖ rounded to float32, see appliedStep). A mask
- * confines the directions to the free entries. 1 + q queries per example.
+ * confines the directions to the free entries. 1 + q queries per example (q is capped at the
+ * free entries: beyond P directions there are no more orthonormal ones).
  */
 export class RandomGradientFree implements LossOnlyEstimator<EmptyState> {
   readonly name = 'rgf';
@@ -41,8 +42,9 @@ export class RandomGradientFree implements LossOnlyEstimator<EmptyState> {
     noAllocation(this.name, request);
     const size = request.params.length;
     const free = freeCoordinates(size, request.mask);
-    const q = directionsFor(request, this.options.directions, 1, 1);
-    if (q > free.length) throw new RangeError(`rgf: ${q} orthonormal directions need as many free parameters, θ has ${free.length}`);
+    // At most P orthonormal directions exist.
+    const q = Math.min(directionsFor(request, this.options.directions, 1, 1), free.length);
+    if (q < 1) throw new RangeError('rgf: the mask leaves no parameter free');
     return rgfDirections(free.length, q, stepKey(this.options.seed, request.step)).map((u) => scatter(u, free, size));
   }
 
@@ -86,7 +88,7 @@ export const rgf = defineEstimator<RgfOptions>({
     epsilon: { type: 'number', default: 0.01, above: 0, help: 'finite-difference step μ along each unit direction' },
   },
   defaultLearningRate: 3e-3,
-  cost: (o, batch) => (1 + o.directions) * batch,
+  cost: (o, batch, parameters) => (1 + Math.min(o.directions, parameters)) * batch,
   create: (context, options) => {
     if (context.oracle === undefined) throw new TypeError('rgf needs a loss oracle');
     return new RandomGradientFree(context.oracle, { ...options, seed: context.seed });
