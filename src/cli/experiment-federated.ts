@@ -21,6 +21,7 @@ const federatedFlags = {
   features: { type: 'integer', default: 10_000, min: 1, help: 'fzoos: random features M' },
   restarts: { type: 'integer', default: 5, min: 0, help: 'fzoos: GP likelihood restarts per refit' },
   'refit-every': { type: 'integer', default: 1, min: 1, help: 'fzoos: refit the GP hyperparameters every this many local steps' },
+  neighbours: { type: 'integer', default: 150, min: 2, help: 'fzoos: the local GP is fitted on this many nearest queries' },
 } as const satisfies FlagSpecs;
 
 const STUDIES = {
@@ -114,6 +115,7 @@ export async function runFederatedExperiment(argv: readonly string[]): Promise<n
     features: flags.features as number,
     restarts: flags.restarts as number,
     refitEvery: flags['refit-every'] as number,
+    neighbours: flags.neighbours as number,
     seed: flags.seed as number,
   });
   let markdown: string;

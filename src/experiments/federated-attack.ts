@@ -28,6 +28,8 @@ export interface AttackStudyOptions {
   readonly features?: number;
   readonly restarts?: number;
   readonly refitEvery?: number;
+  /** FZooS's local GP: the nearest queries it is fitted on. */
+  readonly neighbours?: number;
   readonly seed?: number;
 }
 
@@ -55,6 +57,7 @@ export async function runAttackStudy(options: AttackStudyOptions, log: (line: st
     features = 1000,
     restarts = 0,
     refitEvery = 5,
+    neighbours = 150,
     seed = 0,
   } = options;
   const { train, test } = await loadMnist();
@@ -109,7 +112,7 @@ export async function runAttackStudy(options: AttackStudyOptions, log: (line: st
       });
       const runs: AlgorithmRun[] = [];
       for (const algorithm of algorithms) {
-        const run = await runAlgorithm(algorithm, { rounds, localSteps, seed, features, estimator: algorithm === 'fzoos' ? { restarts, refitEvery } : {} }, problem);
+        const run = await runAlgorithm(algorithm, { rounds, localSteps, seed, features, estimator: algorithm === 'fzoos' ? { restarts, refitEvery, neighbours } : {} }, problem);
         const success = run.records.find((r) => r.globalLoss !== null && r.globalLoss < 0);
         log(`image ${index} ${algorithm}: margin ${run.records.at(-1)!.globalLoss?.toPrecision(4)} after ${run.records.at(-1)!.queries} queries; ${success ? `success in round ${success.round} (${success.queries} queries)` : 'no success'}`);
         runs.push(run);
@@ -143,7 +146,7 @@ export async function runAttackStudy(options: AttackStudyOptions, log: (line: st
       }),
     });
     const charts = [chart('round'), chart('queries')];
-    const conditions = { models: n, model: spec, classesPerModel, pretrainSteps, images: results.length, bound, localSteps, rounds, features, restarts, refitEvery, seed };
+    const conditions = { models: n, model: spec, classesPerModel, pretrainSteps, images: results.length, bound, localSteps, rounds, features, restarts, refitEvery, neighbours, seed };
     const notes = [
       `Clients are ${n} ${spec} classifiers trained by backprop (${pretrainSteps} Adam steps) on the embedded MNIST, model i on classes {i, …, i + ${classesPerModel - 1}} mod 10. Attacked: test images ${results.map((r) => r.image).join(', ')}, each classified correctly by every model. Client i minimises the margin of model i; success is the averaged output misclassifying the image, checked after each round (not counted as queries).`,
     ];

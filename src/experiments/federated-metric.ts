@@ -31,6 +31,8 @@ export interface MetricStudyOptions {
   readonly features?: number;
   readonly restarts?: number;
   readonly refitEvery?: number;
+  /** FZooS's local GP: the nearest queries it is fitted on. */
+  readonly neighbours?: number;
   readonly seed?: number;
 }
 
@@ -61,6 +63,7 @@ export async function runMetricStudy(options: MetricStudyOptions, log: (line: st
     features = 1000,
     restarts = 0,
     refitEvery = 5,
+    neighbours = 150,
     seed = 0,
   } = options;
   if (!METRICS.includes(metric)) throw new RangeError(`metric must be one of ${METRICS.join(', ')}; got '${metric}'`);
@@ -104,7 +107,7 @@ export async function runMetricStudy(options: MetricStudyOptions, log: (line: st
   log(`${dims.join('-')} after ${pretrainSteps} backprop steps: test ${metric} ${(1 - start).toFixed(4)}; tuning its last layer (${p} parameters) on ${clients} shards of ${examplesPerClient}`);
   const runs: AlgorithmRun[] = [];
   for (const algorithm of algorithms) {
-    const run = await runAlgorithm(algorithm, { rounds, localSteps, seed, features, estimator: algorithm === 'fzoos' ? { restarts, refitEvery } : {} }, problem);
+    const run = await runAlgorithm(algorithm, { rounds, localSteps, seed, features, estimator: algorithm === 'fzoos' ? { restarts, refitEvery, neighbours } : {} }, problem);
     log(`${algorithm}: test 1 − ${metric} ${run.records.at(-1)!.globalLoss?.toFixed(4)} after ${run.records.at(-1)!.queries} queries`);
     runs.push(run);
   }
@@ -115,7 +118,7 @@ export async function runMetricStudy(options: MetricStudyOptions, log: (line: st
     curves(`test 1 − ${metric} against rounds`, runs, 'round', { title: `1 − ${metric}`, value }),
     curves(`test 1 − ${metric} against queries`, runs, 'queries', { title: `1 − ${metric}`, value }),
   ];
-  const conditions = { dataset, model: `mlp:${dims.join('-')}`, pretrainSteps, clients, examplesPerClient, metric, bound, parameters: p, localSteps, rounds, features, restarts, refitEvery, seed };
+  const conditions = { dataset, model: `mlp:${dims.join('-')}`, pretrainSteps, clients, examplesPerClient, metric, bound, parameters: p, localSteps, rounds, features, restarts, refitEvery, neighbours, seed };
   const notes = [
     `The MLP ${dims.join('-')} is trained by backprop for ${pretrainSteps} steps; its last layer (${p} parameters) then moves within ±${bound} of those values to minimise 1 − macro ${metric} of its predictions on each client's ${examplesPerClient} training examples. Before tuning: test 1 − ${metric} = ${start.toFixed(4)}. Test scores are the experimenter's measurement, not queries.`,
   ];

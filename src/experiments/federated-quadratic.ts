@@ -18,6 +18,8 @@ export interface QuadraticStudyOptions {
   /** FZooS's local GP: likelihood restarts and refit period (query steps). */
   readonly restarts?: number;
   readonly refitEvery?: number;
+  /** FZooS's local GP: the nearest queries it is fitted on. */
+  readonly neighbours?: number;
   readonly acceptance?: 'always' | 'global-loss';
   readonly seed?: number;
 }
@@ -47,6 +49,7 @@ export async function runQuadraticStudy(options: QuadraticStudyOptions, log: (li
     features = 10_000,
     restarts = 5,
     refitEvery = 1,
+    neighbours = 150,
     acceptance = 'always',
     seed = 0,
   } = options;
@@ -57,7 +60,7 @@ export async function runQuadraticStudy(options: QuadraticStudyOptions, log: (li
     for (const algorithm of algorithms) {
       const run = await runAlgorithm(
         algorithm,
-        { rounds, localSteps, seed, features, acceptance, estimator: algorithm === 'fzoos' ? { restarts, refitEvery } : {} },
+        { rounds, localSteps, seed, features, acceptance, estimator: algorithm === 'fzoos' ? { restarts, refitEvery, neighbours } : {} },
         () => quadraticProblem({ dimension, clients, heterogeneity, seed }),
       );
       const last = run.records.at(-1)!;
@@ -106,10 +109,10 @@ export async function runQuadraticStudy(options: QuadraticStudyOptions, log: (li
   const verdict = target === null
     ? 'The target needs both fedzo and fzoos in the study.'
     : `Target (C = ${target.heterogeneity}: FZooS reaches FedZO's final F = ${target.fedzoFinal.toPrecision(5)} within ${rounds / 2} rounds): ${target.met ? 'met' : 'missed'}; FZooS ${target.fzoosRounds === null ? `never reached it in ${rounds} rounds (its best F ${Math.min(...fzoosRun!.records.map((r) => r.globalLoss ?? Infinity)).toPrecision(5)})` : `reached it in round ${target.fzoosRounds}`}.`;
-  const conditions = { dimension, clients, localSteps, rounds, features, restarts, refitEvery, acceptance, seed, heterogeneities: heterogeneities.join(', ') };
+  const conditions = { dimension, clients, localSteps, rounds, features, restarts, refitEvery, neighbours, acceptance, seed, heterogeneities: heterogeneities.join(', ') };
   const notes = [
     "FZooS's quadratic f_i(x) = (1/10d)(Σ_j (1 + C(a_ij − 1/N)) x_j² + (1 + C(b_ij − 1/N)) x_j + 1), x = −10 + 20·clip(u, 0, 1): the variables u are the code's [0, 1] coordinates, x₀ ~ U[0, 1]^d. F is the same for every C; C only sets how far the clients disagree.",
-    'Local steps: Adam (lr 0.01, reset every round); RGF with 20 orthonormal directions and μ = 0.01 for fedzo, fedprox (μ = 1), scaffold-1, scaffold-2; for fzoos a GP on the 150 nearest queries with 5 active queries of 100 candidates within 0.01 per step, and random-feature surrogates (lengthscale 1) fitted around x_{r−1} on the 500 nearest queries after 50 exploratory queries. F is measured by the experimenter, not counted as queries.',
+    `Local steps: Adam (lr 0.01, reset every round); RGF with 20 orthonormal directions and μ = 0.01 for fedzo, fedprox (μ = 1), scaffold-1, scaffold-2; for fzoos a GP on the ${neighbours} nearest queries (refit with ${restarts} restarts every ${refitEvery} query steps) with 5 active queries of 100 candidates within 0.01 per step, and ${features} random features (lengthscale 1) fitted around x_{r−1} on the 500 nearest queries after 50 exploratory queries. F is measured by the experimenter, not counted as queries.`,
     verdict,
   ];
   const markdown = [
