@@ -1,18 +1,17 @@
 import { batches } from '../data/batches.js';
 import { withClasses } from '../data/dataset.js';
 import { loadMnist } from '../data/mnist.js';
-import { FEDERATED_ALGORITHM_NAMES, type FederatedAlgorithmName } from '../federated/algorithms.js';
+import { FEDERATED_ALGORITHM_NAMES } from '../federated/algorithms.js';
 import { modelFromSpec } from '../nn/factories.js';
 import { BlackBoxLossOracle } from '../objectives/black-box.js';
 import { vectorDataset } from '../objectives/vector-objective.js';
 import type { LineChart } from '../report/result.js';
 import { type FrozenLogits, frozenLogits } from './frozen-logits.js';
 import type { FederatedProblem } from './federated-problems.js';
-import { type AlgorithmRun, markdownTable, runAlgorithm, writeStudy } from './federated-study.js';
+import { type AlgorithmRun, type FederatedStudyOptions, localOptions, markdownTable, runAlgorithm, writeStudy } from './federated-study.js';
 import { pretrain } from './pretrain.js';
 
-export interface AttackStudyOptions {
-  readonly out: string;
+export interface AttackStudyOptions extends FederatedStudyOptions {
   /** N classifiers, one per client, each trained by backprop on its own classes. */
   readonly models?: number;
   readonly model?: string;
@@ -22,15 +21,6 @@ export interface AttackStudyOptions {
   readonly images?: number;
   /** The perturbation's bound: δ ∈ [−bound, bound]^784. */
   readonly bound?: number;
-  readonly localSteps?: number;
-  readonly rounds?: number;
-  readonly algorithms?: readonly FederatedAlgorithmName[];
-  readonly features?: number;
-  readonly restarts?: number;
-  readonly refitEvery?: number;
-  /** FZooS's local GP: the nearest queries it is fitted on. */
-  readonly neighbours?: number;
-  readonly seed?: number;
 }
 
 /**
@@ -112,7 +102,7 @@ export async function runAttackStudy(options: AttackStudyOptions, log: (line: st
       });
       const runs: AlgorithmRun[] = [];
       for (const algorithm of algorithms) {
-        const run = await runAlgorithm(algorithm, { rounds, localSteps, seed, features, estimator: algorithm === 'fzoos' ? { restarts, refitEvery, neighbours } : {} }, problem);
+        const run = await runAlgorithm(algorithm, { rounds, localSteps, seed, features, estimator: localOptions(algorithm, { restarts, refitEvery, neighbours }) }, problem);
         const success = run.records.find((r) => r.globalLoss !== null && r.globalLoss < 0);
         log(`image ${index} ${algorithm}: margin ${run.records.at(-1)!.globalLoss?.toPrecision(4)} after ${run.records.at(-1)!.queries} queries; ${success ? `success in round ${success.round} (${success.queries} queries)` : 'no success'}`);
         runs.push(run);

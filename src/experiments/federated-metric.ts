@@ -1,20 +1,19 @@
 import { type Dataset, subset } from '../data/dataset.js';
 import { loadDataset } from '../data/load.js';
 import { permutation } from '../data/permutation.js';
-import { FEDERATED_ALGORITHM_NAMES, type FederatedAlgorithmName } from '../federated/algorithms.js';
+import { FEDERATED_ALGORITHM_NAMES } from '../federated/algorithms.js';
 import { mlp } from '../nn/factories.js';
 import { vectorDataset, vectorOracle } from '../objectives/vector-objective.js';
 import { deriveSeed } from '../rng/stream.js';
 import { frozenLogits } from './frozen-logits.js';
 import type { FederatedProblem } from './federated-problems.js';
-import { type AlgorithmRun, curves, markdownTable, runAlgorithm, writeStudy } from './federated-study.js';
+import { type AlgorithmRun, type FederatedStudyOptions, curves, localOptions, markdownTable, runAlgorithm, writeStudy } from './federated-study.js';
 import { pretrain } from './pretrain.js';
 
 export const METRICS = ['f1', 'precision', 'recall', 'jaccard'] as const;
 export type Metric = (typeof METRICS)[number];
 
-export interface MetricStudyOptions {
-  readonly out: string;
+export interface MetricStudyOptions extends FederatedStudyOptions {
   /** A classification data set spec (csv:<file>?label=<col> for a CSV task). */
   readonly dataset?: string;
   /** An MLP 'in-hidden…-classes'; its last layer is what the clients tune. */
@@ -25,15 +24,6 @@ export interface MetricStudyOptions {
   readonly metric?: Metric;
   /** The last layer moves within ±bound of its trained values. */
   readonly bound?: number;
-  readonly localSteps?: number;
-  readonly rounds?: number;
-  readonly algorithms?: readonly FederatedAlgorithmName[];
-  readonly features?: number;
-  readonly restarts?: number;
-  readonly refitEvery?: number;
-  /** FZooS's local GP: the nearest queries it is fitted on. */
-  readonly neighbours?: number;
-  readonly seed?: number;
 }
 
 const SHARD_STREAM = 0x6d657472; // 'metr'
@@ -107,7 +97,7 @@ export async function runMetricStudy(options: MetricStudyOptions, log: (line: st
   log(`${dims.join('-')} after ${pretrainSteps} backprop steps: test ${metric} ${(1 - start).toFixed(4)}; tuning its last layer (${p} parameters) on ${clients} shards of ${examplesPerClient}`);
   const runs: AlgorithmRun[] = [];
   for (const algorithm of algorithms) {
-    const run = await runAlgorithm(algorithm, { rounds, localSteps, seed, features, estimator: algorithm === 'fzoos' ? { restarts, refitEvery, neighbours } : {} }, problem);
+    const run = await runAlgorithm(algorithm, { rounds, localSteps, seed, features, estimator: localOptions(algorithm, { restarts, refitEvery, neighbours }) }, problem);
     log(`${algorithm}: test 1 − ${metric} ${run.records.at(-1)!.globalLoss?.toFixed(4)} after ${run.records.at(-1)!.queries} queries`);
     runs.push(run);
   }

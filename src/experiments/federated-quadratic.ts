@@ -1,27 +1,15 @@
-import { FEDERATED_ALGORITHM_NAMES, type FederatedAlgorithmName } from '../federated/algorithms.js';
+import { FEDERATED_ALGORITHM_NAMES } from '../federated/algorithms.js';
 import type { LineChart, ResultTable } from '../report/result.js';
 import { federatedQuadratic } from '../surrogate/test-functions.js';
 import { quadraticProblem } from './federated-problems.js';
-import { type AlgorithmRun, curves, firstReaching, markdownTable, runAlgorithm, writeStudy } from './federated-study.js';
+import { type AlgorithmRun, type FederatedStudyOptions, curves, firstReaching, localOptions, markdownTable, runAlgorithm, writeStudy } from './federated-study.js';
 
-export interface QuadraticStudyOptions {
-  readonly out: string;
+export interface QuadraticStudyOptions extends FederatedStudyOptions {
   readonly dimension?: number;
   readonly clients?: number;
   /** C values (FZooS: 0.5, 5, 50). */
   readonly heterogeneities?: readonly number[];
-  readonly localSteps?: number;
-  readonly rounds?: number;
-  readonly algorithms?: readonly FederatedAlgorithmName[];
-  /** FZooS's random features M. */
-  readonly features?: number;
-  /** FZooS's local GP: likelihood restarts and refit period (query steps). */
-  readonly restarts?: number;
-  readonly refitEvery?: number;
-  /** FZooS's local GP: the nearest queries it is fitted on. */
-  readonly neighbours?: number;
   readonly acceptance?: 'always' | 'global-loss';
-  readonly seed?: number;
 }
 
 export interface QuadraticStudy {
@@ -60,7 +48,7 @@ export async function runQuadraticStudy(options: QuadraticStudyOptions, log: (li
     for (const algorithm of algorithms) {
       const run = await runAlgorithm(
         algorithm,
-        { rounds, localSteps, seed, features, acceptance, estimator: algorithm === 'fzoos' ? { restarts, refitEvery, neighbours } : {} },
+        { rounds, localSteps, seed, features, acceptance, estimator: localOptions(algorithm, { restarts, refitEvery, neighbours }) },
         () => quadraticProblem({ dimension, clients, heterogeneity, seed }),
       );
       const last = run.records.at(-1)!;

@@ -10,6 +10,26 @@ import type { FederatedProblem } from './federated-problems.js';
 
 /** What the federated studies share: running each algorithm on a problem and writing the results in the report contract. */
 
+/** The options every federated study takes (each picks its own defaults). */
+export interface FederatedStudyOptions {
+  readonly out: string;
+  readonly localSteps?: number;
+  readonly rounds?: number;
+  readonly algorithms?: readonly FederatedAlgorithmName[];
+  /** FZooS's random features M. */
+  readonly features?: number;
+  /** FZooS's local GP: likelihood restarts, refit period (query steps) and the nearest queries it is fitted on. */
+  readonly restarts?: number;
+  readonly refitEvery?: number;
+  readonly neighbours?: number;
+  readonly seed?: number;
+}
+
+/** The local estimator's options a study sets: FZooS's GP settings, nothing for the RGF algorithms. */
+export function localOptions(algorithm: FederatedAlgorithmName, gp: { readonly restarts: number; readonly refitEvery: number; readonly neighbours: number }): Record<string, number> {
+  return algorithm === 'fzoos' ? { ...gp } : {};
+}
+
 export interface AlgorithmRun {
   readonly algorithm: FederatedAlgorithmName;
   /** Round 0 (the start) first. */
