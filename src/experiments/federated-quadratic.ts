@@ -15,7 +15,15 @@ export interface QuadraticStudyOptions extends FederatedStudyOptions {
 export interface QuadraticStudy {
   readonly runs: readonly { readonly heterogeneity: number; readonly runs: readonly AlgorithmRun[] }[];
   /** At the largest C: the rounds FZooS took to reach FedZO's final F, against FedZO's rounds. */
-  readonly target: { readonly heterogeneity: number; readonly fedzoFinal: number; readonly fzoosRounds: number | null; readonly rounds: number; readonly met: boolean } | null;
+  readonly target: {
+    readonly heterogeneity: number;
+    readonly fedzoFinal: number;
+    readonly fzoosRounds: number | null;
+    readonly rounds: number;
+    readonly met: boolean;
+    /** FedZO ended above where it started: reaching its final F then says nothing. */
+    readonly degenerate: boolean;
+  } | null;
   readonly markdown: string;
 }
 
@@ -92,11 +100,15 @@ export async function runQuadraticStudy(options: QuadraticStudyOptions, log: (li
   if (fedzoRun && fzoosRun) {
     const fedzoFinal = fedzoRun.records.at(-1)!.globalLoss!;
     const reached = firstReaching(fzoosRun.records, fedzoFinal);
-    target = { heterogeneity: hardest.heterogeneity, fedzoFinal, fzoosRounds: reached?.round ?? null, rounds, met: reached !== undefined && reached.round <= rounds / 2 };
+    const degenerate = fedzoFinal >= fedzoRun.records[0]!.globalLoss!;
+    target = { heterogeneity: hardest.heterogeneity, fedzoFinal, fzoosRounds: reached?.round ?? null, rounds, met: !degenerate && reached !== undefined && reached.round <= rounds / 2, degenerate };
   }
+  const finals = hardest.runs.map((r) => `${r.algorithm} ${r.records.at(-1)!.globalLoss!.toPrecision(4)}`).join(', ');
   const verdict = target === null
     ? 'The target needs both fedzo and fzoos in the study.'
-    : `Target (C = ${target.heterogeneity}: FZooS reaches FedZO's final F = ${target.fedzoFinal.toPrecision(5)} within ${rounds / 2} rounds): ${target.met ? 'met' : 'missed'}; FZooS ${target.fzoosRounds === null ? `never reached it in ${rounds} rounds (its best F ${Math.min(...fzoosRun!.records.map((r) => r.globalLoss ?? Infinity)).toPrecision(5)})` : `reached it in round ${target.fzoosRounds}`}.`;
+    : target.degenerate
+      ? `Target (C = ${target.heterogeneity}: FZooS reaches FedZO's final F within ${rounds / 2} rounds): not meaningful here — FedZO ended above its starting F (${fedzoRun!.records[0]!.globalLoss!.toPrecision(4)} → ${target.fedzoFinal.toPrecision(4)}), so every algorithm "reaches" it in round 1. Final F at C = ${target.heterogeneity}: ${finals}.`
+      : `Target (C = ${target.heterogeneity}: FZooS reaches FedZO's final F = ${target.fedzoFinal.toPrecision(5)} within ${rounds / 2} rounds): ${target.met ? 'met' : 'missed'}; FZooS ${target.fzoosRounds === null ? `never reached it in ${rounds} rounds (its best F ${Math.min(...fzoosRun!.records.map((r) => r.globalLoss ?? Infinity)).toPrecision(5)})` : `reached it in round ${target.fzoosRounds}`}.`;
   const conditions = { dimension, clients, localSteps, rounds, features, restarts, refitEvery, neighbours, acceptance, seed, heterogeneities: heterogeneities.join(', ') };
   const notes = [
     "FZooS's quadratic f_i(x) = (1/10d)(Σ_j (1 + C(a_ij − 1/N)) x_j² + (1 + C(b_ij − 1/N)) x_j + 1), x = −10 + 20·clip(u, 0, 1): the variables u are the code's [0, 1] coordinates, x₀ ~ U[0, 1]^d. F is the same for every C; C only sets how far the clients disagree.",

@@ -34,7 +34,8 @@ test('the quadratic study writes the report contract and judges its target from 
     const target = study.target!;
     const first = fzoos!.records.find((r) => r.round > 0 && r.globalLoss! <= fedzo!.records.at(-1)!.globalLoss!);
     assert.equal(target.fzoosRounds, first?.round ?? null);
-    assert.equal(target.met, first !== undefined && first.round <= 2);
+    assert.equal(target.degenerate, fedzo!.records.at(-1)!.globalLoss! >= fedzo!.records[0]!.globalLoss!);
+    assert.equal(target.met, !target.degenerate && first !== undefined && first.round <= 2);
     assert.match(await readFile(join(out, 'quadratic.md'), 'utf8'), /Target \(C = 50/);
     assert.match(await readFile(join(out, 'quadratic-1.svg'), 'utf8'), /^<svg/);
   } finally {
