@@ -3,7 +3,7 @@ import { stepKey } from '../objectives/directions.js';
 import { fillUniform } from '../rng/noise.js';
 import { type Seed, deriveSeed } from '../rng/stream.js';
 import { fitGaussianProcess } from '../surrogate/fit-gaussian-process.js';
-import { GaussianProcess } from '../surrogate/gaussian-process.js';
+import { GaussianProcess, type GpHyperparameters } from '../surrogate/gaussian-process.js';
 import { type HistoryState, QueryHistory } from '../surrogate/history.js';
 import { KERNEL_NAMES, type KernelName } from '../surrogate/kernels.js';
 import { TARGET_SCALINGS, type TargetScaling } from '../surrogate/target-scaling.js';
@@ -20,6 +20,8 @@ export interface SurrogateOptions {
   readonly targetScaling: TargetScaling;
   /** Likelihood restarts per refit, besides the warm start from the previous hyperparameters. */
   readonly restarts: number;
+  /** Refit the hyperparameters every this many query steps; in between the GP is conditioned with the last ones. */
+  readonly refitEvery: number;
   /** Fit the observation noise σ_n² too (noisy losses: minibatches); otherwise fixed at 1e-6. */
   readonly fitNoise: boolean;
   /** Take a virtual step (no query) while the gradient uncertainty at θ is below this. */
@@ -44,6 +46,10 @@ export type SurrogateState = {
   readonly noiseVariance: number;
   /** Steps since the last query step, that one included (0 before the first query). */
   readonly virtual: number;
+  /** Query steps since the hyperparameters were last fitted. */
+  readonly age: number;
+  /** θ at the last query step: virtual steps use the GP on the queries nearest to it. */
+  readonly anchor: Float32Array;
 };
 
 /** Streams under a step's key: the initial design, active-query candidates, likelihood restarts. */
@@ -51,6 +57,8 @@ const INITIAL_STREAM = 0;
 const ACTIVE_STREAM = 1;
 const FIT_STREAM = 2;
 const NOISE_VARIANCE = 1e-6;
+/** The largest query history init will allocate. */
+const HISTORY_BYTES = 2 ** 30;
 
 /**
  * ZoRD (Shu, Dai, Sng, Verma, Jaillet & Low, "Zeroth-order optimization with
@@ -63,7 +71,9 @@ const NOISE_VARIANCE = 1e-6;
  * steps per query, as ZoRD's dynamic virtual updates; each step is the trainer's optimiser
  * step, so Adam takes them as in ZoRD's code. A query step evaluates θ (and, with
  * `activeQueries`, the candidates of largest gradient uncertainty: FZooS's active queries),
- * adds them to the history and refits the GP, warm-started from the last hyperparameters.
+ * adds them to the history and refits the GP, warm-started from the last hyperparameters
+ * (every `refitEvery` query steps; in between it conditions on the new queries only). Virtual
+ * steps keep the GP of the last query step, as ZoRD's virtual updates do.
  * The first step queries an initial design around θ (ZoRD's 15 random queries).
  *
  * Costs: the first step initialQueries × batch queries, a query step (1 + activeQueries) ×
@@ -84,8 +94,13 @@ export class SurrogateGradient implements LossOnlyEstimator<SurrogateState> {
     private readonly options: SurrogateOptions & { readonly seed: Seed },
   ) {}
 
+  /** Throws RangeError when the history would not fit in memory (capacity × P × 8 bytes above 1 GiB). */
   init(params: Float32Array): SurrogateState {
-    return { history: new QueryHistory(params.length, this.options.capacity).toState(), lengthscale: 1, noiseVariance: NOISE_VARIANCE, virtual: 0 };
+    const bytes = this.options.capacity * params.length * 8;
+    if (bytes > HISTORY_BYTES) {
+      throw new RangeError(`surrogate: a history of ${this.options.capacity} queries of ${params.length} parameters needs ${(bytes / 2 ** 30).toFixed(1)} GiB; lower the option capacity (a GP in that many dimensions needs few queries near θ anyway)`);
+    }
+    return { history: new QueryHistory(params.length, this.options.capacity).toState(), lengthscale: 1, noiseVariance: NOISE_VARIANCE, virtual: 0, age: 0, anchor: new Float32Array(params.length) };
   }
 
   ask(state: SurrogateState, request: EstimateRequest): LossRequest | null {
@@ -94,7 +109,7 @@ export class SurrogateGradient implements LossOnlyEstimator<SurrogateState> {
     const history = surrogateHistory(state);
     if (history.dimension !== params.length) throw new RangeError(`surrogate: the state's history has dimension ${history.dimension}, θ ${params.length}`);
     const key = stepKey(this.options.seed, request.step);
-    const free = freeCoordinates(params.length, mask);
+    if (freeCoordinates(params.length, mask).length === 0) throw new RangeError('surrogate: the mask leaves no parameter free');
     const restrict = (offset: Float64Array) => (mask ? offset.map((v, i) => v * mask[i]!) : offset);
     if (history.size === 0) {
       const { initialQueries: n, initialRadius: r } = this.options;
@@ -104,11 +119,10 @@ export class SurrogateGradient implements LossOnlyEstimator<SurrogateState> {
       return offsetRequest(request, [new Float64Array(params.length), ...design]);
     }
     const theta = Float64Array.from(params);
-    const { gp } = this.surrogateAt(history, state, theta);
+    const { gp } = this.surrogateAt(history, state);
     if (state.virtual > 0 && state.virtual < this.options.virtualSteps && gp.gradientUncertainty(theta) < this.options.threshold) return null;
     const { activeQueries: count, candidates, radius } = this.options;
     const active = count === 0 ? [] : selectActiveQueries(gp, theta, { seed: deriveSeed(key, ACTIVE_STREAM), candidates, radius, count });
-    if (free.length === 0) throw new RangeError('surrogate: the mask leaves no parameter free');
     return offsetRequest(request, [new Float64Array(params.length), ...active.map((q) => restrict(q.x.map((v, i) => v - theta[i]!)))]);
   }
 
@@ -118,7 +132,7 @@ export class SurrogateGradient implements LossOnlyEstimator<SurrogateState> {
     const theta = Float64Array.from(params);
     const masked = (g: Float64Array) => Float32Array.from(g, (v, i) => (mask && mask[i] === 0 ? 0 : v));
     if (result === null) {
-      const { gp, warnings } = this.surrogateAt(surrogateHistory(state), state, theta);
+      const { gp, warnings } = this.surrogateAt(surrogateHistory(state), state);
       const loss = gp.mean(theta);
       return {
         estimate: { grad: masked(gp.meanGradient(theta)), loss, queries: 0, perExample: { loss: new Float32Array(b).fill(loss) }, ...(warnings.length > 0 && { warnings }) },
@@ -135,20 +149,22 @@ export class SurrogateGradient implements LossOnlyEstimator<SurrogateState> {
     recordPoints(history, samples, request.step);
     const warnings: string[] = [];
     const nearest = history.nearest(theta, this.options.neighbours);
+    const refit = first || state.age + 1 >= this.options.refitEvery;
     const { kernel, targetScaling, restarts, fitNoise } = this.options;
-    const { gp } = fitGaussianProcess(
-      nearest.map((q) => q.x),
-      nearest.map((q) => q.y),
-      {
-        kernel,
-        targetScaling,
-        restarts,
-        seed: deriveSeed(stepKey(this.options.seed, request.step), FIT_STREAM),
-        initial: { lengthscales: new Float64Array([state.lengthscale]), noiseVariance: state.noiseVariance },
-        fitNoiseVariance: fitNoise,
-        onWarning: (w) => warnings.push(`surrogate: ${w}`),
-      },
-    );
+    const onWarning = (w: string) => warnings.push(`surrogate: ${w}`);
+    const points = nearest.map((q) => q.x);
+    const values = nearest.map((q) => q.y);
+    const gp = refit
+      ? fitGaussianProcess(points, values, {
+          kernel,
+          targetScaling,
+          restarts,
+          seed: deriveSeed(stepKey(this.options.seed, request.step), FIT_STREAM),
+          initial: { lengthscales: new Float64Array([state.lengthscale]), noiseVariance: state.noiseVariance },
+          fitNoiseVariance: fitNoise,
+          onWarning,
+        }).gp
+      : new GaussianProcess(points, values, { kernel, targetScaling, hyperparameters: hyperparameters(state), onWarning });
     this.cached = { key: conditioningKey(nearest.map((q) => q.serial), gp.hyperparameters.lengthscales[0]!, gp.hyperparameters.noiseVariance), gp, warnings };
     const free = freeCoordinates(params.length, mask).length;
     if (first && this.options.neighbours < free + 1) {
@@ -156,7 +172,14 @@ export class SurrogateGradient implements LossOnlyEstimator<SurrogateState> {
     }
     return {
       estimate: { grad: masked(gp.meanGradient(theta)), loss: samples.losses[0]!, queries: result.queries, perExample, samples, ...(warnings.length > 0 && { warnings }) },
-      state: { history: history.toState(), lengthscale: gp.hyperparameters.lengthscales[0]!, noiseVariance: gp.hyperparameters.noiseVariance, virtual: 1 },
+      state: {
+        history: history.toState(),
+        lengthscale: gp.hyperparameters.lengthscales[0]!,
+        noiseVariance: gp.hyperparameters.noiseVariance,
+        virtual: 1,
+        age: refit ? 0 : state.age + 1,
+        anchor: params.slice(),
+      },
     };
   }
 
@@ -169,26 +192,25 @@ export class SurrogateGradient implements LossOnlyEstimator<SurrogateState> {
     this.cached = undefined;
   }
 
-  /** The GP with the state's hyperparameters on the queries nearest to θ (no refit). */
-  private surrogateAt(history: QueryHistory, state: SurrogateState, theta: Float64Array): { gp: GaussianProcess; warnings: readonly string[] } {
-    const nearest = history.nearest(theta, this.options.neighbours);
+  /** The GP of the last query step: the state's hyperparameters on the queries nearest to its θ (the anchor). */
+  private surrogateAt(history: QueryHistory, state: SurrogateState): { gp: GaussianProcess; warnings: readonly string[] } {
+    const nearest = history.nearest(Float64Array.from(state.anchor), this.options.neighbours);
     const key = conditioningKey(nearest.map((q) => q.serial), state.lengthscale, state.noiseVariance);
     if (this.cached?.key !== key) {
       const warnings: string[] = [];
       const gp = new GaussianProcess(
         nearest.map((q) => q.x),
         nearest.map((q) => q.y),
-        {
-          kernel: this.options.kernel,
-          targetScaling: this.options.targetScaling,
-          hyperparameters: { lengthscales: new Float64Array([state.lengthscale]), signalVariance: 1, noiseVariance: state.noiseVariance },
-          onWarning: (w) => warnings.push(`surrogate: ${w}`),
-        },
+        { kernel: this.options.kernel, targetScaling: this.options.targetScaling, hyperparameters: hyperparameters(state), onWarning: (w) => warnings.push(`surrogate: ${w}`) },
       );
       this.cached = { key, gp, warnings };
     }
     return this.cached!;
   }
+}
+
+function hyperparameters(state: SurrogateState): GpHyperparameters {
+  return { lengthscales: new Float64Array([state.lengthscale]), signalVariance: 1, noiseVariance: state.noiseVariance };
 }
 
 /** The history held by a surrogate state (a copy: adding to it leaves the state as it was). */
@@ -211,6 +233,7 @@ export const surrogate = defineEstimator<SurrogateOptions>({
     kernel: { type: 'string', default: 'matern52', choices: KERNEL_NAMES, help: 'GP kernel' },
     targetScaling: { type: 'string', default: 'standardize', choices: TARGET_SCALINGS, help: 'how losses are rescaled for the GP (ZoRD: standardize, FZooS: min-max)' },
     restarts: { type: 'integer', default: 5, min: 0, help: 'marginal-likelihood restarts per refit, besides the warm start' },
+    refitEvery: { type: 'integer', default: 1, min: 1, help: 'refit the GP hyperparameters every this many query steps (conditioning only in between)' },
     fitNoise: { type: 'boolean', default: false, help: 'fit the observation noise (noisy losses, e.g. minibatches); otherwise 1e-6' },
     threshold: { type: 'number', default: 0.35, min: 0, max: 1, help: 'take virtual steps while the gradient uncertainty is below this' },
     virtualSteps: { type: 'integer', default: 10, min: 1, help: 'most steps per query, the query step included (1: query every step)' },

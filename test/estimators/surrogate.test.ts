@@ -42,7 +42,7 @@ test('after a query step the surrogate takes virtual steps (∇μ, no queries) w
     if (next.estimate.queries === 0) {
       // The virtual step's gradient is ∇μ of the GP on the state's history and hyperparameters.
       const s = state;
-      const nearest = history.nearest(Float64Array.from(theta), 150);
+      const nearest = history.nearest(Float64Array.from(s.anchor), 150);
       const gp = new GaussianProcess(nearest.map((q) => q.x), nearest.map((q) => q.y), { hyperparameters: { lengthscales: Float64Array.of(s.lengthscale), signalVariance: 1, noiseVariance: s.noiseVariance } });
       assert.deepEqual(next.estimate.grad, Float32Array.from(gp.meanGradient(Float64Array.from(theta))));
       assert.equal(next.estimate.loss, gp.mean(Float64Array.from(theta)));
@@ -108,6 +108,8 @@ test('the surrogate refuses options that cannot work, naming them', () => {
   assert.throws(() => make({ activeQueries: 8, candidates: 4 }), /^RangeError: surrogate option activeQueries \(8\) must not exceed candidates \(4\)/);
   assert.throws(() => make({ initialQueries: 1 }), /surrogate option initialQueries must be at least 2/);
   assert.throws(() => make({ kernel: 'cubic' }), /surrogate option kernel must be one of matern52, rbf/);
+  const wide = createEstimator('surrogate', { oracle: vectorOracle(200_000, () => 0), seed: 0 }, {});
+  assert.throws(() => wide.init(new Float32Array(200_000)), /^RangeError: surrogate: a history of 1000 queries of 200000 parameters needs 1\.5 GiB; lower the option capacity/);
 });
 
 test('a GP fitted on fewer queries than the dimension needs says so once', async () => {
