@@ -25,3 +25,5 @@ export { initializersAsInputs, withInitializers } from './engine/onnx/rewrite.js
 export { BlackBoxModel, type BlackBoxParameter } from './engine/onnx/black-box.js';
 export { OnnxModule, exportOnnxFile, onnxModel, parameterNames } from './nn/onnx-model.js';
 export { type LoadModelOptions, loadModel } from './nn/load-model.js';
+// Federated zeroth-order optimisation (checkpoints through node:fs): Node only.
+export * from './federated/index.js';

@@ -18,7 +18,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ['estimators', 'allocators', 'surrogate'],
   ['optim'],
   ['train'],
-  ['report'],
+  ['report', 'federated'],
   ['experiments'],
   ['bench', 'cli'],
 ];

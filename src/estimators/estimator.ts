@@ -99,7 +99,19 @@ export interface ActivitySamples {
   readonly example: Int32Array;
 }
 
-export type Samples = DirectionSamples | CoordinateSamples | ActivitySamples;
+/**
+ * Queries at explicit points with the mean batch loss at each: what a query history keeps
+ * (the surrogate, rgf and prgf; `pointSamples` makes them from any oracle request and result).
+ */
+export interface PointSamples {
+  readonly kind: 'points';
+  /** The queried parameter vectors as the oracle formed them (θ + offset in float32): [n, P]. */
+  readonly points: Float32Array;
+  /** The mean loss over the batch's examples at each point: [n]. */
+  readonly losses: Float32Array;
+}
+
+export type Samples = DirectionSamples | CoordinateSamples | ActivitySamples | PointSamples;
 
 export interface Estimate {
   /**
@@ -143,10 +155,10 @@ export interface Estimator<S extends State = State> {
 /** An estimator that needs only losses: `estimate` is `tell(ask(), oracle.evaluate(ask()))`. */
 export interface LossOnlyEstimator<S extends State = State> extends Estimator<S> {
   readonly oracle: LossOracle;
-  /** The queries of this step. */
-  ask(state: S, request: EstimateRequest): LossRequest;
-  /** The estimate from the queries' losses (from any evaluator: the oracle, a device, a worker pool). */
-  tell(state: S, request: EstimateRequest, result: LossResult): Estimated<S>;
+  /** The queries of this step; null when the step needs none (a surrogate's virtual step). */
+  ask(state: S, request: EstimateRequest): LossRequest | null;
+  /** The estimate from the queries' losses (from any evaluator: the oracle, a device, a worker pool); null when ask asked nothing. */
+  tell(state: S, request: EstimateRequest, result: LossResult | null): Estimated<S>;
 }
 
 /** What an estimator is built on: the model (graph methods) or a loss oracle (loss-only methods), the objective, a seed. */
@@ -192,8 +204,14 @@ export interface EstimatorDescriptor<O extends object = OptionValues> {
   readonly defaultOptimizer?: { readonly name: 'sgd' | 'momentum' | 'nesterov' | 'adam' | 'adamw'; readonly lr: number };
   /** Query allocation support: queries come in units of `unit`; the default budget is `queriesPerExample` per example. */
   readonly allocation?: { readonly unit: number; readonly queriesPerExample: number };
-  /** Queries of one step without a budget or an allocation: the documented cost. */
+  /**
+   * Queries of one step without a budget or an allocation: the documented cost, and the
+   * most any step spends (query budgets rely on it). Exact for every step unless
+   * `variableCost`.
+   */
   cost(options: O, batch: number, parameters: number): number;
+  /** Steps cost different amounts (a first step, virtual steps): `cost` is their maximum. */
+  readonly variableCost?: true;
   create(context: EstimatorContext, options: O): Estimator;
 }
 
@@ -229,7 +247,8 @@ export function graph(name: string, context: EstimatorContext): readonly [Model,
   return [context.model, context.objective];
 }
 
-/** `estimate` of a loss-only estimator: ask, evaluate on its oracle, tell. */
+/** `estimate` of a loss-only estimator: ask, evaluate on its oracle (unless nothing was asked), tell. */
 export async function askAndTell<S extends State>(estimator: LossOnlyEstimator<S>, state: S, request: EstimateRequest): Promise<Estimated<S>> {
-  return estimator.tell(state, request, await estimator.oracle.evaluate(estimator.ask(state, request)));
+  const asked = estimator.ask(state, request);
+  return estimator.tell(state, request, asked === null ? null : await estimator.oracle.evaluate(asked));
 }

@@ -6,6 +6,10 @@ export { type ForwardGradientWeightsOptions, ForwardGradientWeights, fgW } from 
 export { type ForwardGradientActivitiesOptions, ForwardGradientActivities, fgA } from './fg-a.js';
 export { ownership } from './ownership.js';
 export { type CoordinateOptions, CoordinateEstimator, cge } from './cge.js';
+export { type RgfOptions, RandomGradientFree, rgf } from './rgf.js';
+export { type PrgfOptions, type PrgfState, PriorGuidedRandomGradientFree, prgf } from './prgf.js';
+export { type SurrogateOptions, type SurrogateState, SurrogateGradient, surrogate, surrogateHistory } from './surrogate.js';
+export { appliedStep, offsetRequest, pointSamples, recordPoints } from './point-queries.js';
 export { DirectFeedbackAlignment, dfa } from './dfa.js';
 export { FEEDBACK_STREAM, FeedbackWeights } from './feedback.js';
 export { LocalBackprop, localBp, localFa, localGroupBp, localGroupFa } from './local-bp.js';

@@ -11,7 +11,10 @@ import { localGroupFgW } from './lg-fg-w.js';
 import { localBp, localFa, localGroupBp, localGroupFa } from './local-bp.js';
 import { likelihoodRatio } from './lr.js';
 import { resolveOptions } from './options.js';
+import { prgf } from './prgf.js';
+import { rgf } from './rgf.js';
 import { spsa } from './spsa.js';
+import { surrogate } from './surrogate.js';
 
 /**
  * Every method by its name. A new estimator is one file exporting its descriptor, plus a
@@ -34,6 +37,9 @@ export const ESTIMATORS = {
   lr: likelihoodRatio,
   spsa,
   cge,
+  rgf,
+  prgf,
+  surrogate,
 } as const satisfies Record<string, EstimatorDescriptor>;
 
 export type EstimatorName = keyof typeof ESTIMATORS;

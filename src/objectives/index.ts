@@ -4,3 +4,4 @@ export { type DirectionSet, type Distribution, DirectionBuffers, appliedFraction
 export * from './loss-oracle.js';
 export { ModelLossOracle } from './model-oracle.js';
 export { type BlackBoxObjective, type BlackBoxQueries, BlackBoxLossOracle } from './black-box.js';
+export { vectorBatch, vectorDataset, vectorOracle } from './vector-objective.js';

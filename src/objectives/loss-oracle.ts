@@ -1,6 +1,6 @@
 import type { Batch } from '../data/batches.js';
 import type { Seed } from '../rng/stream.js';
-import type { Distribution } from './directions.js';
+import { type Distribution, drawDirection } from './directions.js';
 
 /**
  * The loss oracle: per-example losses at θ plus perturbations, on a batch, with the
@@ -95,6 +95,33 @@ export function copiesOf(p: Perturbation): number {
   if (p.kind === 'offsets') return p.copies;
   const k = p.kind === 'noise' ? p.count : p.coordinates.length;
   return p.kind === 'noise' && p.scheme === 'forward' ? k + 1 : 2 * k;
+}
+
+/**
+ * Copy c's offset from θ (εzₖ, ±εeᵢ, an explicit row, or 0 for a forward scheme's θ) as a
+ * writer into a [P] buffer: how a black box or a query history forms each copy θ + offset.
+ */
+export function copyOffsets(request: LossRequest, dimension: number): (c: number, out: Float32Array) => void {
+  const p = request.perturbation;
+  const d = dimension;
+  if (p.kind === 'offsets') return (c, out) => out.set(p.offsets.subarray(c * d, (c + 1) * d));
+  if (p.kind === 'coordinates') {
+    const n = p.coordinates.length;
+    return (c, out) => {
+      out.fill(0);
+      out[p.coordinates[c % n]!] = c < n ? p.epsilon : -p.epsilon;
+    };
+  }
+  const forward = p.scheme === 'forward';
+  return (c, out) => {
+    if (forward && c === 0) {
+      out.fill(0);
+      return;
+    }
+    const k = forward ? c - 1 : c % p.count;
+    drawDirection(out, p.key, p.distribution, p.first + k, d, 0, p.epsilon, p.mask);
+    if (!forward && c >= p.count) for (let i = 0; i < d; i++) out[i] = -out[i]!;
+  };
 }
 
 /** Checks a request's shape before anything runs (RangeError naming the field). */

@@ -1,9 +1,10 @@
 import type { Allocator } from '../allocators/allocator.js';
-import { type Batch, batches } from '../data/batches.js';
+import { type Batch, batchCount, batches } from '../data/batches.js';
 import type { AnyDataset } from '../data/dataset.js';
 import type { Estimate, Estimator } from '../estimators/estimator.js';
 import { allFinite, readChunks } from '../rng/index.js';
 import { type GradientTransformation, applyGradient } from '../optim/transform.js';
+import type { Seed } from '../rng/stream.js';
 import type { State } from '../state/state.js';
 
 /** Where a run stands. */
@@ -76,6 +77,8 @@ export class NonFiniteError extends Error {
     readonly step: number,
     readonly what: string,
     message = `step ${step}: ${what}`,
+    /** Queries the failed step spent (they were made, even though the step is void). */
+    readonly queries = 0,
   ) {
     super(message);
   }
@@ -137,9 +140,9 @@ export async function trainStep(stepper: Stepper, state: TrainState, batch: Batc
   const estimated = await estimateStep(stepper, state, batch, { streamGradient });
   const { estimate } = estimated;
   const { params, progress } = state;
-  if (!Number.isFinite(estimate.loss)) throw new NonFiniteError(progress.step, `the loss is ${estimate.loss}`);
+  if (!Number.isFinite(estimate.loss)) throw new NonFiniteError(progress.step, `the loss is ${estimate.loss}`, undefined, estimate.queries);
   const gradient = estimate.grad ?? (estimate.gradientSource && (estimate.gradientSource.finite ? estimate.gradientSource : readChunks(estimate.gradientSource)));
-  if (gradient instanceof Float32Array && !allFinite(gradient)) throw new NonFiniteError(progress.step, 'the gradient estimate has NaN or infinite entries');
+  if (gradient instanceof Float32Array && !allFinite(gradient)) throw new NonFiniteError(progress.step, 'the gradient estimate has NaN or infinite entries', undefined, estimate.queries);
   let { optimizer } = state;
   let updates = progress.updates;
   let extraQueries = 0;
@@ -169,21 +172,28 @@ export async function trainStep(stepper: Stepper, state: TrainState, batch: Batc
 }
 
 /**
- * `steps` training steps over a dataset's shuffled batches, epoch after epoch, for loops
- * that need no checkpoints or evaluation (pretraining, prompt tuning); `onStep` sees each.
+ * Training steps over a dataset's shuffled batches, epoch after epoch, until the state has
+ * taken `steps` steps in all, for loops that need no checkpoints or evaluation
+ * (pretraining, prompt tuning, a federated client's local steps); `onStep` sees each. It
+ * continues from the state's progress (epoch, batch) and advances it, so a later call, or
+ * a state restored from a checkpoint, goes on with the next batch.
  */
 export async function runSteps(
   stepper: Stepper,
   state: TrainState,
   dataset: AnyDataset,
-  { batchSize, seed, steps, onStep }: { readonly batchSize: number; readonly seed: number; readonly steps: number; readonly onStep?: (state: TrainState, estimate: Estimate) => Promise<void> | void },
+  { batchSize, seed, steps, onStep }: { readonly batchSize: number; readonly seed: Seed; readonly steps: number; readonly onStep?: (state: TrainState, estimate: Estimate) => Promise<void> | void },
 ): Promise<TrainState> {
+  const count = batchCount(dataset.size, batchSize);
+  if (count === 0) throw new RangeError(`runSteps: dataset '${dataset.name}' has no examples`);
   let current = state;
-  for (let epoch = 0; current.progress.step < steps; epoch++) {
-    for (const batch of batches(dataset, { batchSize, seed, epoch })) {
+  while (current.progress.step < steps) {
+    if (current.progress.batch >= count) current = { ...current, progress: { ...current.progress, epoch: current.progress.epoch + 1, batch: 0 } };
+    const { epoch, batch: startBatch } = current.progress;
+    for (const batch of batches(dataset, { batchSize, seed, epoch, startBatch })) {
       if (current.progress.step >= steps) break;
       const next = await trainStep(stepper, current, batch);
-      current = next.state;
+      current = { ...next.state, progress: { ...next.state.progress, batch: next.state.progress.batch + 1 } };
       await onStep?.(current, next.estimate);
     }
   }
