@@ -22,10 +22,11 @@ import { BUDGET_KEYS, type TrainConfig } from './config.js';
 import { Evaluator } from './evaluate.js';
 import { NonFiniteError, type Progress, type StepHook, type Stepper, type TrainState, initTrainState, trainStep } from './step.js';
 import { validateConfig } from './validate.js';
+import { runHooks, splitHoldout } from './run-hooks.js';
 
 export { NonFiniteError } from './step.js';
 
-/** Stream ids under the run seed: initial parameters, estimator noise. */
+/** Stream ids under the run seed: initial parameters, estimator noise (3 and 4: run-hooks.ts). */
 const INIT_STREAM = 1;
 const NOISE_STREAM = 2;
 
@@ -138,11 +139,13 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
   const saved = options.resume ? await loadCheckpoint(checkpointPath!) : undefined;
   if (saved) checkCompatible(saved.config, config);
 
-  const data = await trainingData(config);
+  const loaded = await trainingData(config);
+  const { train: trainSplit, holdout } = splitHoldout(loaded.train, config);
+  const data = { train: trainSplit, test: loaded.test };
   const model = modelFromSpec(config.model, data.train.inputShape, outputsFor(data.train));
   const objective = objectiveFromSpec(config.objective);
   const targets = data.train.task === 'regression' ? `targets of [${data.train.targetShape.join(', ')}]` : `${data.train.classes} classes`;
-  log(`${config.dataset}: ${data.train.size} train / ${data.test.size} test examples of [${data.train.inputShape.join(', ')}], ${targets}`);
+  log(`${config.dataset}: ${data.train.size} train${holdout ? ` (+ ${holdout.size} held out)` : ''} / ${data.test.size} test examples of [${data.train.inputShape.join(', ')}], ${targets}`);
   log(model.describe().split('\n')[0]!);
 
   const compile: CompileOptions = { device: config.device, ...(config.threads !== undefined && { threads: config.threads }) };
@@ -152,11 +155,13 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
   const plannedSteps = config.epochs * batchesPerEpoch;
   // The step schedule decays tenfold twice over the plan, at a third and two thirds.
   const schedule = createSchedule(config.schedule, config.lr, { totalSteps: plannedSteps, warmupSteps: config.warmupSteps, every: Math.max(1, Math.ceil(plannedSteps / 3)) });
+  const extra = runHooks(config, { model, objective, compile, seed: config.seed, plannedSteps, ...(holdout && { holdout }), ...(options.oracle && { oracle: options.oracle }) });
+  const hooks = [...extra.hooks, ...(options.hooks ?? [])];
   const stepper: Stepper = {
     estimator,
     optimizer: createOptimizer(config.optimizer, { lr: schedule, momentum: config.momentum, weightDecay: config.weightDecay, clip: config.clip }),
     ...(config.allocator && { allocation: { allocator: createAllocator(config.allocator), ...queryAllocation(config) } }),
-    ...(options.hooks && { hooks: options.hooks }),
+    ...(hooks.length > 0 && { hooks }),
   };
   const stepCost = (b: number) => stepper.allocation?.budget(b) ?? method.cost(resolveOptions(config.method, method.options, config.options), b, model.layout.size);
 
@@ -279,7 +284,7 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
     if (options.out) await writeFileAtomic(join(options.out, SUMMARY_FILE), `${JSON.stringify(summary, null, 2)}\n`);
     return summary;
   } finally {
-    await Promise.all([estimator.dispose(), evaluator.dispose()]);
+    await Promise.all([estimator.dispose(), evaluator.dispose(), extra.dispose()]);
   }
 }
 
