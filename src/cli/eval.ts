@@ -5,11 +5,11 @@ import { writeFileAtomic } from '../io/atomic-write.js';
 import { exportModel } from '../nn/export.js';
 import { modelFromSpec } from '../nn/factories.js';
 import { objectiveFromSpec } from '../objectives/objective.js';
-import { formatPattern, maskDensity, maskedParams, parseSubnets } from '../sparse/masks.js';
+import { formatPattern, maskDensity, maskedParams } from '../sparse/masks.js';
 import { type Checkpoint, loadCheckpoint } from '../train/checkpoint.js';
 import type { TrainConfig } from '../train/config.js';
 import { Evaluator } from '../train/evaluate.js';
-import { checkpointMasks, splitHoldout } from '../train/run-hooks.js';
+import { checkpointSubnet, splitHoldout } from '../train/run-hooks.js';
 import { CHECKPOINT_FILE, outputsFor, trainingData } from '../train/trainer.js';
 import { type Command, UsageError, parseFlags, usage } from './args.js';
 
@@ -74,15 +74,14 @@ export async function runEval(argv: readonly string[]): Promise<number> {
   return 0;
 }
 
-/**
- * Sub-net k of a run with sub-nets: its mask, its pattern and θ ⊙ mask (its pruned
- * weights zero, so the sub-net runs alone). UsageError for k out of range or a dense run.
- */
-export function subnet(checkpoint: Checkpoint, k: number, source: string): { readonly params: Float32Array; readonly mask: Float32Array; readonly pattern: string } {
-  const config = checkpoint.config as unknown as TrainConfig;
-  if (config.subnets === undefined) throw new UsageError(`--subnet: ${source} is a dense run (trained without --subnets)`);
-  const patterns = parseSubnets(config.subnets);
-  if (k >= patterns.length) throw new UsageError(`--subnet must be below ${patterns.length}, the sub-nets of ${source} (${config.subnets}); got ${k}`);
-  const mask = checkpointMasks(checkpoint, source)[k]!;
-  return { params: checkpoint.params.map((v, i) => v * mask[i]!), mask, pattern: formatPattern(patterns[k]!) };
+/** Sub-net k of a run with sub-nets and θ ⊙ its mask (its pruned weights zero: the sub-net alone). UsageError for k out of range or a dense run. */
+function subnet(checkpoint: Checkpoint, k: number, source: string): { readonly params: Float32Array; readonly mask: Float32Array; readonly pattern: string } {
+  let chosen: ReturnType<typeof checkpointSubnet>;
+  try {
+    chosen = checkpointSubnet(checkpoint, k, source);
+  } catch (e) {
+    if (e instanceof RangeError) throw new UsageError(`--subnet: ${e.message}`);
+    throw e;
+  }
+  return { params: checkpoint.params.map((v, i) => v * chosen.mask[i]!), mask: chosen.mask, pattern: formatPattern(chosen.pattern) };
 }

@@ -8,7 +8,7 @@ import type { LossOracle } from '../objectives/loss-oracle.js';
 import { ModelLossOracle } from '../objectives/model-oracle.js';
 import type { Objective } from '../objectives/objective.js';
 import { type Seed, deriveSeed } from '../rng/stream.js';
-import { checkPattern, maskedParams, parseSubnets } from '../sparse/masks.js';
+import { type SparsityPattern, checkPattern, maskedParams, parseSubnets } from '../sparse/masks.js';
 import { type SerializedState, deserializeState } from '../state/state.js';
 import type { Checkpoint } from './checkpoint.js';
 import type { TrainConfig } from './config.js';
@@ -117,6 +117,18 @@ export function checkpointMasks(checkpoint: Checkpoint, source: string): Float32
   if (saved === undefined) throw new Error(`${source} holds no sub-net masks (hook:${SUBNETS_HOOK})`);
   const template: SubnetsState = { masks: parseSubnets(config.subnets).map(() => new Float32Array(checkpoint.params.length)) };
   return [...deserializeState(saved, template).masks];
+}
+
+/**
+ * Sub-net k of a checkpoint: its mask and its pattern.
+ * @throws RangeError for a dense run or k out of range (naming `source` and the sub-nets); Error when the masks are missing.
+ */
+export function checkpointSubnet(checkpoint: Checkpoint, k: number, source: string): { readonly mask: Float32Array; readonly pattern: SparsityPattern } {
+  const config = checkpoint.config as unknown as TrainConfig;
+  if (config.subnets === undefined) throw new RangeError(`${source} is a dense run (trained without --subnets)`);
+  const patterns = parseSubnets(config.subnets);
+  if (!(Number.isSafeInteger(k) && k >= 0 && k < patterns.length)) throw new RangeError(`the sub-net must be below ${patterns.length}, the sub-nets of ${source} (${config.subnets}); got ${k}`);
+  return { mask: checkpointMasks(checkpoint, source)[k]!, pattern: patterns[k]! };
 }
 
 /** `check()`, its RangeError turned into a ConfigError on `field` naming the model. */
