@@ -1,5 +1,6 @@
 import { UsageError } from './args.js';
 import { allocationCommand, runAllocation } from './experiment-allocation.js';
+import { astCommand, runAst } from './experiment-ast.js';
 import { finetuneCommand, runFinetune } from './experiment-finetune.js';
 import { localLossesCommand, runLocalLosses } from './experiment-local-losses.js';
 import { promptCommand, runPrompt } from './experiment-prompt.js';
@@ -10,9 +11,10 @@ const EXPERIMENTS = {
   allocation: { summary: allocationCommand.summary.split('\n')[0]!, run: runAllocation },
   finetune: { summary: finetuneCommand.summary.split('\n')[0]!, run: runFinetune },
   prompt: { summary: promptCommand.summary.split('\n')[0]!, run: runPrompt },
+  ast: { summary: astCommand.summary.split('\n')[0]!, run: runAst },
 } as const;
 
-export const experimentSummary = 'Runs an experiment (local-losses, allocation, finetune, prompt) and writes its results as JSON and markdown.';
+export const experimentSummary = 'Runs an experiment (local-losses, allocation, finetune, prompt, ast, explore, landscape) and writes its results as JSON and markdown.';
 
 function help(): string {
   const width = Math.max(...Object.keys(EXPERIMENTS).map((n) => n.length)) + 2;

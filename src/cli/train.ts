@@ -161,6 +161,7 @@ export async function runTrain(argv: readonly string[]): Promise<number> {
   if (json) console.log(JSON.stringify(summary));
   else {
     console.log(`done (${summary.stopped}): test accuracy ${percent(summary.test_acc)}, train accuracy ${percent(summary.train_acc)}, ${compact(summary.queries)} queries, ${formatDuration(summary.wall_s)} training, peak RSS ${summary.peak_rss_mb.toFixed(0)} MB`);
+    for (const [k, sub] of (summary.subnets ?? []).entries()) console.log(`sub-net ${k} (${sub.pattern}, density ${percent(sub.density)}): test accuracy ${percent(sub.test_acc)}`);
     console.log(`run directory: ${out} (resume with: forwardprop train --out ${out} --resume --epochs <more>)`);
   }
   return 0;

@@ -86,12 +86,13 @@ export function densityMask(layout: ParamLayout, entries: readonly ParamEntry[],
   if (!(density > 0 && density <= 1)) throw new RangeError(`density must lie in (0, 1], got ${density}`);
   layout.check(scores, 'scores');
   const n = entries.reduce((s, e) => s + e.size, 0);
-  const candidates: number[] = [];
-  for (const e of entries) for (let i = e.offset; i < e.offset + e.size; i++) if (within === undefined || within[i] === 1) candidates.push(i);
-  const keep = Math.min(candidates.length, Math.round(density * n));
+  const candidates = new Int32Array(n);
+  let c = 0;
+  for (const e of entries) for (let i = e.offset; i < e.offset + e.size; i++) if (within === undefined || within[i] === 1) candidates[c++] = i;
+  const keep = Math.min(c, Math.round(density * n));
   const mask = new Float32Array(layout.size).fill(1);
   for (const e of entries) mask.fill(0, e.offset, e.offset + e.size);
-  for (const i of topIndices(candidates, scores, keep)) mask[i] = 1;
+  for (const i of topIndices(candidates.subarray(0, c), scores, keep)) mask[i] = 1;
   return mask;
 }
 
@@ -130,7 +131,9 @@ export function patternMask(layout: ParamLayout, entries: readonly ParamEntry[],
 
 /** |θ| as scores. */
 export function magnitudes(theta: Float32Array): Float32Array {
-  return theta.map(Math.abs);
+  const out = new Float32Array(theta.length);
+  for (let i = 0; i < theta.length; i++) out[i] = Math.abs(theta[i]!);
+  return out;
 }
 
 /** Kept entries over covered entries. */
@@ -148,22 +151,23 @@ export function maskDensity(mask: Float32Array, entries: readonly ParamEntry[]):
  * The `count` indices among `candidates` with the largest scores, ties to the lower
  * index (candidates come in increasing order).
  */
-export function topIndices(candidates: readonly number[], scores: Float32Array, count: number): number[] {
-  if (count <= 0) return [];
-  if (count >= candidates.length) return [...candidates];
-  const values = Float32Array.from(candidates, (i) => scores[i]!).sort();
-  const threshold = values[values.length - count]!;
+export function topIndices(candidates: ArrayLike<number>, scores: Float32Array, count: number): Int32Array {
+  const n = candidates.length;
+  if (count <= 0) return new Int32Array(0);
+  if (count >= n) return Int32Array.from(candidates);
+  const values = new Float32Array(n);
+  for (let j = 0; j < n; j++) values[j] = scores[candidates[j]!]!;
+  values.sort();
+  const threshold = values[n - count]!;
   let above = 0;
-  for (let j = values.length - 1; j >= 0 && values[j]! > threshold; j--) above++;
+  for (let j = n - 1; j >= 0 && values[j]! > threshold; j--) above++;
   let ties = count - above;
-  const out: number[] = [];
-  for (const i of candidates) {
+  const out = new Int32Array(count);
+  let k = 0;
+  for (let j = 0; j < n; j++) {
+    const i = candidates[j]!;
     const s = scores[i]!;
-    if (s > threshold) out.push(i);
-    else if (s === threshold && ties > 0) {
-      out.push(i);
-      ties--;
-    }
+    if (s > threshold || (s === threshold && ties-- > 0)) out[k++] = i;
   }
   return out;
 }

@@ -1,5 +1,5 @@
 import type { ParamEntry, ParamLayout } from '../nn/params.js';
-import { topIndices } from './masks.js';
+import { magnitudes, topIndices } from './masks.js';
 
 /**
  * Gradual pruning and prune-and-regrow, as AST's unstructured runs schedule them (Yang
@@ -36,10 +36,10 @@ export function pruneAndRegrow(layout: ParamLayout, entries: readonly ParamEntry
   if (!(fraction >= 0 && fraction <= 1)) throw new RangeError(`fraction must lie in [0, 1], got ${fraction}`);
   for (const [what, v] of [['mask', mask], ['theta', theta], ['grad', grad]] as const) layout.check(v, what);
   const out = mask.slice();
-  const weight = theta.map(Math.abs);
-  const gradient = grad.map(Math.abs);
+  const gradient = magnitudes(grad);
   // Smallest |θ| first: topIndices on −|θ|.
-  const smallness = weight.map((w) => -w);
+  const smallness = magnitudes(theta);
+  for (let i = 0; i < smallness.length; i++) smallness[i] = -smallness[i]!;
   for (const e of entries) {
     const kept: number[] = [];
     const missing: number[] = [];

@@ -92,7 +92,9 @@ function stepMasks(stepper: Stepper, state: TrainState): { readonly mask?: Float
 }
 
 function product(a: Float32Array, b: Float32Array): Float32Array {
-  return a.map((v, i) => v * b[i]!);
+  const out = new Float32Array(a.length);
+  for (let i = 0; i < a.length; i++) out[i] = a[i]! * b[i]!;
+  return out;
 }
 
 /** A step produced a NaN or infinite loss or gradient (`what` says which). */

@@ -23,6 +23,8 @@ import { Evaluator } from './evaluate.js';
 import { NonFiniteError, type Progress, type StepHook, type Stepper, type TrainState, initTrainState, trainStep } from './step.js';
 import { validateConfig } from './validate.js';
 import { runHooks, splitHoldout } from './run-hooks.js';
+import { SUBNETS_HOOK, type SubnetsState } from './hooks/subnets.js';
+import { formatPattern, maskDensity, maskedParams, parseSubnets } from '../sparse/masks.js';
 
 export { NonFiniteError } from './step.js';
 
@@ -90,6 +92,16 @@ export interface Summary {
   readonly seed: number;
   readonly stopped: StopReason;
   readonly peak_rss_mb: number;
+  /** Runs with sub-nets: each sub-net alone (θ ⊙ its mask) on the test split; the epochs' metrics are sub-net 0's. */
+  readonly subnets?: readonly SubnetSummary[];
+}
+
+export interface SubnetSummary {
+  readonly pattern: string;
+  /** Kept share of the masked parameters. */
+  readonly density: number;
+  readonly test_acc: number;
+  readonly test_loss: number;
 }
 
 export interface StepInfo {
@@ -263,6 +275,7 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
 
     // A resumed run can start past its budget and train no step: still report where it stands.
     metrics ??= await measure(evaluator, state, data, config, batchesPerEpoch, { loss: Number.NaN, examples_per_s: 0, lr: Number.NaN });
+    const subnets = config.subnets === undefined ? undefined : await evaluateSubnets(evaluator, state, data.test, config, model);
     const summary: Summary = {
       method: config.method,
       dataset: config.dataset,
@@ -280,6 +293,7 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
       seed: config.seed,
       stopped,
       peak_rss_mb: process.resourceUsage().maxRSS / 1024,
+      ...(subnets && { subnets }),
     };
     if (options.out) await writeFileAtomic(join(options.out, SUMMARY_FILE), `${JSON.stringify(summary, null, 2)}\n`);
     return summary;
@@ -383,8 +397,11 @@ async function measure(
   batchesPerEpoch: number,
   epoch: Pick<EpochMetrics, 'loss' | 'examples_per_s' | 'lr'>,
 ): Promise<EpochMetrics> {
-  const train = await evaluator.evaluate(state.params, data.train, config.evalBatchSize);
-  const test = await evaluator.evaluate(state.params, data.test, config.evalBatchSize);
+  // A sparse run is its sub-nets: θ ⊙ M₀ (θ keeps weights that only other sub-nets use).
+  const masks = (state.hooks[SUBNETS_HOOK] as SubnetsState | undefined)?.masks;
+  const params = masks ? applyMask(state.params, masks[0]!) : state.params;
+  const train = await evaluator.evaluate(params, data.train, config.evalBatchSize);
+  const test = await evaluator.evaluate(params, data.test, config.evalBatchSize);
   const { progress } = state;
   return {
     epoch: progress.epoch + progress.batch / batchesPerEpoch,
@@ -399,6 +416,23 @@ async function measure(
     examples_per_s: epoch.examples_per_s,
     lr: epoch.lr,
   };
+}
+
+/** Each sub-net alone on the test split. */
+async function evaluateSubnets(evaluator: Evaluator, state: TrainState, test: AnyDataset, config: TrainConfig, model: Model): Promise<SubnetSummary[]> {
+  const { masks } = state.hooks[SUBNETS_HOOK] as SubnetsState;
+  const patterns = parseSubnets(config.subnets!);
+  const entries = maskedParams(model.layout, config.sparseParams);
+  const out: SubnetSummary[] = [];
+  for (const [k, mask] of masks.entries()) {
+    const result = await evaluator.evaluate(applyMask(state.params, mask), test, config.evalBatchSize);
+    out.push({ pattern: formatPattern(patterns[k]!), density: maskDensity(mask, entries), test_acc: result.accuracy, test_loss: result.loss });
+  }
+  return out;
+}
+
+function applyMask(theta: Float32Array, mask: Float32Array): Float32Array {
+  return theta.map((v, i) => v * mask[i]!);
 }
 
 /**

@@ -56,7 +56,9 @@ export function gradientCorrectionHook(options: CorrectionOptions): StepHook<Cor
       let reference = i > 0 ? state.previous : undefined;
       let signal: Float32Array | undefined;
       if (mode === 'ema') {
-        signal = state.ema[i]!.map((e, j) => beta * e + (1 - beta) * g[j]!);
+        const own = state.ema[i]!;
+        signal = new Float32Array(own.length);
+        for (let j = 0; j < own.length; j++) signal[j] = beta * own[j]! + (1 - beta) * g[j]!;
         ema = state.ema.map((e, j) => (j === i ? signal! : e));
         reference = i > 0 ? state.ema[i - 1] : undefined;
       }
