@@ -2,6 +2,7 @@ import { UsageError } from './args.js';
 import { allocationCommand, runAllocation } from './experiment-allocation.js';
 import { astCommand, runAst } from './experiment-ast.js';
 import { exploreCommand, runExplore } from './experiment-explore.js';
+import { landscapeExperimentCommand, runLandscapeComparison } from './experiment-landscape.js';
 import { finetuneCommand, runFinetune } from './experiment-finetune.js';
 import { localLossesCommand, runLocalLosses } from './experiment-local-losses.js';
 import { promptCommand, runPrompt } from './experiment-prompt.js';
@@ -14,6 +15,7 @@ const EXPERIMENTS = {
   prompt: { summary: promptCommand.summary.split('\n')[0]!, run: runPrompt },
   ast: { summary: astCommand.summary.split('\n')[0]!, run: runAst },
   explore: { summary: exploreCommand.summary.split('\n')[0]!, run: runExplore },
+  landscape: { summary: landscapeExperimentCommand.summary.split('\n')[0]!, run: runLandscapeComparison },
 } as const;
 
 export const experimentSummary = 'Runs an experiment (local-losses, allocation, finetune, prompt, ast, explore, landscape) and writes its results as JSON and markdown.';

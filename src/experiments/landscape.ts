@@ -14,9 +14,10 @@ import { type ExperimentResult, type HeatmapChart, type LineChart, writeExperime
 import { chartSvg, svgToPng } from '../report/static-chart.js';
 import { deriveSeed } from '../rng/stream.js';
 import { type Checkpoint, loadCheckpoint } from '../train/checkpoint.js';
-import type { TrainConfig } from '../train/config.js';
+import { DEFAULT_CONFIG, type TrainConfig } from '../train/config.js';
+import { descriptor } from '../estimators/registry.js';
 import { checkpointSubnet, splitHoldout } from '../train/run-hooks.js';
-import { CHECKPOINT_FILE, outputsFor, trainingData } from '../train/trainer.js';
+import { CHECKPOINT_FILE, outputsFor, train, trainingData } from '../train/trainer.js';
 
 export const LANDSCAPE_JSON = 'landscape.json';
 export const CONTOUR_SVG = 'contour.svg';
@@ -153,7 +154,7 @@ export function curvatureRow(r: RunLandscape): (string | number | null)[] {
   return [r.method + (r.subnet === undefined ? '' : ` sub-net ${r.subnet}`), r.landscape.centre, c?.xx ?? null, c?.yy ?? null, r.hessian?.max ?? null, r.hessian?.min ?? null, r.hessian?.ratio ?? null];
 }
 
-export const CURVATURE_COLUMNS = ['run', 'loss at the centre', '∂²L/∂α² (second difference)', '∂²L/∂β²', 'λ_max (Hessian)', 'λ_min', '|λ_min/λ_max|'];
+export const CURVATURE_COLUMNS = ['run', 'loss at the centre', '∂²L/∂α² (second difference)', '∂²L/∂β²', 'λ_max (Hessian)', 'λ_min', 'λ_min / λ_max in magnitude'];
 
 async function writeLandscape(out: string, r: RunLandscape, settings: Readonly<Record<string, string | number | null>>): Promise<void> {
   await mkdir(out, { recursive: true });
@@ -171,4 +172,94 @@ async function writeLandscape(out: string, r: RunLandscape, settings: Readonly<R
   await writeFileAtomic(join(out, CONTOUR_SVG), contour);
   if (chart.type === 'heatmap') await writeFileAtomic(join(out, HEATMAP_SVG), await chartSvg(chartSpec({ ...chart, contours: 0 }).spec));
   await writeFileAtomic(join(out, LANDSCAPE_PNG), svgToPng(contour));
+}
+
+export interface LandscapeExperimentOptions {
+  readonly out: string;
+  readonly dataset?: string;
+  readonly model?: string;
+  /** Methods whose minima are compared, each trained `epochs[i]` epochs. */
+  readonly methods?: readonly TrainConfig['method'][];
+  readonly epochs?: readonly number[];
+  /** AST sub-nets trained by backprop whose landscapes are added ('' skips them). */
+  readonly subnets?: string;
+  readonly astEpochs?: number;
+  readonly points?: number;
+  readonly examples?: number;
+  readonly hessianIterations?: number;
+  readonly seed?: number;
+}
+
+/**
+ * Minima reached by backprop, forward gradients (fg-a) and SPSA, and by AST sub-nets,
+ * compared by their loss landscapes (Li et al. 2018's filter-normalised 2-D planes, as
+ * Lee et al. 2024 compare their ViTs) and their curvature at the centre. Each run is a
+ * `train` run directory under `out`, each landscape a directory inside it; writes
+ * landscape-experiment.md and result.json (every table and heat map) into `out`.
+ */
+export async function runLandscapeExperiment(options: LandscapeExperimentOptions, log: (line: string) => void = () => {}): Promise<{ readonly landscapes: RunLandscape[]; readonly markdown: string }> {
+  const {
+    out,
+    dataset = 'fashion-mnist',
+    model = 'mlp:784-256-256-10',
+    methods = ['bp', 'fg-a', 'spsa'],
+    epochs = [3, 3, 1],
+    subnets = '0.1,0.05,0.02',
+    astEpochs = 3,
+    points = 51,
+    examples = 1000,
+    hessianIterations = 50,
+    seed = 0,
+  } = options;
+  if (epochs.length !== methods.length) throw new RangeError(`epochs needs one value per method (${methods.length}), got ${epochs.length}`);
+  const landscapes: RunLandscape[] = [];
+  const accuracy = new Map<RunLandscape, number>();
+  const common = { points, examples, hessianIterations, seed } as const;
+  for (const [i, method] of methods.entries()) {
+    const dir = join(out, method);
+    const summary = await train({ ...DEFAULT_CONFIG, dataset, model, method, lr: descriptor(method).defaultLearningRate, epochs: epochs[i]!, seed }, { out: dir });
+    const l = await landscapeOfRun(dir, { ...common, out: join(dir, 'landscape') });
+    landscapes.push(l);
+    accuracy.set(l, summary.test_acc);
+    log(`${method}: test accuracy ${(100 * summary.test_acc).toFixed(2)}%, landscape in ${l.landscape.seconds.toFixed(0)} s, centre ${l.landscape.centre.toFixed(4)}, λ_max ${l.hessian?.max.toFixed(3)}`);
+  }
+  if (subnets !== '') {
+    const dir = join(out, 'bp-ast');
+    const summary = await train({ ...DEFAULT_CONFIG, dataset, model, method: 'bp', lr: descriptor('bp').defaultLearningRate, epochs: astEpochs, seed, subnets }, { out: dir });
+    for (const [k, sub] of summary.subnets!.entries()) {
+      const l = await landscapeOfRun(dir, { ...common, subnet: k, out: join(dir, `landscape-${k}`) });
+      landscapes.push(l);
+      accuracy.set(l, sub.test_acc);
+      log(`bp AST sub-net ${k} (${sub.pattern}): test accuracy ${(100 * sub.test_acc).toFixed(2)}%, centre ${l.landscape.centre.toFixed(4)}, λ_max ${l.hessian?.max.toFixed(3)}`);
+    }
+  }
+  const settings = { dataset, model, methods: methods.join(','), epochs: epochs.join(','), subnets, astEpochs, points, examples, hessianIterations, seed };
+  const rows = landscapes.map((l) => [...curvatureRow(l), accuracy.get(l)!, flatness(l)]);
+  const columns = [...CURVATURE_COLUMNS, 'test accuracy', 'share of the plane within 0.1 of the centre loss'];
+  const markdown = [
+    `# Loss landscapes of minima reached by ${methods.join(', ')}${subnets ? ' and AST sub-nets' : ''}: ${dataset}, ${model}`,
+    '',
+    `${points} × ${points} filter-normalised planes on [−1, 1]², the first ${examples} training examples, mean cross-entropy; Hessian eigenvalues by ${hessianIterations} power-iteration products each; seed ${seed}.`,
+    '',
+    `| ${columns.join(' | ')} |`,
+    `| ${columns.map(() => '---').join(' | ')} |`,
+    ...rows.map((r) => `| ${r.map((v) => (typeof v === 'number' ? v.toPrecision(4) : (v ?? '–'))).join(' | ')} |`),
+    '',
+  ].join('\n');
+  await mkdir(out, { recursive: true });
+  await writeExperimentResult(out, {
+    kind: 'landscape-comparison',
+    title: `Loss landscapes of the minima of ${methods.join(', ')}${subnets ? ' and AST sub-nets' : ''}`,
+    conditions: settings,
+    tables: [{ title: 'Curvature and flatness at each minimum', columns, rows }],
+    charts: landscapes.map((l) => landscapeChart(l)),
+  });
+  await writeFileAtomic(join(out, 'landscape-experiment.md'), markdown);
+  return { landscapes, markdown };
+}
+
+/** Share of the grid whose loss is within 0.1 of the centre's: the width of the basin. */
+function flatness(r: RunLandscape): number {
+  const values = r.landscape.values.flat();
+  return values.filter((v) => v <= r.landscape.centre + 0.1).length / values.length;
 }

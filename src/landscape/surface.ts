@@ -46,7 +46,8 @@ export class SurfaceEvaluator {
 
   /**
    * The mean batch loss at θ + alpha[i]·d1 + beta[i]·d2 for every i, in calls of at most
-   * `copiesPerCall` points (a memory bound: each holds that many copies of the activations).
+   * `copiesPerCall` points (a memory bound: each holds that many copies of the activations;
+   * the last call of several is padded to the same size).
    * @throws RangeError when the vectors are not laid out like θ or alpha and beta differ in length.
    */
   async losses(theta: Float32Array, d1: Float32Array, d2: Float32Array, alpha: Float32Array, beta: Float32Array, batch: Batch, copiesPerCall = 16): Promise<Float64Array> {
@@ -60,11 +61,18 @@ export class SurfaceEvaluator {
       feeds[`${e.name}:d2`] = layout.view(d2, e.name);
     }
     const out = new Float64Array(alpha.length);
-    for (let start = 0; start < alpha.length; start += copiesPerCall) {
-      const k = Math.min(copiesPerCall, alpha.length - start);
-      const program = await this.program(k);
-      const result = await program.run({ ...feeds, alpha: alpha.subarray(start, start + k), beta: beta.subarray(start, start + k) });
-      out.set(float32Output(result, 0), start);
+    // Every call of a long request holds copiesPerCall points, the last one padded with
+    // the origin: one compiled program, where a remainder would compile a second.
+    const k = Math.min(copiesPerCall, alpha.length);
+    const program = await this.program(k);
+    const a = new Float32Array(k);
+    const b = new Float32Array(k);
+    for (let start = 0; start < alpha.length; start += k) {
+      const n = Math.min(k, alpha.length - start);
+      a.fill(0).set(alpha.subarray(start, start + n));
+      b.fill(0).set(beta.subarray(start, start + n));
+      const result = await program.run({ ...feeds, alpha: a, beta: b });
+      out.set(float32Output(result, 0).subarray(0, n), start);
     }
     return out;
   }
