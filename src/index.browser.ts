@@ -28,3 +28,10 @@ export {
 export { stratifiedSplit } from './data/split.js';
 export { NonFiniteError, type Progress, type StepContext, type StepHook, type Stepper, type TrainState, estimateStep, initTrainState, runSteps, trainStep } from './train/step.js';
 export { Evaluator, type Evaluation } from './train/evaluate.js';
+export * from './sparse/index.js';
+export * from './landscape/index.js';
+export { type EmptySpaceOptions, EMPTY_SPACE_DEFAULTS, candidatesPerAnchor, emptySpaceSearch, force as emptySpaceForce, resolveSearchOptions } from './explore/empty-space.js';
+export { CART_POLE, CartPolePolicy, cartPoleEpisodes, cartPoleObjective, cartPoleStarts, cartPoleStep } from './control/cart-pole.js';
+export { type DenseGradient, SUBNETS_HOOK, type SubnetsOptions, type SubnetsState, subnetsHook } from './train/hooks/subnets.js';
+export { CORRECTION_HOOK, CORRECTION_MODES, type CorrectionMode, type CorrectionState, type GradientCorrectionOptions, gradientCorrectionHook } from './train/hooks/gradient-correction.js';
+export { EXPLORE_HOOK, type ExploreOptions, type ExploreSpec, type ExploreState, exploreHook, parseExploreSpec } from './train/hooks/explore.js';

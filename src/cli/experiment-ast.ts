@@ -1,11 +1,12 @@
 import { join } from 'node:path';
 import { DATASET_SPECS } from '../data/load.js';
 import { AST_JSON, AST_MD, runAstExperiment } from '../experiments/ast.js';
-import { ESTIMATORS, isEstimatorName } from '../estimators/registry.js';
 import { RESULT_FILE } from '../report/result.js';
 import { parseSubnets } from '../sparse/masks.js';
 import type { TrainConfig } from '../train/config.js';
-import { type Command, UsageError, parseFlags, usage } from './args.js';
+import { type Command, UsageError, flagValue, parseFlags, perItem, usage } from './args.js';
+import { methodList } from './method-flags.js';
+import { CORRECTION_MODES } from '../train/hooks/gradient-correction.js';
 import { timestamp } from './progress.js';
 
 export const astCommand = {
@@ -37,24 +38,13 @@ export async function runAst(argv: readonly string[]): Promise<number> {
     return 0;
   }
   if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
-  const methods = flags.methods.split(',');
-  const unknown = methods.find((m) => !isEstimatorName(m));
-  if (unknown !== undefined) throw new UsageError(`--methods: unknown method '${unknown}'; methods: ${Object.keys(ESTIMATORS).join(', ')}`);
-  for (const [flag, text] of [['--densities', flags.densities], ['--patterns', flags.patterns]] as const) {
-    if (text === '') continue;
-    try {
-      parseSubnets(text);
-    } catch (e) {
-      throw new UsageError(`${flag}: ${(e as Error).message}`);
-    }
-  }
+  const methods = methodList(flags.methods);
+  for (const [flag, text] of [['--densities', flags.densities], ['--patterns', flags.patterns]] as const) if (text !== '') flagValue(flag, () => parseSubnets(text));
   const corrections = flags.corrections.split(',');
-  const badCorrection = corrections.find((c) => !['none', 'plain', 'ema'].includes(c));
-  if (badCorrection !== undefined) throw new UsageError(`--corrections: '${badCorrection}' is not one of none, plain, ema`);
-  const pruneUntil = flags['prune-until']?.split(',').map(Number);
-  if (pruneUntil && (pruneUntil.length !== methods.length || pruneUntil.some((p) => !(p >= 0 && p <= 1)))) throw new UsageError(`--prune-until takes one share in [0, 1] per method (${methods.length}); got '${flags['prune-until']}'`);
-  const lrs = flags.lrs?.split(',').map(Number);
-  if (lrs && (lrs.length !== methods.length || lrs.some((v) => !(v > 0)))) throw new UsageError(`--lrs takes one positive learning rate per method (${methods.length}); got '${flags.lrs}'`);
+  const badCorrection = corrections.find((c) => !['none', ...CORRECTION_MODES].includes(c));
+  if (badCorrection !== undefined) throw new UsageError(`--corrections: '${badCorrection}' is not one of none, ${CORRECTION_MODES.join(', ')}`);
+  const pruneUntil = flags['prune-until'] === undefined ? undefined : perItem('--prune-until', flags['prune-until'], methods.length, 'one share in [0, 1]', (p) => p >= 0 && p <= 1);
+  const lrs = flags.lrs === undefined ? undefined : perItem('--lrs', flags.lrs, methods.length, 'one positive learning rate', (v) => v > 0);
   const out = flags.out ?? join('runs', `ast-${timestamp()}`);
   const result = await runAstExperiment(
     {
@@ -64,7 +54,7 @@ export async function runAst(argv: readonly string[]): Promise<number> {
       nmModel: flags['nm-model'],
       densities: flags.densities,
       patterns: flags.patterns,
-      methods: methods as TrainConfig['method'][],
+      methods,
       ...(pruneUntil && { pruneUntil }),
       ...(lrs && { lrs }),
       corrections: corrections as NonNullable<TrainConfig['correction']>[],

@@ -1,11 +1,10 @@
 import { join } from 'node:path';
 import { DATASET_SPECS } from '../data/load.js';
-import { ESTIMATORS, isEstimatorName } from '../estimators/registry.js';
 import { EXPLORE_JSON, EXPLORE_MD, runExploreExperiment } from '../experiments/explore.js';
 import { RESULT_FILE } from '../report/result.js';
-import type { TrainConfig } from '../train/config.js';
 import { parseExploreSpec } from '../train/hooks/explore.js';
-import { type Command, UsageError, parseFlags, usage } from './args.js';
+import { type Command, UsageError, flagValue, parseFlags, perItem, usage } from './args.js';
+import { methodList } from './method-flags.js';
 import { timestamp } from './progress.js';
 
 export const exploreCommand = {
@@ -35,27 +34,19 @@ export async function runExplore(argv: readonly string[]): Promise<number> {
     return 0;
   }
   if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
-  const methods = flags.methods.split(',');
-  const unknown = methods.find((m) => !isEstimatorName(m));
-  if (unknown !== undefined) throw new UsageError(`--methods: unknown method '${unknown}'; methods: ${Object.keys(ESTIMATORS).join(', ')}`);
-  const budgets = flags.budgets.split(',').map(Number);
-  if (budgets.length !== methods.length || budgets.some((b) => !(b > 0))) throw new UsageError(`--budgets takes one positive query budget per method (${methods.length}); got '${flags.budgets}'`);
+  const methods = methodList(flags.methods);
+  const budgets = perItem('--budgets', flags.budgets, methods.length, 'one positive query budget', (b) => b > 0);
   const explore = flags.explore.split(';').map((s) => s.trim());
   if (explore.length !== methods.length) throw new UsageError(`--explore takes one spec per method (${methods.length}), separated by semicolons; got '${flags.explore}'`);
-  for (const spec of [...explore, flags['cart-pole-explore']]) {
-    try {
-      parseExploreSpec(spec);
-    } catch (e) {
-      throw new UsageError(`--explore: ${(e as Error).message}`);
-    }
-  }
+  for (const spec of explore) flagValue('--explore', () => parseExploreSpec(spec));
+  flagValue('--cart-pole-explore', () => parseExploreSpec(flags['cart-pole-explore']));
   const out = flags.out ?? join('runs', `explore-${timestamp()}`);
   const result = await runExploreExperiment(
     {
       out,
       dataset: flags.dataset,
       model: flags.model,
-      methods: methods as TrainConfig['method'][],
+      methods,
       budgets,
       explore,
       holdout: flags.holdout,

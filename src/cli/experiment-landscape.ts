@@ -1,11 +1,10 @@
 import { join } from 'node:path';
 import { DATASET_SPECS } from '../data/load.js';
-import { ESTIMATORS, isEstimatorName } from '../estimators/registry.js';
 import { runLandscapeExperiment } from '../experiments/landscape.js';
 import { RESULT_FILE } from '../report/result.js';
 import { parseSubnets } from '../sparse/masks.js';
-import type { TrainConfig } from '../train/config.js';
-import { type Command, UsageError, parseFlags, usage } from './args.js';
+import { type Command, UsageError, flagValue, parseFlags, perItem, usage } from './args.js';
+import { methodList } from './method-flags.js';
 import { timestamp } from './progress.js';
 
 export const landscapeExperimentCommand = {
@@ -34,25 +33,16 @@ export async function runLandscapeComparison(argv: readonly string[]): Promise<n
     return 0;
   }
   if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
-  const methods = flags.methods.split(',');
-  const unknown = methods.find((m) => !isEstimatorName(m));
-  if (unknown !== undefined) throw new UsageError(`--methods: unknown method '${unknown}'; methods: ${Object.keys(ESTIMATORS).join(', ')}`);
-  const epochs = flags.epochs.split(',').map(Number);
-  if (epochs.length !== methods.length || epochs.some((e) => !(Number.isSafeInteger(e) && e >= 1))) throw new UsageError(`--epochs takes one positive integer per method (${methods.length}); got '${flags.epochs}'`);
-  if (flags.subnets !== '') {
-    try {
-      parseSubnets(flags.subnets);
-    } catch (e) {
-      throw new UsageError(`--subnets: ${(e as Error).message}`);
-    }
-  }
+  const methods = methodList(flags.methods);
+  const epochs = perItem('--epochs', flags.epochs, methods.length, 'one positive integer', (e) => Number.isSafeInteger(e) && e >= 1);
+  if (flags.subnets !== '') flagValue('--subnets', () => parseSubnets(flags.subnets));
   const out = flags.out ?? join('runs', `landscape-${timestamp()}`);
   const result = await runLandscapeExperiment(
     {
       out,
       dataset: flags.dataset,
       model: flags.model,
-      methods: methods as TrainConfig['method'][],
+      methods,
       epochs,
       subnets: flags.subnets,
       astEpochs: flags['ast-epochs'],

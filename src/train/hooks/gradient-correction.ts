@@ -17,7 +17,7 @@ export const CORRECTION_MODES: readonly CorrectionMode[] = ['plain', 'ema'];
  */
 export type CorrectionState = { readonly previous: Float32Array; readonly ema: readonly Float32Array[]; readonly projections: number };
 
-export interface CorrectionOptions {
+export interface GradientCorrectionOptions {
   readonly layout: ParamLayout;
   /** K, the sub-nets trained in turn (step t trains t mod K). */
   readonly subnets: number;
@@ -39,7 +39,7 @@ export interface CorrectionOptions {
  * paper's text was not available). Regrowth and every later hook see the estimator's
  * gradient only through this correction; the stored reference is the uncorrected one.
  */
-export function gradientCorrectionHook(options: CorrectionOptions): StepHook<CorrectionState> {
+export function gradientCorrectionHook(options: GradientCorrectionOptions): StepHook<CorrectionState> {
   const { layout, subnets: k, mode, beta = 0.99 } = options;
   if (!Number.isSafeInteger(k) || k < 1) throw new RangeError(`subnets must be a positive integer, got ${k}`);
   if (!CORRECTION_MODES.includes(mode)) throw new RangeError(`mode must be one of ${CORRECTION_MODES.join(', ')}; got '${mode}'`);
