@@ -1,10 +1,15 @@
 import { join } from 'node:path';
-import { descriptor } from '../estimators/registry.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
 import { chartSpec } from '../report/chart-spec.js';
 import { type ExperimentResult, type ResultTable, type ScatterChart, writeExperimentResult } from '../report/result.js';
 import { chartSvg } from '../report/static-chart.js';
-import { formatPattern, parseSubnets } from '../sparse/masks.js';
+import { batches } from '../data/batches.js';
+import { loadDataset } from '../data/load.js';
+import { resolveOptions } from '../estimators/options.js';
+import { createEstimator, descriptor } from '../estimators/registry.js';
+import { modelFromSpec } from '../nn/factories.js';
+import { crossEntropyObjective } from '../objectives/objective.js';
+import { densityMask, formatPattern, magnitudes, maskedParams, parseSubnets, patternDensity } from '../sparse/masks.js';
 import type { StateJson } from '../state/state.js';
 import { loadCheckpoint } from '../train/checkpoint.js';
 import { DEFAULT_CONFIG, type TrainConfig } from '../train/config.js';
@@ -35,6 +40,61 @@ export interface AstOptions {
   readonly batchSize?: number;
   readonly maskEvery?: number;
   readonly seed?: number;
+  /** Estimates per variance measurement (0 skips it). */
+  readonly varianceRepetitions?: number;
+  /** Measure the variance under masks only, training nothing. */
+  readonly varianceOnly?: boolean;
+}
+
+export interface VarianceRow {
+  readonly method: string;
+  readonly density: number;
+  /** Entries perturbed (the mask's, biases included). */
+  readonly active: number;
+  /** E‖ĝ − g_M‖² over the repetitions, g_M the exact gradient on the mask's entries. */
+  readonly measured: number;
+  /** (n − 1)‖g_M‖²/K for Rademacher directions, (n + 1)‖g_M‖²/K for Gaussian ones. */
+  readonly theory: number;
+}
+
+/**
+ * How a mask cuts the variance of weight perturbation: at initialisation, on one batch,
+ * the squared error of spsa's and fg-w's estimates against the exact gradient on the
+ * mask's entries, for magnitude masks of each density, against the theory: with n
+ * perturbed entries and K directions, E‖ĝ − g‖² = (n − 1)‖g‖²/K for Rademacher
+ * directions (spsa's) and (n + 1)‖g‖²/K for Gaussian ones (fg-w's); K = 16 for both.
+ */
+export async function maskedVariance(options: { readonly dataset: string; readonly model: string; readonly densities: readonly number[]; readonly methods?: readonly string[]; readonly repetitions?: number; readonly batchSize?: number; readonly seed?: number }): Promise<VarianceRow[]> {
+  const { dataset, densities, methods = ['spsa', 'fg-w'], repetitions = 30, batchSize = 64, seed = 0 } = options;
+  const data = await loadDataset(dataset);
+  const model = modelFromSpec(options.model, data.train.inputShape, data.train.classes);
+  const objective = crossEntropyObjective();
+  const theta = model.init(seed);
+  const batch = batches(data.train, { batchSize, seed, epoch: 0 }).next().value!;
+  const bp = createEstimator('bp', { model, objective, seed });
+  const exact = (await bp.estimate({}, { params: theta, batch, step: 0 })).estimate.grad!;
+  await bp.dispose();
+  const entries = maskedParams(model.layout);
+  const rows: VarianceRow[] = [];
+  for (const density of densities) {
+    const mask = densityMask(model.layout, entries, magnitudes(theta), density);
+    const active = mask.reduce((a, v) => a + v, 0);
+    const norm = exact.reduce((a, g, i) => a + mask[i]! * g * g, 0);
+    for (const method of methods) {
+      // 16 directions per estimate for every method, so that 30 estimates pin the mean down.
+      const estimator = createEstimator(method, { model, objective, seed }, { directions: 16 });
+      const options = resolveOptions(method, descriptor(method).options, { directions: 16 }) as { directions: number; noise: string };
+      let measured = 0;
+      for (let rep = 0; rep < repetitions; rep++) {
+        const { estimate } = await estimator.estimate(estimator.init(theta), { params: theta, batch, step: rep, mask });
+        for (let i = 0; i < theta.length; i++) measured += (estimate.grad![i]! - mask[i]! * exact[i]!) ** 2 / repetitions;
+      }
+      await estimator.dispose();
+      const theory = ((options.noise === 'rademacher' ? active - 1 : active + 1) * norm) / options.directions;
+      rows.push({ method, density, active, measured, theory });
+    }
+  }
+  return rows;
 }
 
 export interface AstRow {
@@ -66,7 +126,7 @@ export interface AstCost {
  * corrections, with backprop and with a forward-only estimator (fg-w). Every run is a
  * `train` run directory under `out`; writes ast.json, ast.md, result.json and one SVG per method.
  */
-export async function runAstExperiment(options: AstOptions, log: (line: string) => void = () => {}): Promise<{ rows: AstRow[]; costs: AstCost[]; markdown: string }> {
+export async function runAstExperiment(options: AstOptions, log: (line: string) => void = () => {}): Promise<{ variance: VarianceRow[]; rows: AstRow[]; costs: AstCost[]; markdown: string }> {
   const {
     out,
     dataset = 'fashion-mnist',
@@ -82,12 +142,15 @@ export async function runAstExperiment(options: AstOptions, log: (line: string) 
     batchSize = 64,
     maskEvery = 100,
     seed = 0,
+    varianceRepetitions = 30,
   } = options;
   for (const [name, list] of [['pruneUntil', pruneUntil], ['lrs', lrs]] as const) if (list.length !== methods.length) throw new RangeError(`${name} needs one value per method (${methods.length}), got ${list.length}`);
   const families = [
     { name: 'density', model, subnets: densities },
     { name: 'N:M', model: nmModel, subnets: patterns },
-  ].filter((f) => f.subnets !== '');
+  ].filter((f) => f.subnets !== '' && !options.varianceOnly);
+  const variance = varianceRepetitions > 0 ? await maskedVariance({ dataset, model, densities: [1, ...(densities === '' ? [] : parseSubnets(densities).map(patternDensity))], repetitions: varianceRepetitions, batchSize, seed }) : [];
+  for (const v of variance) log(`${v.method} at density ${v.density}: E‖ĝ − g‖² ${v.measured.toExponential(3)}, theory ${v.theory.toExponential(3)} (${v.active} entries perturbed)`);
   const rows: AstRow[] = [];
   const costs: AstCost[] = [];
   for (const [m, method] of methods.entries()) {
@@ -132,7 +195,7 @@ export async function runAstExperiment(options: AstOptions, log: (line: string) 
   }
 
   const settings = { dataset, model, nmModel, epochs, batchSize, maskEvery, seed, methods: methods.join(','), lrs: lrs.join(','), pruneUntil: pruneUntil.join(','), corrections: corrections.join(',') };
-  const charts = methods.map((method): ScatterChart => ({
+  const charts = methods.filter((method) => rows.some((r) => r.method === method)).map((method): ScatterChart => ({
     type: 'scatter',
     title: `${method}: sub-nets trained alone and as AST sub-nets (test accuracy)`,
     x: { title: 'density (kept share of the weights)', scale: 'log' },
@@ -143,11 +206,11 @@ export async function runAstExperiment(options: AstOptions, log: (line: string) 
     ],
   }));
   for (const chart of charts) await writeFileAtomic(join(out, `ast-${chart.title.split(':')[0]}.svg`), await chartSvg(chartSpec(chart).spec));
-  const markdown = report(settings, rows, costs, corrections);
-  await writeExperimentResult(out, experimentResult(settings, rows, costs, corrections, charts));
-  await writeFileAtomic(join(out, AST_JSON), `${JSON.stringify({ settings, rows, costs }, null, 2)}\n`);
+  const markdown = report(settings, variance, rows, costs, corrections);
+  await writeExperimentResult(out, experimentResult(settings, variance, rows, costs, corrections, charts));
+  await writeFileAtomic(join(out, AST_JSON), `${JSON.stringify({ settings, variance, rows, costs }, null, 2)}\n`);
   await writeFileAtomic(join(out, AST_MD), markdown);
-  return { rows, costs, markdown };
+  return { variance, rows, costs, markdown };
 }
 
 /** Layers the correction projected per corrected step (steps of sub-nets 1 … K − 1), from the run's checkpoint. */
@@ -162,11 +225,21 @@ const percent = (v: number) => `${(100 * v).toFixed(2)}%`;
 
 type Settings = Readonly<Record<string, string | number>>;
 
-function report(o: Settings, rows: readonly AstRow[], costs: readonly AstCost[], corrections: readonly string[]): string {
+const VARIANCE_TITLE = 'Variance of weight perturbation under magnitude masks (at initialisation, one batch): measured E‖ĝ − g‖² against (n ∓ 1)‖g‖²/K';
+
+function report(o: Settings, variance: readonly VarianceRow[], rows: readonly AstRow[], costs: readonly AstCost[], corrections: readonly string[]): string {
   const best = (r: AstRow) => Math.max(...corrections.map((c) => r.ast[c]!));
   return [
     `# AST: ${o.dataset}, ${o.model} (densities) and ${o.nmModel} (N:M), ${o.epochs} epochs`,
     '',
+    ...(variance.length === 0 ? [] : [
+      `${VARIANCE_TITLE}:`,
+      '',
+      '| method | density | entries perturbed | measured | theory | measured / theory |',
+      '| --- | --- | --- | --- | --- | --- |',
+      ...variance.map((v) => `| ${v.method} | ${v.density} | ${v.active} | ${v.measured.toExponential(3)} | ${v.theory.toExponential(3)} | ${(v.measured / v.theory).toFixed(3)} |`),
+      '',
+    ]),
     `Test accuracy of each sub-net: trained alone for ${o.epochs} epochs, and as one of the AST sub-nets trained in turn in one run of ${o.epochs} epochs (correction none, plain, EMA). Masks updated every ${o.maskEvery} steps; per method (${o.methods}): learning rate ${o.lrs}, pruning ramp ${o.pruneUntil} of the plan; Adam, cosine schedule, batch ${o.batchSize}, seed ${o.seed}.`,
     '',
     `| method | sub-net | density | alone | ${corrections.map((c) => `AST (${c})`).join(' | ')} | best AST − alone |`,
@@ -182,8 +255,9 @@ function report(o: Settings, rows: readonly AstRow[], costs: readonly AstCost[],
   ].join('\n');
 }
 
-function experimentResult(o: Settings, rows: readonly AstRow[], costs: readonly AstCost[], corrections: readonly string[], charts: readonly ScatterChart[]): ExperimentResult {
+function experimentResult(o: Settings, variance: readonly VarianceRow[], rows: readonly AstRow[], costs: readonly AstCost[], corrections: readonly string[], charts: readonly ScatterChart[]): ExperimentResult {
   const tables: ResultTable[] = [
+    ...(variance.length === 0 ? [] : [{ title: VARIANCE_TITLE, columns: ['method', 'density', 'entries perturbed', 'measured', 'theory', 'measured / theory'], rows: variance.map((v) => [v.method, v.density, v.active, v.measured, v.theory, v.measured / v.theory]) }]),
     {
       title: 'Test accuracy of each sub-net, alone and within AST',
       columns: ['method', 'sub-net', 'density', 'alone', ...corrections.map((c) => `AST (${c})`)],
