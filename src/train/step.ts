@@ -123,10 +123,11 @@ export function initTrainState(stepper: Stepper, params: Float32Array, examples:
 }
 
 /**
- * The estimating half of a step: allocate → estimate → allocator feedback → the hooks'
- * corrections. The returned state carries the estimator's, allocator's and hooks' new
- * states; θ, the optimiser and the progress are untouched. For loops that measure
- * estimates without training on them (the allocation experiment).
+ * The estimating half of a step: allocate → estimate (at θ ⊙ the hooks' sub-net, under
+ * the step's mask) → allocator feedback → the hooks' corrections. The returned state
+ * carries the estimator's, allocator's and hooks' new states; θ, the optimiser and the
+ * progress are untouched; `mask` is the step's (what the update must keep to). For loops
+ * that measure estimates without training on them (the allocation experiment).
  */
 export async function estimateStep(stepper: Stepper, state: TrainState, batch: Batch): Promise<{ readonly state: TrainState; readonly estimate: Estimate; readonly mask?: Float32Array }> {
   const { progress } = state;
