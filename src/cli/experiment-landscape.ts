@@ -20,7 +20,7 @@ Writes <out>/landscape-experiment.md, ${RESULT_FILE} (for forwardprop report), a
     'ast-epochs': { type: 'integer', default: 3, min: 1, help: 'epochs of the AST run' },
     points: { type: 'integer', default: 51, min: 3, help: 'grid points per axis' },
     examples: { type: 'integer', default: 1000, min: 1, help: 'training examples the loss is taken on' },
-    'hessian-iterations': { type: 'integer', default: 50, min: 0, help: 'power-iteration products per Hessian eigenvalue' },
+    'hessian-iterations': { type: 'integer', default: 100, min: 0, help: 'most power-iteration products per Hessian eigenvalue' },
     seed: { type: 'integer', default: 0, min: 0, help: 'seed' },
     out: { type: 'string', help: 'experiment directory (default: runs/landscape-<time>)' },
   },

@@ -18,7 +18,7 @@ Writes <out>/${LANDSCAPE_JSON}, ${RESULT_FILE} (for forwardprop report), ${CONTO
     subnet: { type: 'integer', min: 0, help: 'the landscape of sub-net k of a run with --subnets (θ ⊙ its mask, directions on its weights)' },
     seed: { type: 'integer', default: 0, min: 0, help: 'seed of the random directions and of the power iteration' },
     'copies-per-call': { type: 'integer', default: 16, min: 1, help: 'grid points per engine call (each holds its own activations)' },
-    'hessian-iterations': { type: 'integer', default: 50, min: 0, help: 'power-iteration products per Hessian eigenvalue (0: skip)' },
+    'hessian-iterations': { type: 'integer', default: 100, min: 0, help: 'most power-iteration products per Hessian eigenvalue (0: skip)' },
     out: { type: 'string', help: 'output directory (default: <run directory>/landscape)' },
     threads: { type: 'integer', min: 1, help: 'onnxruntime intra-op threads' },
     device: { type: 'string', default: 'cpu', help: 'execution device' },
@@ -69,7 +69,8 @@ export async function runLandscape(argv: readonly string[]): Promise<number> {
   console.log(`${result.kind} landscape of ${result.method} ${result.model}${result.subnet === undefined ? '' : ` sub-net ${result.subnet}`}: ${l.xs.length}${l.ys.length > 1 ? ` × ${l.ys.length}` : ''} points on ${result.examples} examples in ${l.seconds.toFixed(1)} s (${((l.evaluated * result.examples) / l.seconds).toFixed(0)} example-forwards/s)`);
   console.log(`loss at the centre ${l.centre.toFixed(4)}, range ${Math.min(...l.values.flat()).toFixed(4)} to ${Math.max(...l.values.flat()).toFixed(4)}`);
   if (c) console.log(`second differences at the centre: ∂²L/∂α² ${c.xx.toFixed(4)}${c.yy === undefined ? '' : `, ∂²L/∂β² ${c.yy.toFixed(4)}, ∂²L/∂α∂β ${c.xy!.toFixed(4)}`}`);
-  if (result.hessian) console.log(`Hessian: λ_max ${result.hessian.max.toFixed(4)}, λ_min ${result.hessian.min.toFixed(4)}, |λ_min/λ_max| ${result.hessian.ratio.toFixed(4)}${result.hessian.converged ? '' : ' (not converged: raise --hessian-iterations)'}`);
+  const h = result.hessian;
+  if (h) console.log(`Hessian: λ_max ${h.max.toFixed(4)} (± ${h.maxResidual.toExponential(1)}), λ_min ${h.min.toFixed(4)} (± ${h.minResidual.toExponential(1)}), |λ_min/λ_max| ${h.ratio.toFixed(4)}${h.converged ? '' : ' (not converged: the residuals bound the error; raise --hessian-iterations)'}`);
   console.log(`written: ${join(options.out, LANDSCAPE_JSON)}, ${RESULT_FILE}, ${CONTOUR_SVG}, ${LANDSCAPE_PNG} (a page: forwardprop report ${options.out})`);
   return 0;
 }

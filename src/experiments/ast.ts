@@ -202,7 +202,7 @@ export async function runAstExperiment(options: AstOptions, log: (line: string) 
     y: { title: 'test accuracy' },
     series: [
       { name: 'alone', points: rows.filter((r) => r.method === method).map((r) => [r.density, r.alone] as const) },
-      ...corrections.map((c) => ({ name: `AST, correction ${c}`, points: rows.filter((r) => r.method === method).map((r) => [r.density, r.ast[c]!] as const) })),
+      ...corrections.map((c) => ({ name: `AST ${c}`, points: rows.filter((r) => r.method === method).map((r) => [r.density, r.ast[c]!] as const) })),
     ],
   }));
   for (const chart of charts) await writeFileAtomic(join(out, `ast-${chart.title.split(':')[0]}.svg`), await chartSvg(chartSpec(chart).spec));

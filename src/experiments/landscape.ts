@@ -42,7 +42,7 @@ export interface RunLandscapeOptions {
   /** Seed of the random directions (default 0). */
   readonly seed?: number;
   readonly copiesPerCall?: number;
-  /** Power-iteration products per Hessian eigenvalue (0: skip them; default 50). */
+  /** Most power-iteration products per Hessian eigenvalue (0: skip them; default 100). */
   readonly hessianIterations?: number;
   readonly compile?: CompileOptions;
 }
@@ -55,7 +55,8 @@ export interface RunLandscape {
   readonly kind: '1-d interpolation' | '1-d direction' | '2-d';
   readonly examples: number;
   readonly landscape: Landscape;
-  readonly hessian?: { readonly max: number; readonly min: number; readonly ratio: number; readonly iterations: number; readonly converged: boolean };
+  /** Extreme eigenvalues with their residuals (an eigenvalue of H lies within the residual of each). */
+  readonly hessian?: { readonly max: number; readonly maxResidual: number; readonly min: number; readonly minResidual: number; readonly ratio: number; readonly iterations: number; readonly converged: boolean };
 }
 
 /** A run directory's checkpoint, or the checkpoint file itself. */
@@ -75,7 +76,7 @@ export async function readRun(path: string): Promise<Checkpoint> {
  * @throws Error when the runs are of different models, or the run has no sub-net `subnet`.
  */
 export async function landscapeOfRun(run: string, options: RunLandscapeOptions): Promise<RunLandscape> {
-  const { out, to, dims = 2, points = 51, examples = 1000, seed = 0, copiesPerCall = 16, hessianIterations = 50, compile = {} } = options;
+  const { out, to, dims = 2, points = 51, examples = 1000, seed = 0, copiesPerCall = 16, hessianIterations = 100, compile = {} } = options;
   const checkpoint = await readRun(run);
   const config = checkpoint.config as unknown as TrainConfig;
   const data = splitHoldout((await trainingData(config)).train, config).train;
@@ -116,7 +117,9 @@ export async function landscapeOfRun(run: string, options: RunLandscapeOptions):
       ...(extremes && {
         hessian: {
           max: extremes.max.value,
+          maxResidual: extremes.max.residual,
           min: extremes.min.value,
+          minResidual: extremes.min.residual,
           ratio: Math.abs(extremes.min.value / extremes.max.value),
           iterations: extremes.max.iterations + extremes.min.iterations,
           converged: extremes.max.converged && extremes.min.converged,
@@ -151,10 +154,11 @@ function finite(v: number): number | null {
 /** The rows of the curvature table: one per landscape. */
 export function curvatureRow(r: RunLandscape): (string | number | null)[] {
   const c = r.landscape.curvature;
-  return [r.method + (r.subnet === undefined ? '' : ` sub-net ${r.subnet}`), r.landscape.centre, c?.xx ?? null, c?.yy ?? null, r.hessian?.max ?? null, r.hessian?.min ?? null, r.hessian?.ratio ?? null];
+  const h = r.hessian;
+  return [r.method + (r.subnet === undefined ? '' : ` sub-net ${r.subnet}`), r.landscape.centre, c?.xx ?? null, c?.yy ?? null, h?.max ?? null, h?.maxResidual ?? null, h?.min ?? null, h?.minResidual ?? null];
 }
 
-export const CURVATURE_COLUMNS = ['run', 'loss at the centre', '∂²L/∂α² (second difference)', '∂²L/∂β²', 'λ_max (Hessian)', 'λ_min', 'λ_min / λ_max in magnitude'];
+export const CURVATURE_COLUMNS = ['run', 'loss at the centre', '∂²L/∂α² (second difference)', '∂²L/∂β²', 'λ_max (Hessian)', 'λ_max residual', 'λ_min', 'λ_min residual'];
 
 async function writeLandscape(out: string, r: RunLandscape, settings: Readonly<Record<string, string | number | null>>): Promise<void> {
   await mkdir(out, { recursive: true });
@@ -208,7 +212,7 @@ export async function runLandscapeExperiment(options: LandscapeExperimentOptions
     astEpochs = 3,
     points = 51,
     examples = 1000,
-    hessianIterations = 50,
+    hessianIterations = 100,
     seed = 0,
   } = options;
   if (epochs.length !== methods.length) throw new RangeError(`epochs needs one value per method (${methods.length}), got ${epochs.length}`);
@@ -239,7 +243,7 @@ export async function runLandscapeExperiment(options: LandscapeExperimentOptions
   const markdown = [
     `# Loss landscapes of minima reached by ${methods.join(', ')}${subnets ? ' and AST sub-nets' : ''}: ${dataset}, ${model}`,
     '',
-    `${points} × ${points} filter-normalised planes on [−1, 1]², the first ${examples} training examples, mean cross-entropy; Hessian eigenvalues by ${hessianIterations} power-iteration products each; seed ${seed}.`,
+    `${points} × ${points} filter-normalised planes on [−1, 1]², the first ${examples} training examples, mean cross-entropy; Hessian eigenvalues by power iteration (at most ${hessianIterations} products each, stopped at a residual ‖Hv − λv‖ ≤ 10⁻³|λ − shift|; H has an eigenvalue within the residual of each value); seed ${seed}.`,
     '',
     `| ${columns.join(' | ')} |`,
     `| ${columns.map(() => '---').join(' | ')} |`,
