@@ -246,7 +246,7 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
         stepRecords.push({ step: state.progress.step, queries: state.progress.queries, seconds: state.progress.seconds, loss: next.estimate.loss, lr: lrAt(state.progress.updates) });
         options.onStep?.({ epoch: state.progress.epoch, batch: state.progress.batch, batches: batchesPerEpoch, step: state.progress.step, loss: next.estimate.loss, queries: state.progress.queries, seconds: state.progress.seconds });
         if (options.evalEvery && state.progress.step % options.evalEvery === 0) {
-          const test = await evaluator.evaluate(state.params, data.test, config.evalBatchSize);
+          const test = await evaluator.evaluate(modelParams(state), data.test, config.evalBatchSize);
           options.onEval?.({ step: state.progress.step, queries: state.progress.queries, test_acc: test.accuracy, test_loss: test.loss });
         }
         const reason = paused(state.progress);
@@ -397,9 +397,7 @@ async function measure(
   batchesPerEpoch: number,
   epoch: Pick<EpochMetrics, 'loss' | 'examples_per_s' | 'lr'>,
 ): Promise<EpochMetrics> {
-  // A sparse run is its sub-nets: θ ⊙ M₀ (θ keeps weights that only other sub-nets use).
-  const masks = (state.hooks[SUBNETS_HOOK] as SubnetsState | undefined)?.masks;
-  const params = masks ? applyMask(state.params, masks[0]!) : state.params;
+  const params = modelParams(state);
   const train = await evaluator.evaluate(params, data.train, config.evalBatchSize);
   const test = await evaluator.evaluate(params, data.test, config.evalBatchSize);
   const { progress } = state;
@@ -416,6 +414,12 @@ async function measure(
     examples_per_s: epoch.examples_per_s,
     lr: epoch.lr,
   };
+}
+
+/** What evaluation sees: θ, or for a sparse run its sub-net 0, θ ⊙ M₀ (θ keeps weights that only other sub-nets use). */
+function modelParams(state: TrainState): Float32Array {
+  const masks = (state.hooks[SUBNETS_HOOK] as SubnetsState | undefined)?.masks;
+  return masks ? applyMask(state.params, masks[0]!) : state.params;
 }
 
 /** Each sub-net alone on the test split. */
