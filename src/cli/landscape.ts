@@ -12,7 +12,7 @@ Writes <out>/${LANDSCAPE_JSON}, ${RESULT_FILE} (for forwardprop report), ${CONTO
   flags: {
     to: { type: 'string', help: 'a 1-D profile along the line to this run directory or checkpoint (same model) instead of random directions' },
     dims: { type: 'string', default: '2', choices: ['1', '2'], help: 'filter-normalised directions: 1 (a profile) or 2 (a surface)' },
-    points: { type: 'integer', default: 51, min: 3, help: 'grid points per axis' },
+    points: { type: 'integer', min: 3, help: 'grid points per axis (default 51; 41 with --to, so that both runs are grid points)' },
     range: { type: 'string', help: 'coordinates per axis as lo,hi (default -1,1; -0.5,1.5 with --to)' },
     examples: { type: 'integer', default: 1000, min: 1, help: "the run's first training examples the loss is taken on" },
     subnet: { type: 'integer', min: 0, help: 'the landscape of sub-net k of a run with --subnets (θ ⊙ its mask, directions on its weights)' },
@@ -47,7 +47,7 @@ export async function runLandscape(argv: readonly string[]): Promise<number> {
     out: flags.out ?? join(run, 'landscape'),
     ...(flags.to !== undefined && { to: flags.to }),
     dims: flags.dims === '1' ? 1 : 2,
-    points: flags.points,
+    ...(flags.points !== undefined && { points: flags.points }),
     ...(flags.range !== undefined && { range: parseRange(flags.range, '--range') }),
     examples: flags.examples,
     ...(flags.subnet !== undefined && { subnet: flags.subnet }),

@@ -31,7 +31,7 @@ export interface RunLandscapeOptions {
   readonly to?: string;
   /** 1 or 2 filter-normalised directions (ignored with `to`). Default 2. */
   readonly dims?: 1 | 2;
-  /** Grid points per axis (default 51). */
+  /** Grid points per axis (default 51; 41 between two runs, so that both runs are grid points). */
   readonly points?: number;
   /** Coordinates per axis (default [−1, 1]; [−0.5, 1.5] between two runs). */
   readonly range?: readonly [number, number];
@@ -76,7 +76,7 @@ export async function readRun(path: string): Promise<Checkpoint> {
  * @throws Error when the runs are of different models, or the run has no sub-net `subnet`.
  */
 export async function landscapeOfRun(run: string, options: RunLandscapeOptions): Promise<RunLandscape> {
-  const { out, to, dims = 2, points = 51, examples = 1000, seed = 0, copiesPerCall = 16, hessianIterations = 100, compile = {} } = options;
+  const { out, to, dims = 2, points = to === undefined ? 51 : 41, examples = 1000, seed = 0, copiesPerCall = 16, hessianIterations = 100, compile = {} } = options;
   const checkpoint = await readRun(run);
   const config = checkpoint.config as unknown as TrainConfig;
   const data = splitHoldout((await trainingData(config)).train, config).train;
