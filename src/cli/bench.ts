@@ -1,21 +1,25 @@
 import { benchEngine } from '../bench/engine.js';
 import { benchEstimators } from '../bench/estimators.js';
 import { benchImport } from '../bench/import.js';
+import { benchLandscape } from '../bench/landscape.js';
 import { benchMemory } from '../bench/memory.js';
 import { benchTargets } from '../bench/targets.js';
 import { type Command, UsageError, parseFlags, usage } from './args.js';
 
 export const benchCommand = {
   name: 'bench',
-  positionals: 'engine | estimators | memory | import | targets',
+  positionals: 'engine | estimators | memory | import | targets | landscape',
   summary: `Benchmarks (numbers for docs/benchmarks.md; ratios are measured within one run).
   engine       forward passes/s of the 784-256-256-10 MLP at one and K copies per call, and noise throughput
   estimators   one step of each estimator against the forward passes it is made of
   memory       peak RSS of training (spsa's memory plan, fg-a, bp) against evaluation alone, MLPs 784-W-W-10
   import       an imported ONNX file against running it directly, and an fg-a step on it
-  targets      every measure of the performance table (docs/benchmarks.md) as a ratio, with its target`,
+  targets      every measure of the performance table (docs/benchmarks.md) as a ratio, with its target
+  landscape    a 51 × 51 loss landscape on 1,000 examples against the engine's stacked forward`,
   flags: {
     batch: { type: 'integer', min: 1, help: 'examples per forward pass or step (default: 256; memory, targets: 64)' },
+    examples: { type: 'integer', default: 1000, min: 1, help: 'landscape: examples the loss is taken on' },
+    points: { type: 'integer', default: 51, min: 3, help: 'landscape: grid points per axis of the full landscape' },
     copies: { type: 'integer', default: 16, min: 1, help: 'perturbed copies per call, K' },
     seconds: { type: 'number', default: 3, min: 0.1, help: 'measuring time per measurement' },
     threads: { type: 'integer', min: 1, help: 'onnxruntime intra-op threads (default: one per core not busy with other work)' },
@@ -43,7 +47,7 @@ export async function runBench(argv: readonly string[]): Promise<number> {
 }
 
 type Flags = ReturnType<typeof parseFlags<typeof benchCommand.flags>>['flags'];
-const SUITES = ['engine', 'estimators', 'memory', 'import', 'targets'] as const;
+const SUITES = ['engine', 'estimators', 'memory', 'import', 'targets', 'landscape'] as const;
 type Suite = (typeof SUITES)[number];
 const isSuite = (name: string | undefined): name is Suite => (SUITES as readonly (string | undefined)[]).includes(name);
 const compileOptions = (flags: Flags) => (flags.threads !== undefined ? { compile: { threads: flags.threads } } : {});
@@ -54,6 +58,7 @@ const SUITE_RUNNERS = {
   memory: (flags: Flags) => benchMemory({ dataset: flags.dataset, ...(flags.model !== undefined && { models: [flags.model] }), ...widths(flags), steps: flags.steps, batch: flags.batch ?? 64 }),
   import: (flags: Flags) => benchImport({ file: flags.file, batch: flags.batch ?? 256, seconds: flags.seconds, ...(flags.threads !== undefined && { threads: flags.threads }) }),
   targets: (flags: Flags) => benchTargets({ batch: flags.batch ?? 64, seconds: flags.seconds, ...widths(flags), memory: flags.memory === true }),
+  landscape: (flags: Flags) => benchLandscape({ examples: flags.examples, points: flags.points, copies: flags.copies, batch: flags.batch ?? 256, seconds: flags.seconds, ...compileOptions(flags) }),
 } as const;
 
 /** --widths 256,1024 as numbers (a UsageError for anything else). */
@@ -79,6 +84,16 @@ function format(suite: Suite, result: Awaited<ReturnType<(typeof SUITE_RUNNERS)[
     const r = result as Awaited<ReturnType<typeof benchEstimators>>;
     const rows = r.steps.map((s) => `  ${`${s.method} ${JSON.stringify(s.options)}`.padEnd(46)} ${s.stepMs.toFixed(2).padStart(7)} ms  ${s.ratio.toFixed(2)}× the ${s.reference === 'forward' ? 'forward pass' : `forward of ${r.directions} copies`} (${s.referenceMs.toFixed(2)} ms alongside)`);
     return [`${r.model}, batch ${r.batch}: forward ${r.forwardMs.toFixed(3)} ms, ${r.directions} copies in one call ${r.stackedForwardMs.toFixed(2)} ms`, ...rows].join('\n');
+  }
+  if (suite === 'landscape') {
+    const r = result as Awaited<ReturnType<typeof benchLandscape>>;
+    const t = r.throughput;
+    const k = (v: number) => `${(v / 1000).toFixed(1)}k`;
+    return [
+      `${r.model} (${r.parameters.toLocaleString('en-US')} parameters), ${r.examples} examples, ${r.copies} copies per call, ${r.machine.runtime} on ${r.machine.cpu} × ${r.machine.cores}, threads ${r.machine.threads}, Node ${r.machine.node}`,
+      `example-forwards/s, alternating blocks: stacked forward (engine benchmark) ${k(t.stacked)}; on the landscape's examples ${k(t.stackedOnExamples)}; landscape program ${k(t.landscape)} (${r.ratio.toFixed(2)}×); ModelLossOracle with dense offsets ${k(t.oracle)} (${r.oracleRatio.toFixed(2)}×)`,
+      `a ${r.full.points} × ${r.full.points} landscape: ${r.full.seconds.toFixed(1)} s, ${k(r.full.throughput)} example-forwards/s, ${r.full.ratio.toFixed(2)}× the stacked forward measured around it`,
+    ].join('\n');
   }
   if (suite === 'import') {
     const r = result as Awaited<ReturnType<typeof benchImport>>;

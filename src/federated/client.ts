@@ -11,7 +11,7 @@ import { type State, deserializeState, serializeState } from '../state/state.js'
 import { RandomFourierFeatures } from '../surrogate/random-features.js';
 import { NonFiniteError, type Progress, type TrainState, estimateStep, runSteps } from '../train/step.js';
 import { FEDERATED_ALGORITHMS, type FederatedAlgorithm, type FederatedConfig, LOCAL_DEFAULTS } from './algorithms.js';
-import { type CorrectionState, correctionHook } from './correction.js';
+import { type FederatedCorrectionState, federatedCorrectionHook } from './correction.js';
 import type { ClientMessage, ClientReply } from './wire.js';
 
 /** One client: where its losses come from and what its local steps iterate over. */
@@ -124,7 +124,7 @@ export class FederatedClient {
 
   /** Local steps from x_{r−1}, then what the algorithm uploads. */
   private async round(state: ClientState, message: Extract<ClientMessage, { kind: 'round' }>): Promise<{ state: ClientState; reply: ClientReply }> {
-    const hook = correctionHook({
+    const hook = federatedCorrectionHook({
       correction: this.correction(state, message),
       weight: this.algorithm.correction === 'features' ? (t) => 1 / t : () => 1,
       sumEstimates: this.algorithm.correction === 'average-control',
@@ -162,7 +162,7 @@ export class FederatedClient {
         reply: { kind: 'dropped', reason: `local step ${e.step}: ${e.what}`, queries },
       };
     }
-    const correction = done.hooks.correction as CorrectionState;
+    const correction = done.hooks.correction as FederatedCorrectionState;
     const queries = done.progress.queries - state.progress.queries;
     let next: ClientState = { ...state, estimator: done.estimator, optimizer: done.optimizer, progress: progressOf(done.progress) };
     let control: Float32Array | undefined;

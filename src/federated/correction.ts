@@ -2,9 +2,9 @@ import type { Estimate } from '../estimators/estimator.js';
 import type { StepHook } from '../train/step.js';
 
 /** What the correction hook keeps during a round: local steps seen, Σ‖γ_t c‖, and the sum of the raw estimates (SCAFFOLD II's control variate). */
-export type CorrectionState = { readonly t: number; readonly norm: number; readonly sum: Float32Array };
+export type FederatedCorrectionState = { readonly t: number; readonly norm: number; readonly sum: Float32Array };
 
-export interface CorrectionOptions {
+export interface FederatedCorrectionOptions {
   /** c at the current local point x (length P), or null for no correction this round. */
   readonly correction: ((x: Float32Array) => Float64Array) | null;
   /** γ_t for local step t = 1, 2, … (FZooS: 1/t; SCAFFOLD, FedProx: 1). */
@@ -18,11 +18,11 @@ export interface CorrectionOptions {
  * corrected at the point the step is taken from, before the optimiser sees it. Estimates
  * without a gradient pass through untouched.
  */
-export function correctionHook({ correction, weight, sumEstimates }: CorrectionOptions): StepHook<CorrectionState> {
+export function federatedCorrectionHook({ correction, weight, sumEstimates }: FederatedCorrectionOptions): StepHook<FederatedCorrectionState> {
   return {
     name: 'correction',
     init: (params) => ({ t: 0, norm: 0, sum: new Float32Array(sumEstimates ? params.length : 0) }),
-    afterEstimate(state, estimate, { params }): { estimate: Estimate; state: CorrectionState } {
+    afterEstimate(state, estimate, { params }): { estimate: Estimate; state: FederatedCorrectionState } {
       const raw = estimate.grad;
       if (!raw) return { estimate, state };
       const t = state.t + 1;

@@ -10,7 +10,7 @@ export {
   resolveFederatedConfig,
 } from './algorithms.js';
 export { type ClientSpec, type ClientState, FederatedClient, runFeatures } from './client.js';
-export { type CorrectionOptions, type CorrectionState, correctionHook } from './correction.js';
+export { type FederatedCorrectionOptions, type FederatedCorrectionState, federatedCorrectionHook } from './correction.js';
 export { FEDERATED_CHECKPOINT, type FederatedRecord, type FederatedRunOptions, ROUNDS_FILE, runFederated } from './run.js';
 export { FederatedServer, type RoundRecord, type ServerState } from './server.js';
 export { ClientEndpoint, InProcessTransport, type Transport } from './transport.js';

@@ -1,6 +1,6 @@
 import { type Seed, deriveSeed } from '../rng/index.js';
 
-/** Stream ids under a run's seed: initial parameters and estimator noise (the batch order uses the seed itself). */
+/** Stream ids under a run's seed: initial parameters and estimator noise (the batch order uses the seed itself; 3 and 4: run-hooks.ts). */
 const INIT_STREAM = 1;
 const NOISE_STREAM = 2;
 

@@ -4,6 +4,7 @@ import type { AnyDataset } from '../data/dataset.js';
 import type { Estimate, Estimator } from '../estimators/estimator.js';
 import { allFinite, readChunks } from '../rng/index.js';
 import { type GradientTransformation, applyGradient } from '../optim/transform.js';
+import { masked } from '../optim/wrappers.js';
 import type { Seed } from '../rng/stream.js';
 import type { State } from '../state/state.js';
 
@@ -43,6 +44,8 @@ export interface StepContext {
   readonly params: Float32Array;
   readonly batch: Batch;
   readonly step: number;
+  /** The entries this step trains (Stepper.mask times the hooks' sub-net), when some are masked. */
+  readonly mask?: Float32Array;
 }
 
 /**
@@ -56,6 +59,12 @@ export interface StepHook<S extends State = State> {
   afterEstimate?(state: S, estimate: Estimate, context: StepContext): { readonly estimate: Estimate; readonly state: S };
   /** `context.params` is θ after the update; returning `params` replaces it. */
   afterUpdate?(state: S, context: StepContext): Promise<{ readonly state: S; readonly queries: number; readonly params?: Float32Array }>;
+  /**
+   * The sparse sub-net this step trains (AST's sub-net t mod K), 0/1 over θ: the estimate
+   * is taken at θ ⊙ mask (pruned weights read as zero), only the sub-net's entries are
+   * perturbed, and only they move. θ keeps the other entries: other sub-nets use them.
+   */
+  subnet?(state: S, step: number): Float32Array;
 }
 
 /** The fixed parts of a run's step. */
@@ -65,8 +74,29 @@ export interface Stepper {
   /** Query allocation: the allocator, its unit and the step budget for a batch of b examples. */
   readonly allocation?: { readonly allocator: Allocator; readonly unit: number; readonly budget: (b: number) => number };
   readonly hooks?: readonly StepHook[];
-  /** 0/1 per entry of θ, or per step: masked entries are never perturbed nor updated. */
+  /** 0/1 per entry of θ, or per step: masked entries are never perturbed nor updated (frozen, still part of the forward pass). */
   readonly mask?: Float32Array | ((step: number) => Float32Array);
+}
+
+/** The step's mask (Stepper.mask times the hooks' sub-nets) and the sub-net alone, when there are any. */
+function stepMasks(stepper: Stepper, state: TrainState): { readonly mask?: Float32Array; readonly subnet?: Float32Array } {
+  const step = state.progress.step;
+  const fixed = typeof stepper.mask === 'function' ? stepper.mask(step) : stepper.mask;
+  let subnet: Float32Array | undefined;
+  for (const hook of stepper.hooks ?? []) {
+    const own = hook.subnet?.(state.hooks[hook.name]!, step);
+    if (own === undefined) continue;
+    if (own.length !== state.params.length) throw new RangeError(`hook ${hook.name}: sub-net mask has length ${own.length}, θ ${state.params.length}`);
+    subnet = subnet ? product(subnet, own) : own;
+  }
+  const mask = fixed && subnet ? product(fixed, subnet) : (fixed ?? subnet);
+  return { ...(mask && { mask }), ...(subnet && { subnet }) };
+}
+
+function product(a: Float32Array, b: Float32Array): Float32Array {
+  const out = new Float32Array(a.length);
+  for (let i = 0; i < a.length; i++) out[i] = a[i]! * b[i]!;
+  return out;
 }
 
 /** A step produced a NaN or infinite loss or gradient (`what` says which). */
@@ -97,15 +127,19 @@ export function initTrainState(stepper: Stepper, params: Float32Array, examples:
 }
 
 /**
- * The estimating half of a step: allocate → estimate → allocator feedback → the hooks'
- * corrections. The returned state carries the estimator's, allocator's and hooks' new
- * states; θ, the optimiser and the progress are untouched. For loops that measure
- * estimates without training on them (the allocation experiment). With `streamGradient`
- * the estimate may carry its gradient as a chunk source (`Estimate.gradientSource`).
+ * The estimating half of a step: allocate → estimate (at θ ⊙ the hooks' sub-net, under
+ * the step's mask) → allocator feedback → the hooks' corrections. The returned state
+ * carries the estimator's, allocator's and hooks' new states; θ, the optimiser and the
+ * progress are untouched; `mask` is the step's (what the update must keep to). For loops
+ * that measure estimates without training on them (the allocation experiment). With
+ * `streamGradient` the estimate may carry its gradient as a chunk source
+ * (`Estimate.gradientSource`).
  */
-export async function estimateStep(stepper: Stepper, state: TrainState, batch: Batch, { streamGradient = false } = {}): Promise<{ readonly state: TrainState; readonly estimate: Estimate }> {
-  const { params, progress } = state;
-  const mask = typeof stepper.mask === 'function' ? stepper.mask(progress.step) : stepper.mask;
+export async function estimateStep(stepper: Stepper, state: TrainState, batch: Batch, { streamGradient = false } = {}): Promise<{ readonly state: TrainState; readonly estimate: Estimate; readonly mask?: Float32Array }> {
+  const { progress } = state;
+  const { mask, subnet } = stepMasks(stepper, state);
+  // A sub-net's forward pass sees its pruned weights as zeros.
+  const params = subnet ? product(state.params, subnet) : state.params;
   const allocation = stepper.allocation;
   if (allocation && batch.indices === undefined) throw new TypeError('a query allocation needs batches with dataset indices (its statistics are per example)');
   const queries = allocation?.allocator.allocate(state.allocator, { examples: batch.indices!, budget: allocation.budget(batch.y.shape[0]!), minimum: allocation.unit, unit: allocation.unit });
@@ -117,11 +151,11 @@ export async function estimateStep(stepper: Stepper, state: TrainState, batch: B
   const hooks: Record<string, State> = { ...state.hooks };
   for (const hook of stepper.hooks ?? []) {
     if (!hook.afterEstimate) continue;
-    const corrected = hook.afterEstimate(hooks[hook.name]!, estimate, { params, batch, step: progress.step });
+    const corrected = hook.afterEstimate(hooks[hook.name]!, estimate, { params, batch, step: progress.step, ...(mask && { mask }) });
     estimate = corrected.estimate;
     hooks[hook.name] = corrected.state;
   }
-  return { state: { ...state, estimator: estimated.state, allocator, hooks }, estimate };
+  return { state: { ...state, estimator: estimated.state, allocator, hooks }, estimate, ...(mask && { mask }) };
 }
 
 /**
@@ -138,7 +172,7 @@ export async function trainStep(stepper: Stepper, state: TrainState, batch: Batc
   // straight into the fused update, chunk by chunk, never held whole (MeZO's in-place update).
   const streamGradient = !(stepper.hooks ?? []).some((h) => h.afterEstimate);
   const estimated = await estimateStep(stepper, state, batch, { streamGradient });
-  const { estimate } = estimated;
+  const { estimate, mask } = estimated;
   const { params, progress } = state;
   if (!Number.isFinite(estimate.loss)) throw new NonFiniteError(progress.step, `the loss is ${estimate.loss}`, undefined, estimate.queries);
   const gradient = estimate.grad ?? (estimate.gradientSource && (estimate.gradientSource.finite ? estimate.gradientSource : readChunks(estimate.gradientSource)));
@@ -149,11 +183,12 @@ export async function trainStep(stepper: Stepper, state: TrainState, batch: Batc
   const hooks: Record<string, State> = { ...estimated.state.hooks };
   if (gradient) {
     // The optimiser may overwrite the gradient buffer in place: it is the estimate's, handed over.
-    optimizer = applyGradient(stepper.optimizer, gradient, optimizer, params, updates);
+    // Masked entries stay where they are, whatever the optimiser's momentum or decay says.
+    optimizer = applyGradient(mask ? masked(mask, stepper.optimizer) : stepper.optimizer, gradient, optimizer, params, updates);
     updates++;
     for (const hook of stepper.hooks ?? []) {
       if (!hook.afterUpdate) continue;
-      const looked = await hook.afterUpdate(hooks[hook.name]!, { params, batch, step: progress.step });
+      const looked = await hook.afterUpdate(hooks[hook.name]!, { params, batch, step: progress.step, ...(mask && { mask }) });
       hooks[hook.name] = looked.state;
       extraQueries += looked.queries;
       if (looked.params) params.set(looked.params);

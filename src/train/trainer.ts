@@ -23,6 +23,9 @@ import { type Evaluation, Evaluator } from './evaluate.js';
 import { runSeeds } from './seeds.js';
 import { NonFiniteError, type Progress, type StepHook, type Stepper, type TrainState, initTrainState, trainStep } from './step.js';
 import { validateConfig } from './validate.js';
+import { runHooks, splitHoldout } from './run-hooks.js';
+import { SUBNETS_HOOK, type SubnetsState } from './hooks/subnets.js';
+import { formatPattern, maskDensity, maskedParams, parseSubnets } from '../sparse/masks.js';
 
 export { NonFiniteError } from './step.js';
 
@@ -88,6 +91,16 @@ export interface Summary {
   readonly seed: number;
   readonly stopped: StopReason;
   readonly peak_rss_mb: number;
+  /** Runs with sub-nets: each sub-net alone (θ ⊙ its mask) on the test split; the epochs' metrics are sub-net 0's. */
+  readonly subnets?: readonly SubnetSummary[];
+}
+
+export interface SubnetSummary {
+  readonly pattern: string;
+  /** Kept share of the masked parameters. */
+  readonly density: number;
+  readonly test_acc: number;
+  readonly test_loss: number;
 }
 
 export interface StepInfo {
@@ -137,11 +150,13 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
   const saved = options.resume ? await loadCheckpoint(checkpointPath!) : undefined;
   if (saved) checkCompatible(saved.config, config);
 
-  const data = await trainingData(config);
+  const loaded = await trainingData(config);
+  const { train: trainSplit, holdout } = splitHoldout(loaded.train, config);
+  const data = { train: trainSplit, test: loaded.test };
   const model = modelFromSpec(config.model, data.train.inputShape, outputsFor(data.train));
   const objective = objectiveFromSpec(config.objective);
   const targets = data.train.task === 'regression' ? `targets of [${data.train.targetShape.join(', ')}]` : `${data.train.classes} classes`;
-  log(`${config.dataset}: ${data.train.size} train / ${data.test.size} test examples of [${data.train.inputShape.join(', ')}], ${targets}`);
+  log(`${config.dataset}: ${data.train.size} train${holdout ? ` (+ ${holdout.size} held out)` : ''} / ${data.test.size} test examples of [${data.train.inputShape.join(', ')}], ${targets}`);
   log(model.describe().split('\n')[0]!);
 
   const compile: CompileOptions = { device: config.device, ...(config.threads !== undefined && { threads: config.threads }) };
@@ -151,11 +166,13 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
   const plannedSteps = config.epochs * batchesPerEpoch;
   // The step schedule decays tenfold twice over the plan, at a third and two thirds.
   const schedule = createSchedule(config.schedule, config.lr, { totalSteps: plannedSteps, warmupSteps: config.warmupSteps, every: Math.max(1, Math.ceil(plannedSteps / 3)) });
+  const extra = runHooks(config, { model, objective, compile, seed: config.seed, plannedSteps, ...(holdout && { holdout }), ...(options.oracle && { oracle: options.oracle }) });
+  const hooks = [...extra.hooks, ...(options.hooks ?? [])];
   const stepper: Stepper = {
     estimator,
     optimizer: createOptimizer(config.optimizer, { lr: schedule, momentum: config.momentum, weightDecay: config.weightDecay, clip: config.clip }),
     ...(config.allocator && { allocation: { allocator: createAllocator(config.allocator), ...queryAllocation(config) } }),
-    ...(options.hooks && { hooks: options.hooks }),
+    ...(hooks.length > 0 && { hooks }),
   };
   const stepCost = (b: number) => stepper.allocation?.budget(b) ?? method.cost(resolveOptions(config.method, method.options, config.options), b, model.layout.size);
 
@@ -183,7 +200,7 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
   let evalSeconds = 0;
   const evaluate: Evaluate = async (dataset) => {
     const start = performance.now();
-    const result = await evaluator.evaluate(state.params, dataset, config.evalBatchSize);
+    const result = await evaluator.evaluate(modelParams(state), dataset, config.evalBatchSize);
     evalSeconds += (performance.now() - start) / 1000;
     return result;
   };
@@ -266,6 +283,7 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
 
     // A resumed run can start past its budget and train no step: still report where it stands.
     metrics ??= await measure(evaluate, state, data, batchesPerEpoch, { loss: Number.NaN, examples_per_s: 0, lr: Number.NaN });
+    const subnets = config.subnets === undefined ? undefined : await evaluateSubnets(evaluator, state, data.test, config, model);
     const summary: Summary = {
       method: config.method,
       dataset: config.dataset,
@@ -284,11 +302,12 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
       seed: config.seed,
       stopped,
       peak_rss_mb: process.resourceUsage().maxRSS / 1024,
+      ...(subnets && { subnets }),
     };
     if (options.out) await writeFileAtomic(join(options.out, SUMMARY_FILE), `${JSON.stringify(summary, null, 2)}\n`);
     return summary;
   } finally {
-    await Promise.all([estimator.dispose(), evaluator.dispose()]);
+    await Promise.all([estimator.dispose(), evaluator.dispose(), extra.dispose()]);
   }
 }
 
@@ -406,6 +425,29 @@ async function measure(
     examples_per_s: epoch.examples_per_s,
     lr: epoch.lr,
   };
+}
+
+/** What evaluation sees: θ, or for a sparse run its sub-net 0, θ ⊙ M₀ (θ keeps weights that only other sub-nets use). */
+function modelParams(state: TrainState): Float32Array {
+  const masks = (state.hooks[SUBNETS_HOOK] as SubnetsState | undefined)?.masks;
+  return masks ? applyMask(state.params, masks[0]!) : state.params;
+}
+
+/** Each sub-net alone on the test split. */
+async function evaluateSubnets(evaluator: Evaluator, state: TrainState, test: AnyDataset, config: TrainConfig, model: Model): Promise<SubnetSummary[]> {
+  const { masks } = state.hooks[SUBNETS_HOOK] as SubnetsState;
+  const patterns = parseSubnets(config.subnets!);
+  const entries = maskedParams(model.layout, config.sparseParams);
+  const out: SubnetSummary[] = [];
+  for (const [k, mask] of masks.entries()) {
+    const result = await evaluator.evaluate(applyMask(state.params, mask), test, config.evalBatchSize);
+    out.push({ pattern: formatPattern(patterns[k]!), density: maskDensity(mask, entries), test_acc: result.accuracy, test_loss: result.loss });
+  }
+  return out;
+}
+
+function applyMask(theta: Float32Array, mask: Float32Array): Float32Array {
+  return theta.map((v, i) => v * mask[i]!);
 }
 
 /**
