@@ -56,7 +56,7 @@ export function validateConfig(config: TrainConfig): void {
   })();
   wrap('method', () => descriptor(config.method));
   const method = descriptor(config.method);
-  wrap('options', () => resolveOptions(config.method, method.options, config.options));
+  wrap('options', () => method.check?.(resolveOptions(config.method, method.options, config.options)));
   wrap('objective', () => checkApplies(method, objectiveFromSpec(config.objective).name));
   const regression = objectiveFromSpec(config.objective).target(1).dtype === 'float32';
   if (regression !== (task === 'regression')) {
