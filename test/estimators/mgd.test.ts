@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { batches } from '../../src/data/batches.js';
 import { parity } from '../../src/data/parity.js';
@@ -13,6 +16,9 @@ import { mseObjective } from '../../src/objectives/objective.js';
 import { sgd } from '../../src/optim/aliases.js';
 import { type Stepper, initTrainState, trainStep } from '../../src/train/step.js';
 import { Evaluator } from '../../src/train/evaluate.js';
+import { loadCheckpoint } from '../../src/train/checkpoint.js';
+import { DEFAULT_CONFIG, type TrainConfig } from '../../src/train/config.js';
+import { CHECKPOINT_FILE, train } from '../../src/train/trainer.js';
 import { assertAllClose, normals, testRandom } from '../helpers.js';
 import { cosine, exactGradient } from './fixtures.js';
 
@@ -316,5 +322,31 @@ describe('training', () => {
     const evaluator = new Evaluator(model, objective);
     assert.equal((await evaluator.evaluate(state.params, data.test)).accuracy, 1);
     await Promise.all([estimator.dispose(), evaluator.dispose()]);
+  });
+});
+
+describe('through train(): 4-bit parity, a sigmoid MLP [4, 8, 1] under MSE', () => {
+  const parity4: TrainConfig = { ...DEFAULT_CONFIG, dataset: 'parity:4', objective: 'mse', model: 'mlp:4-8-1:sigmoid:sigmoid', optimizer: 'sgd', schedule: 'constant', seed: 0 };
+
+  test('bp (lr 10, full batch, 1500 steps) and mgd (cdma, lr 0.3, batch 4, 4000 steps) both reach 90%', async () => {
+    const bp = await train({ ...parity4, method: 'bp', lr: 10, batchSize: 16, epochs: 1500 });
+    assert.ok(bp.test_acc >= 0.9, `bp reached ${bp.test_acc}`);
+    const mgd = await train({ ...parity4, method: 'mgd', options: { amplitude: 0.05 }, lr: 0.3, batchSize: 4, epochs: 1000 });
+    assert.ok(mgd.test_acc >= 0.9, `mgd reached ${mgd.test_acc}`);
+    assert.equal(mgd.queries, 2 * 4 * 4000, 'two cost measurements per step at τθ = τx = 1');
+  });
+
+  test('a resumed run continues bit for bit: held batches (τx = 2), integration (τθ = 3), per-example baselines (nodes)', async () => {
+    const variants: Record<string, number | string>[] = [{ taux: 2, tautheta: 3 }, { perturb: 'nodes', taux: 2, tautheta: 3 }, { mode: 'analog', taux: 5 }];
+    for (const options of variants) {
+      const base: TrainConfig = { ...parity4, method: 'mgd', options, lr: 0.3, batchSize: 4, epochs: 3 };
+      const [full, split] = [await mkdtemp(join(tmpdir(), 'fp-mgd-')), await mkdtemp(join(tmpdir(), 'fp-mgd-'))];
+      await train(base, { out: full });
+      await train({ ...base, steps: 7 }, { out: split });
+      await train(base, { out: split, resume: true });
+      const [x, y] = [await loadCheckpoint(join(full, CHECKPOINT_FILE)), await loadCheckpoint(join(split, CHECKPOINT_FILE))];
+      assert.deepEqual(y.params, x.params, JSON.stringify(options));
+      assert.deepEqual(y.extras, x.extras, JSON.stringify(options));
+    }
   });
 });
