@@ -17,6 +17,7 @@ export { benchEngine } from './bench/engine.js';
 export { benchEstimators } from './bench/estimators.js';
 export { benchMemory } from './bench/memory.js';
 export { benchImport } from './bench/import.js';
+export { MGD_STEP_TARGET, benchMgd } from './bench/mgd.js';
 // ONNX import (reads files with onnx-proto and node:fs): Node only.
 export { IMPORT_OPSETS, type OnnxGraph, type OnnxNode, type ReadOptions, readOnnx } from './engine/onnx/read.js';
 export { loadOnnx } from './engine/onnx/load.js';

@@ -2,18 +2,20 @@ import { benchEngine } from '../bench/engine.js';
 import { benchEstimators } from '../bench/estimators.js';
 import { benchImport } from '../bench/import.js';
 import { benchMemory } from '../bench/memory.js';
+import { benchMgd } from '../bench/mgd.js';
 import { type Command, UsageError, parseFlags, usage } from './args.js';
 
 export const benchCommand = {
   name: 'bench',
-  positionals: 'engine | estimators | memory | import',
+  positionals: 'engine | estimators | memory | import | mgd',
   summary: `Benchmarks (numbers for docs/benchmarks.md; ratios are measured within one run).
   engine       forward passes/s of the 784-256-256-10 MLP at one and K copies per call, and noise throughput
   estimators   one step of each estimator against the forward passes it is made of
   memory       peak RSS of training with each method against evaluation alone
-  import       an imported ONNX file against running it directly, and an fg-a step on it`,
+  import       an imported ONNX file against running it directly, and an fg-a step on it
+  mgd          an MGD step on the MGD papers' Fashion-MNIST CNN against a forward pass (batch 1000 by default)`,
   flags: {
-    batch: { type: 'integer', min: 1, help: 'examples per forward pass or step (default: 256; memory: 64)' },
+    batch: { type: 'integer', min: 1, help: 'examples per forward pass or step (default: 256; memory: 64; mgd: 1000)' },
     copies: { type: 'integer', default: 16, min: 1, help: 'perturbed copies per call, K' },
     seconds: { type: 'number', default: 3, min: 0.1, help: 'measuring time per measurement' },
     threads: { type: 'integer', min: 1, help: 'onnxruntime intra-op threads (default: one per core)' },
@@ -39,7 +41,7 @@ export async function runBench(argv: readonly string[]): Promise<number> {
 }
 
 type Flags = ReturnType<typeof parseFlags<typeof benchCommand.flags>>['flags'];
-const SUITES = ['engine', 'estimators', 'memory', 'import'] as const;
+const SUITES = ['engine', 'estimators', 'memory', 'import', 'mgd'] as const;
 type Suite = (typeof SUITES)[number];
 const isSuite = (name: string | undefined): name is Suite => (SUITES as readonly (string | undefined)[]).includes(name);
 const compileOptions = (flags: Flags) => (flags.threads !== undefined ? { compile: { threads: flags.threads } } : {});
@@ -49,6 +51,7 @@ const SUITE_RUNNERS = {
   estimators: (flags: Flags) => benchEstimators({ model: flags.model, batch: flags.batch ?? 256, directions: flags.copies, seconds: flags.seconds, ...(flags.threads !== undefined && { threads: flags.threads }) }),
   memory: (flags: Flags) => benchMemory({ dataset: flags.dataset, model: flags.model, steps: flags.steps, batch: flags.batch ?? 64 }),
   import: (flags: Flags) => benchImport({ file: flags.file, batch: flags.batch ?? 256, seconds: flags.seconds, ...(flags.threads !== undefined && { threads: flags.threads }) }),
+  mgd: (flags: Flags) => benchMgd({ batch: flags.batch ?? 1000, seconds: flags.seconds, ...(flags.threads !== undefined && { threads: flags.threads }) }),
 } as const;
 
 function format(suite: Suite, result: Awaited<ReturnType<(typeof SUITE_RUNNERS)[Suite]>>): string {
@@ -74,6 +77,13 @@ function format(suite: Suite, result: Awaited<ReturnType<(typeof SUITE_RUNNERS)[
       `load (cold):  import ${r.load.importMs.toFixed(1)} ms, onnxruntime on the file ${r.load.fileMs.toFixed(1)} ms: ${r.load.ratio.toFixed(2)}×`,
       `forward pass: imported ${r.forward.importedMs.toFixed(3)} ms, the file ${r.forward.fileMs.toFixed(3)} ms: ${r.forward.ratio.toFixed(2)}×`,
       `fg-a step:    ${r.fgA.stepMs.toFixed(3)} ms, forward pass with the loss ${r.fgA.forwardMs.toFixed(3)} ms: ${r.fgA.ratio.toFixed(2)}×`,
+    ].join('\n');
+  }
+  if (suite === 'mgd') {
+    const r = result as Awaited<ReturnType<typeof benchMgd>>;
+    return [
+      `${r.model} (${r.parameters.toLocaleString('en-US')} parameters), batch ${r.batch}, ${r.machine.runtime} on ${r.machine.cpu} × ${r.machine.cores}, threads ${r.machine.threads}, Node ${r.machine.node}`,
+      `mgd step (cdma, baseline and perturbed cost): ${r.stepMs.toFixed(2)} ms, forward pass ${r.forwardMs.toFixed(2)} ms: ${r.ratio.toFixed(2)}× (target ≤ ${r.target}×: ${r.ratio <= r.target ? 'met' : 'not met'})`,
     ].join('\n');
   }
   const r = result as Awaited<ReturnType<typeof benchMemory>>;

@@ -2,6 +2,7 @@ import { UsageError } from './args.js';
 import { allocationCommand, runAllocation } from './experiment-allocation.js';
 import { finetuneCommand, runFinetune } from './experiment-finetune.js';
 import { localLossesCommand, runLocalLosses } from './experiment-local-losses.js';
+import { mgdCommand, runMgd } from './experiment-mgd.js';
 import { promptCommand, runPrompt } from './experiment-prompt.js';
 
 /** The experiments, each a command of its own (`forwardprop experiment <name> --help`). */
@@ -10,9 +11,10 @@ const EXPERIMENTS = {
   allocation: { summary: allocationCommand.summary.split('\n')[0]!, run: runAllocation },
   finetune: { summary: finetuneCommand.summary.split('\n')[0]!, run: runFinetune },
   prompt: { summary: promptCommand.summary.split('\n')[0]!, run: runPrompt },
+  mgd: { summary: mgdCommand.summary.split('\n')[0]!, run: runMgd },
 } as const;
 
-export const experimentSummary = 'Runs an experiment (local-losses, allocation, finetune, prompt) and writes its results as JSON and markdown.';
+export const experimentSummary = 'Runs an experiment (local-losses, allocation, finetune, prompt, mgd) and writes its results as JSON and markdown.';
 
 function help(): string {
   const width = Math.max(...Object.keys(EXPERIMENTS).map((n) => n.length)) + 2;

@@ -15,7 +15,7 @@ export { Mgd, mgd } from './mgd.js';
 export { type HeldBatch, type MgdOptions, type MgdPhase, type MgdState, mgdPhase, mgdState } from './mgd-loop.js';
 export { NodeMgd } from './mgd-nodes.js';
 export { CODE_NAMES, type CodeName, type CodeOptions, PerturbationCode, checkCodeOptions, hadamardEntry, walshOrder } from './perturbation-codes.js';
-export { allFinite, columnStats, meanOf, perExample } from './stats.js';
+export { allFinite, angleDegrees, columnStats, meanOf, perExample } from './stats.js';
 export { LocalForwardGradientActivities, localGroupFgA } from './lg-fg-a.js';
 export { type LocalForwardGradientOptions, LocalForwardGradientWeights, localGroupFgW } from './lg-fg-w.js';
 export { type LocalGraph, localGraph } from './local-graph.js';

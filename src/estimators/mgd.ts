@@ -51,7 +51,8 @@ export class Mgd implements LossOnlyEstimator<MgdState> {
     const offsets = new Float32Array(copies * p);
     // Row 0 is θ itself when the baseline is measured.
     offsets.set(this.perturbation(phase.slot, request.mask), (copies - 1) * p);
-    return { params: request.params, batch: stepBatch(this.options, state, request).batch, perturbation: { kind: 'offsets', offsets, copies } };
+    // One copy per call: a model program runs each as a plain forward pass (no copy axis), as a device would.
+    return { params: request.params, batch: stepBatch(this.options, state, request).batch, perturbation: { kind: 'offsets', offsets, copies }, directionsPerCall: 1 };
   }
 
   tell(state: MgdState, request: EstimateRequest, result: LossResult): Estimated<MgdState> {

@@ -4,6 +4,7 @@ import { HostTensor } from '../engine/ir/host-tensor.js';
 import { type Tensor, input } from '../engine/ir/tensor.js';
 import { add } from '../engine/ops/add.js';
 import { concat } from '../engine/ops/concat.js';
+import { reshape } from '../engine/ops/reshape.js';
 import { sub } from '../engine/ops/sub.js';
 import { type CompileOptions, type Program, float32Output } from '../engine/runtime/backend.js';
 import { compile } from '../engine/runtime/compile.js';
@@ -13,8 +14,13 @@ import { type LossOracle, type LossRequest, type LossResult, checkLossRequest, c
 import type { Objective } from './objective.js';
 import { batchFeeds, programInputs } from './program-inputs.js';
 
-/** How a program forms its copies from θ and the offsets o [rows, …]: θ ± o (pairs) or θ + o (shift). */
-type Form = 'pairs' | 'shift';
+/**
+ * How a program forms its copies from θ and the offsets o [rows, …]: θ ± o (pairs), θ + o
+ * (shift), or one θ + o run as a plain forward pass (single: explicit offsets one copy per
+ * call, a device-like loop such as MGD's, with no copy axis to tile the activations along;
+ * noise directions keep the copy-axis program whose numbers the golden test pins).
+ */
+type Form = 'pairs' | 'shift' | 'single';
 
 /**
  * The loss oracle of a compiled model: copies of θ evaluated in as few engine calls as
@@ -51,9 +57,10 @@ export class ModelLossOracle implements LossOracle {
       const params = this.model.paramInputs();
       const { x, y } = programInputs(this.model, this.objective, slotted ? [rows] : []);
       const offsets = this.model.layout.entries.map((e) => input(`${e.name}:offsets`, 'float32', [rows, ...e.shape]));
-      const copies = params.map((p, i) => (form === 'pairs' ? concat([add(p, offsets[i]!), sub(p, offsets[i]!)], 0) : add(p, offsets[i]!)));
+      const single = form === 'single';
+      const copies = params.map((p, i) => (form === 'pairs' ? concat([add(p, offsets[i]!), sub(p, offsets[i]!)], 0) : add(p, single ? reshape(offsets[i]!, p.shape) : offsets[i]!)));
       const twice = (t: Tensor) => (slotted && form === 'pairs' ? concat([t, t], 0) : t);
-      const losses = this.objective.loss(this.model.forward(twice(x), copies, { lead: 1, inputLead: slotted }).out, twice(y));
+      const losses = this.objective.loss(this.model.forward(twice(x), copies, single ? {} : { lead: 1, inputLead: slotted }).out, twice(y));
       this.programs.set(key, (program = compile({ inputs: [x, y, ...params, ...offsets], outputs: [losses] }, this.compileOptions)));
     }
     return program;
@@ -84,7 +91,7 @@ export class ModelLossOracle implements LossOracle {
       const perCall = Math.min(p.copies, request.directionsPerCall ?? p.copies);
       for (let start = 0; start < p.copies; start += perCall) {
         const count = Math.min(perCall, p.copies - start);
-        losses.set(await run('shift', this.splitOffsets(p.offsets, start, count), count), start * m);
+        losses.set(await run(count === 1 && !slots ? 'single' : 'shift', this.splitOffsets(p.offsets, start, count), count), start * m);
       }
       return { losses, queries };
     }

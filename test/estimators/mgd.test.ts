@@ -14,6 +14,8 @@ import { mlp } from '../../src/nn/factories.js';
 import { BlackBoxLossOracle } from '../../src/objectives/black-box.js';
 import { mseObjective } from '../../src/objectives/objective.js';
 import { sgd } from '../../src/optim/aliases.js';
+import { updateNoise } from '../../src/optim/wrappers.js';
+import { modelFromSpec } from '../../src/nn/factories.js';
 import { type Stepper, initTrainState, trainStep } from '../../src/train/step.js';
 import { Evaluator } from '../../src/train/evaluate.js';
 import { loadCheckpoint } from '../../src/train/checkpoint.js';
@@ -322,6 +324,31 @@ describe('training', () => {
     const evaluator = new Evaluator(model, objective);
     assert.equal((await evaluator.evaluate(state.params, data.test)).accuracy, 1);
     await Promise.all([estimator.dispose(), evaluator.dispose()]);
+  });
+});
+
+describe('hardware noise', () => {
+  /** θ after 60 steps of XOR with cdma, the network, cost noise and update noise given. */
+  async function xor(spec: string, options: Record<string, unknown>, writeNoise: number): Promise<Float32Array> {
+    const data = parity(2);
+    const model = modelFromSpec(spec, [2], 1);
+    const estimator = createEstimator('mgd', { model, objective: mseObjective(), seed: 0 }, { amplitude: 0.05, ...options });
+    const stepper: Stepper = { estimator, optimizer: updateNoise(writeNoise, 3, sgd(1)) };
+    let state = initTrainState(stepper, model.init(0), data.train.size);
+    for (let epoch = 0; epoch < 15; epoch++) for (const b of batches(data.train, { batchSize: 1, seed: 0, epoch })) state = (await trainStep(stepper, state, b)).state;
+    await estimator.dispose();
+    return state.params;
+  }
+
+  test('zero noise (Cσ, θσ, device σ) reproduces the clean run bit for bit; each noise, when present, changes it and is fixed by its seed', async () => {
+    const plain = 'mlp:2-2-1:sigmoid:sigmoid';
+    const clean = await xor(plain, {}, 0);
+    assert.deepEqual(await xor(`${plain}:variation=0,seed=4`, { costNoise: 0 }, 0), clean);
+    const noisyCost = await xor(plain, { costNoise: 1e-3 }, 0);
+    assert.notDeepEqual(noisyCost, clean);
+    assert.deepEqual(await xor(plain, { costNoise: 1e-3 }, 0), noisyCost);
+    assert.notDeepEqual(await xor(plain, {}, 1e-3), clean);
+    assert.notDeepEqual(await xor(`${plain}:variation=0.1,seed=4`, {}, 0), clean);
   });
 });
 
