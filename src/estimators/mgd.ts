@@ -23,6 +23,7 @@ import { CODE_NAMES, PerturbationCode, checkCodeOptions } from './perturbation-c
 export class Mgd implements LossOnlyEstimator<MgdState> {
   readonly name = 'mgd';
   private readonly code: PerturbationCode;
+  private last?: { readonly slot: number; readonly mask: Float32Array | undefined; readonly theta: Float32Array };
 
   constructor(
     readonly oracle: LossOracle,
@@ -35,11 +36,16 @@ export class Mgd implements LossOnlyEstimator<MgdState> {
     return mgdState(params.length);
   }
 
-  /** θ̃ of the step's slot, zero on masked entries. */
+  /**
+   * θ̃ of the step's slot, zero on masked entries (read only). A pure function of (slot,
+   * mask): the last one is kept, since ask and tell both need it and a slot lasts τp steps.
+   */
   private perturbation(slot: number, mask: Float32Array | undefined): Float32Array {
+    if (this.last?.slot === slot && this.last.mask === mask) return this.last.theta;
     const theta = new Float32Array(this.oracle.dimension);
     this.code.fill(theta, slot);
     if (mask) for (let i = 0; i < theta.length; i++) theta[i]! *= mask[i]!;
+    this.last = { slot, mask, theta };
     return theta;
   }
 
@@ -66,10 +72,9 @@ export class Mgd implements LossOnlyEstimator<MgdState> {
     const costs = channelCosts(o, row(copies - 1), 1, o.seed, request.step, copies - 1);
     const baseline = phase.baseline ? channelCosts(o, row(0), 1, o.seed, request.step, 0) : undefined;
     const next = costDifferences(o, state, phase, costs, baseline, this.oracle.dimension);
-    const theta = this.perturbation(phase.slot, request.mask);
     const a = next.coefficients[0]!;
-    for (let i = 0; i < theta.length; i++) theta[i]! *= a;
-    const { integrated, grad, guarded } = integrate(o, state.integrated, theta, phase);
+    const g = this.perturbation(phase.slot, request.mask).map((t) => a * t);
+    const { integrated, grad, guarded } = integrate(o, state.integrated, g, phase);
     const perExample = row(phase.baseline ? 0 : copies - 1).slice();
     return {
       estimate: {
