@@ -26,5 +26,7 @@ export {
   withClasses,
 } from './data/dataset.js';
 export { stratifiedSplit } from './data/split.js';
+export { MAX_PARITY_BITS, parity } from './data/parity.js';
+export { LETTERS, LETTERS_SEED, type LettersOptions, letters7x7 } from './data/letters.js';
 export { NonFiniteError, type Progress, type StepContext, type StepHook, type Stepper, type TrainState, estimateStep, initTrainState, runSteps, trainStep } from './train/step.js';
 export { Evaluator, type Evaluation } from './train/evaluate.js';
