@@ -19,6 +19,7 @@ Writes <out>/${RESULT_FILE} (for forwardprop report), mgd-<study>.md, mgd-<study
     seeds: { type: 'integer', min: 1, help: 'seeds per configuration (default: codes 10, others 5; fashion-cnn 1)' },
     budget: { type: 'number', min: 0, help: 'multiply every step budget by this (default 1; below 1 for a quick look)' },
     dt: { type: 'number', default: 1, min: 0, help: "one step's duration in the hardware's time unit (hardware time = steps × dt)" },
+    widths: { type: 'string', default: '2,4,8,16,32', help: 'scaling: hidden widths of the parity networks, comma-separated' },
     'mlp-dataset': { type: 'string', default: 'mnist', choices: ['mnist', 'fashion-mnist', 'none'], help: 'scaling: the MLPs\' data (none skips them)' },
     'batch-size': { type: 'integer', default: 100, min: 1, help: 'fashion-cnn: examples per step (the papers: 1000)' },
     'mgd-lrs': { type: 'string', default: '10,100', help: 'fashion-cnn: MGD learning rates η, reference normalisation (the papers: 10)' },
@@ -38,6 +39,8 @@ export async function runMgd(argv: readonly string[]): Promise<number> {
   if (!(flags.dt > 0)) throw new UsageError(`--dt must be positive, got ${flags.dt}`);
   const lrs = flags['mgd-lrs'].split(',').map(Number);
   if (lrs.some((lr) => !(lr > 0 && Number.isFinite(lr)))) throw new UsageError(`--mgd-lrs takes positive numbers separated by commas, got '${flags['mgd-lrs']}'`);
+  const widths = flags.widths.split(',').map(Number);
+  if (widths.some((w) => !(Number.isSafeInteger(w) && w > 0))) throw new UsageError(`--widths takes positive integers separated by commas, got '${flags.widths}'`);
   const out = flags.out ?? join('runs', `mgd-${study}-${timestamp()}`);
   const report = await runMgdExperiment(
     {
@@ -46,6 +49,7 @@ export async function runMgd(argv: readonly string[]): Promise<number> {
       ...(flags.seeds !== undefined && { seeds: flags.seeds }),
       ...(flags.budget !== undefined && { budget: flags.budget }),
       dt: flags.dt,
+      widths,
       mlpDataset: flags['mlp-dataset'],
       batchSize: flags['batch-size'],
       mgdLrs: lrs,

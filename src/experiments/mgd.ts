@@ -27,6 +27,8 @@ export interface MgdExperimentOptions {
   readonly budget?: number;
   /** Duration of one step in the hardware's time unit: hardware time = steps × dt. */
   readonly dt?: number;
+  /** scaling: the parity networks' hidden widths (default 2, 4, 8, 16, 32). */
+  readonly widths?: readonly number[];
   /** scaling: the MLPs' data, 'mnist' or 'fashion-mnist', or 'none' to skip them. */
   readonly mlpDataset?: string;
   /** fashion-cnn: examples per batch (the papers: 1000). */
@@ -229,7 +231,7 @@ async function scalingStudy(o: MgdExperimentOptions & { dt: number }, log: (line
   const modes = ['weights', 'nodes'] as const;
   // Parity: for each width and mode, every η of the grid; the table keeps each (width, mode)'s best η.
   const parity: { hidden: number; mode: string; best: ArmResult; parameters: number; nodes: number }[] = [];
-  for (const hidden of [2, 4, 8, 16, 32]) {
+  for (const hidden of o.widths ?? [2, 4, 8, 16, 32]) {
     const { data, model, objective } = await sigmoidTask(task.dataset, hidden);
     for (const mode of modes) {
       const arms = rates.map((lr): Arm => ({
