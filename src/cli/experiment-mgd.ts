@@ -16,7 +16,7 @@ One study at a time:
   fashion-cnn     the papers' Fashion-MNIST CNN, MGD (cdma) against backprop SGD on the same batches
 Writes <out>/${RESULT_FILE} (for forwardprop report), mgd-<study>.md, mgd-<study>.json and mgd-<study>-<n>.svg.`,
   flags: {
-    seeds: { type: 'integer', min: 1, help: 'seeds per configuration (default: codes 10, others 5; fashion-cnn 1)' },
+    seeds: { type: 'integer', min: 1, help: 'seeds per configuration (default: codes 10, noise 5, scaling and time-constants 3; fashion-cnn 1)' },
     budget: { type: 'number', min: 0, help: 'multiply every step budget by this (default 1; below 1 for a quick look)' },
     dt: { type: 'number', default: 1, min: 0, help: "one step's duration in the hardware's time unit (hardware time = steps × dt)" },
     widths: { type: 'string', default: '2,4,8,16,32', help: 'scaling: hidden widths of the parity networks, comma-separated' },

@@ -225,83 +225,83 @@ async function codesStudy(o: MgdExperimentOptions & { dt: number }, log: (line: 
 }
 
 async function scalingStudy(o: MgdExperimentOptions & { dt: number }, log: (line: string) => void) {
-  const seeds = o.seeds ?? 5;
-  const task = TASKS['parity:4'];
-  const rates = [0.03, 0.1, 0.3];
+  const seeds = o.seeds ?? 3;
   const modes = ['weights', 'nodes'] as const;
-  // Parity: for each width and mode, every η of the grid; the table keeps each (width, mode)'s best η.
-  const parity: { hidden: number; mode: string; best: ArmResult; parameters: number; nodes: number }[] = [];
+  /** Of arms over an η grid, the one with the shortest median time to target (then the best final accuracy). */
+  const best = (results: readonly ArmResult[]) => {
+    const score = (r: ArmResult) => medianTime(r.runs, (run) => run.firstHit?.steps) ?? Number.POSITIVE_INFINITY;
+    return results.reduce((a, b) => (score(b) < score(a) || (score(b) === score(a) && median(b.runs.map((r) => r.final)) > median(a.runs.map((r) => r.final))) ? b : a));
+  };
+  // Parity: batch 4 (a third of the steps of sample-by-sample runs), every η of the grid per width and mode.
+  const parityRates = [0.1, 0.3, 1];
+  const paritySteps = scaled(10_000, o);
+  const parity: { hidden: number; mode: string; best: ArmResult; parameters: number; perturbed: number }[] = [];
   for (const hidden of o.widths ?? [2, 4, 8, 16, 32]) {
-    const { data, model, objective } = await sigmoidTask(task.dataset, hidden);
+    const { data, model, objective } = await sigmoidTask('parity:4', hidden);
     for (const mode of modes) {
-      const arms = rates.map((lr): Arm => ({
+      const arms = parityRates.map((lr): Arm => ({
         labels: [hidden, mode, lr],
-        config: { model, objective, train: data.train, evaluation: data.test, method: 'mgd', options: { ...BASE, perturb: mode }, lr, batchSize: 1, steps: scaled(task.steps, o), evalEvery: EVAL_EVERY, target: TARGET, patience: PATIENCE },
+        config: { model, objective, train: data.train, evaluation: data.test, method: 'mgd', options: { ...BASE, perturb: mode }, lr, batchSize: 4, steps: paritySteps, evalEvery: EVAL_EVERY, target: TARGET, patience: PATIENCE },
       }));
-      const results = await runArms(arms, seeds, log);
-      const score = (r: ArmResult) => medianTime(r.runs, (run) => run.firstHit?.steps) ?? Number.POSITIVE_INFINITY;
-      const best = results.reduce((a, b) => (score(b) < score(a) || (score(b) === score(a) && median(b.runs.map((r) => r.final)) > median(a.runs.map((r) => r.final))) ? b : a));
-      parity.push({ hidden, mode, best, parameters: model.layout.size, nodes: hidden + 1 });
+      parity.push({ hidden, mode, best: best(await runArms(arms, seeds, log)), parameters: model.layout.size, perturbed: mode === 'nodes' ? hidden + 1 : model.layout.size });
     }
   }
-  // MLPs on real data: one η per mode (the grid would cost too much on 2 cores).
-  const mlp: { hidden: number; mode: string; result: ArmResult; parameters: number }[] = [];
+  // MLPs on real data: a two-point η grid per mode, one seed (a run takes minutes on 2 cores).
   const mlpData = o.mlpDataset ?? 'mnist';
-  const mlpTarget = mlpData === 'fashion-mnist' ? 0.8 : 0.9;
-  const mlpLr = { weights: 0.01, nodes: 0.05 } as const;
+  const mlpTarget = 0.8;
+  const mlpRates = { weights: [0.001, 0.003], nodes: [0.003, 0.01] } as const;
   const mlpSteps = scaled(3000, o);
+  const mlp: { hidden: number; mode: string; best: ArmResult; parameters: number; perturbed: number }[] = [];
   if (mlpData !== 'none') {
     const data = await loadDataset(mlpData);
     const objective = objectiveFromSpec('cross-entropy');
     for (const hidden of [32, 128, 512]) {
       const model = modelFromSpec(`mlp:784-${hidden}-10`, data.train.inputShape, 10);
       for (const mode of modes) {
-        const [result] = await runArms([{ labels: [hidden, mode], config: { model, objective, train: data.train, evaluation: data.test, method: 'mgd', options: { ...BASE, amplitude: 0.1, perturb: mode }, lr: mlpLr[mode], batchSize: 100, steps: mlpSteps, evalEvery: 250, target: mlpTarget, patience: 0 } }], Math.min(seeds, 2), log);
-        mlp.push({ hidden, mode, result: result!, parameters: model.layout.size });
+        const arms = mlpRates[mode].map((lr): Arm => ({
+          labels: [hidden, mode, lr],
+          config: { model, objective, train: data.train, evaluation: data.test, method: 'mgd', options: { ...BASE, amplitude: 0.1, perturb: mode }, lr, batchSize: 100, steps: mlpSteps, evalEvery: 250, target: mlpTarget, patience: 0 },
+        }));
+        mlp.push({ hidden, mode, best: best(await runArms(arms, 1, log)), parameters: model.layout.size, perturbed: mode === 'nodes' ? hidden + 10 : model.layout.size });
       }
     }
   }
-  const fit = (rows: readonly { mode: string; parameters: number; runs: readonly MgdRunResult[] }[], mode: string, what: (r: MgdRunResult) => number | undefined) =>
-    powerLawFit(rows.filter((r) => r.mode === mode).map((r) => ({ x: r.parameters, y: medianTime(r.runs, what) ?? Number.NaN })));
-  const parityRows = parity.map((p) => ({ mode: p.mode, parameters: p.parameters, runs: p.best.runs }));
-  const mlpRows = mlp.map((m) => ({ mode: m.mode, parameters: m.parameters, runs: m.result.runs }));
   const fits: Cell[][] = [];
-  for (const [name, rows] of [['parity:4', parityRows], [mlpData, mlpRows]] as const) {
+  for (const [name, rows] of [['parity:4', parity], [mlpData, mlp]] as const) {
     if (rows.length === 0) continue;
     for (const mode of modes) {
-      const steps = fit(rows, mode, (r) => r.firstHit?.steps);
-      const passes = fit(rows, mode, (r) => r.firstHit?.forwardPasses);
+      const points = (what: (r: MgdRunResult) => number | undefined) => rows.filter((r) => r.mode === mode).map((r) => ({ x: r.parameters, y: medianTime(r.best.runs, what) ?? Number.NaN }));
+      const steps = powerLawFit(points((r) => r.firstHit?.steps));
+      const passes = powerLawFit(points((r) => r.firstHit?.forwardPasses));
       fits.push([name, mode, steps.slope, steps.r2, passes.slope, steps.points]);
     }
   }
-  const verdict = scalingVerdict(fits);
+  const widthTable = (title: string, rows: typeof parity): ResultTable => ({
+    title,
+    columns: ['h', 'mode', 'η', 'parameters P', 'perturbed (P or neurons)', ...SUMMARY_COLUMNS],
+    rows: rows.map((r) => [r.hidden, r.mode, r.best.arm.labels[2]!, r.parameters, r.perturbed, ...summary(r.best.runs, o.dt)]),
+  });
   const result: ExperimentResult = {
     kind: 'mgd scaling',
     title: 'Does MGD’s time to target grow linearly with the network? Weight against node perturbation',
     conditions: {
-      parity: `parity:4, mlp [4, h, 1] sigmoid, MSE, batch 1, ${scaled(task.steps, o)} steps, target ${TARGET}, η ∈ {${rates.join(', ')}} (best per width and mode), ${seeds} seeds`,
-      mlps: mlpData === 'none' ? 'skipped' : `${mlpData}, mlp [784, h, 10] ReLU, cross-entropy, batch 100, ${mlpSteps} steps, target ${mlpTarget} test accuracy, η ${mlpLr.weights} (weights), ${mlpLr.nodes} (nodes), Δ 0.1, ${Math.min(seeds, 2)} seeds`,
-      estimator: 'mgd cdma, per-parameter normalisation, τ = 1, discrete; node perturbation perturbs every pre-activation (and the logits)',
+      parity: `parity:4, mlp [4, h, 1] sigmoid, MSE, batch 4, ${paritySteps} steps, target ${TARGET}, η ∈ {${parityRates.join(', ')}} (the best per width and mode), ${seeds} seeds`,
+      mlps: mlpData === 'none' ? 'skipped' : `${mlpData}, mlp [784, h, 10] ReLU, cross-entropy, batch 100, ${mlpSteps} steps, target ${mlpTarget} test accuracy, η ∈ {${mlpRates.weights.join(', ')}} (weights), {${mlpRates.nodes.join(', ')}} (nodes), Δ 0.1, seed 0`,
+      estimator: 'mgd cdma, Δ 0.05 (parity), per-parameter normalisation, τ = 1, discrete; node perturbation perturbs every pre-activation (and the logits)',
       dt: o.dt,
     },
     tables: [
-      {
-        title: `parity:4: time to ${TARGET} by width h, at each (h, mode)'s best η`,
-        columns: ['h', 'mode', 'η', 'parameters P', 'perturbed (P or neurons)', ...SUMMARY_COLUMNS],
-        rows: parity.map((p) => [p.hidden, p.mode, p.best.arm.labels[2]!, p.parameters, p.mode === 'nodes' ? p.nodes : p.parameters, ...summary(p.best.runs, o.dt)]),
-      },
-      ...(mlp.length > 0
-        ? [{ title: `${mlpData}: time to ${mlpTarget} test accuracy by width h`, columns: ['h', 'mode', 'parameters P', ...SUMMARY_COLUMNS], rows: mlp.map((m) => [m.hidden, m.mode, m.parameters, ...summary(m.result.runs, o.dt)]) }]
-        : []),
+      widthTable(`parity:4: time to ${TARGET} by width h, at each (h, mode)'s best η, median over ${seeds} seeds`, parity),
+      ...(mlp.length > 0 ? [widthTable(`${mlpData}: time to ${mlpTarget} test accuracy by width h, at each (h, mode)'s best η`, mlp)] : []),
       { title: 'Log-log fits of the median time to target (first hit) against the parameter count P: time ∝ P^slope', columns: ['task', 'mode', 'slope (steps)', 'r² (steps)', 'slope (forward passes)', 'widths that reached the target'], rows: fits },
     ],
     charts: [
-      scalingChart(`parity:4: steps to ${TARGET} against parameters (log-log)`, parityRows),
-      ...(mlpRows.length > 0 ? [scalingChart(`${mlpData}: steps to ${mlpTarget} against parameters (log-log)`, mlpRows)] : []),
+      scalingChart(`parity:4: steps to ${TARGET} against parameters (log-log)`, parity),
+      ...(mlp.length > 0 ? [scalingChart(`${mlpData}: steps to ${mlpTarget} against parameters (log-log)`, mlp)] : []),
     ],
-    notes: [verdict],
+    notes: [scalingVerdict(fits)],
   };
-  return { result, raw: { parity: parity.map((p) => ({ ...p, best: raw([p.best])[0] })), mlp: mlp.map((m) => ({ ...m, result: raw([m.result])[0] })), fits } };
+  return { result, raw: { parity: parity.map((p) => ({ ...p, best: raw([p.best])[0] })), mlp: mlp.map((m) => ({ ...m, best: raw([m.best])[0] })), fits } };
 }
 
 /** The verdict on P25's claim from the fitted slopes: linear (≈ 1), sublinear, or falling. */
@@ -314,18 +314,18 @@ function scalingVerdict(fits: readonly Cell[][]): string {
   return `Oripov et al. (2025) claim that time to a target accuracy does not grow linearly with the number of parameters. Our numbers: ${parts.join('; ')}.`;
 }
 
-function scalingChart(title: string, rows: readonly { mode: string; parameters: number; runs: readonly MgdRunResult[] }[]): LineChart {
+function scalingChart(title: string, rows: readonly { mode: string; parameters: number; best: ArmResult }[]): LineChart {
   return {
     type: 'line',
     title,
     x: { title: 'parameters P', scale: 'log' },
     y: { title: 'median steps to target (first hit)', scale: 'log' },
-    series: ['weights', 'nodes'].map((mode) => ({ name: mode, points: rows.filter((r) => r.mode === mode).map((r) => [r.parameters, medianTime(r.runs, (run) => run.firstHit?.steps)] as [number, number | null]) })),
+    series: ['weights', 'nodes'].map((mode) => ({ name: mode, points: rows.filter((r) => r.mode === mode).map((r) => [r.parameters, medianTime(r.best.runs, (run) => run.firstHit?.steps)] as [number, number | null]) })),
   };
 }
 
 async function timeConstantsStudy(o: MgdExperimentOptions & { dt: number }, log: (line: string) => void) {
-  const seeds = o.seeds ?? 5;
+  const seeds = o.seeds ?? 3;
   const task = TASKS['parity:4'];
   const { data, model, objective } = await sigmoidTask(task.dataset, task.hidden);
   const passes = scaled(40_000, o);
