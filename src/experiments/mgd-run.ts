@@ -41,7 +41,11 @@ export interface MgdRunConfig {
   /** Stop once the target has held for this many evaluations in a row (0: run the whole budget). */
   readonly patience: number;
   readonly seed: number;
-  /** Measure, at every update, the angle between G_int and the exact gradient of the whole training set (small sets). */
+  /**
+   * Measure, at every update, the angle between G_int and the exact gradient of the same
+   * integrated cost: the sum over the update's steps of the backprop gradient of each
+   * step's batch at θ (the batch held for τx steps, as the estimator holds it).
+   */
   readonly angles?: boolean;
 }
 
@@ -97,32 +101,38 @@ export async function mgdRun(config: MgdRunConfig): Promise<MgdRunResult> {
   };
   const evaluator = new Evaluator(model, objective);
   const exact = config.angles ? createEstimator('bp', { model, objective, seed: 0 }) : undefined;
-  const whole = config.angles ? batches(train, { batchSize: train.size, shuffle: false }).next().value : undefined;
+  const taux = Number(config.options?.taux ?? 1);
+  let held: Batch | undefined;
+  let integrated: Float32Array | undefined;
   let state = initTrainState(stepper, model.init(deriveSeed(seed, INIT_STREAM)), train.size);
   const curve: RunPoint[] = [];
   const angles: number[] = [];
   let forwardPasses = 0;
-  let held = 0;
+  let kept = 0;
   const start = performance.now();
   const measure = async () => {
     const { accuracy } = await evaluator.evaluate(state.params, evaluation);
     curve.push({ step: state.progress.step, forwardPasses, accuracy });
-    held = accuracy >= target ? held + 1 : 0;
+    kept = accuracy >= target ? kept + 1 : 0;
   };
-  const budgetLeft = () => state.progress.step < config.steps && (config.forwardPasses === undefined || forwardPasses < config.forwardPasses) && !(patience > 0 && held >= patience);
+  const budgetLeft = () => state.progress.step < config.steps && (config.forwardPasses === undefined || forwardPasses < config.forwardPasses) && !(patience > 0 && kept >= patience);
   try {
     await measure();
     for (let epoch = 0; budgetLeft(); epoch++) {
       const order = config.fixedOrder ? ({ shuffle: false } as const) : { seed, epoch };
       for (const batch of batches(train, { batchSize, ...order }) as Iterable<Batch>) {
-        const before = config.angles ? state.params.slice() : undefined;
+        if (exact) {
+          if (state.progress.step % taux === 0) held = batch;
+          const g = (await exact.estimate(exact.init(state.params), { params: state.params, batch: held!, step: 0 })).estimate.grad!;
+          integrated = integrated ? integrated.map((v, i) => v + g[i]!) : g;
+        }
         captured.grad = undefined;
         const next = await trainStep(stepper, state, batch);
         state = next.state;
         forwardPasses += next.estimate.queries / batch.x.shape[0]!;
-        if (captured.grad && exact && whole) {
-          const g = (await exact.estimate(exact.init(before!), { params: before!, batch: whole, step: 0 })).estimate.grad!;
-          angles.push(angleDegrees(captured.grad, g));
+        if (captured.grad && integrated) {
+          angles.push(angleDegrees(captured.grad, integrated));
+          integrated = undefined;
         }
         if (state.progress.step % evalEvery === 0) await measure();
         if (!budgetLeft()) break;

@@ -359,7 +359,7 @@ async function timeConstantsStudy(o: MgdExperimentOptions & { dt: number }, log:
       curveChart('τx and τp: accuracy against forward passes', results.filter((r) => !String(r.arm.labels[0]).startsWith('τθ') || r.arm.labels[1] === 1), (arm) => (arm.labels[1] === 1 ? 'all τ = 1' : `${String(arm.labels[0])} = ${arm.labels[1]}`), 'forwardPasses'),
     ],
     notes: [
-      'Forward passes are the cost measurements: C(θ + θ̃) every step and the baseline C(θ) whenever x or θ changed, so τx = τθ = k costs (k + 1)/k passes per step. The angle is between each update\'s G_int and the exact gradient of the mean cost over all 16 inputs at the θ it was computed at (a finite-difference diagnostic in the papers\' code; exact here).',
+      'Forward passes are the cost measurements: C(θ + θ̃) every step and the baseline C(θ) whenever x or θ changed, so τx = τθ = k costs (k + 1)/k passes per step. The angle is between each update\'s G_int and the exact gradient of the same integrated cost, the sum over the update\'s τθ steps of the backprop gradient of each step\'s sample at θ (the papers\' code compares with a finite-difference gradient): it measures the estimate, not the sampling.',
     ],
   };
   return { result, raw: { results: raw(results) } };

@@ -25,7 +25,7 @@ describe('forwardprop CLI', () => {
       [['train', '--bogus'], /Unknown option '--bogus'/],
       [['train', '--epochs', 'abc'], /--epochs expects a number, got 'abc'/],
       [['train', '--epochs', '0'], /--epochs must be at least 1, got 0/],
-      [['train', '--method', 'magic'], /--method must be one of bp, l-bp, .*, cge; got 'magic'/],
+      [['train', '--method', 'magic'], /--method must be one of bp, l-bp, .*, cge, mgd; got 'magic'/],
       [['train', '--resume'], /--resume needs --out/],
       [['bench', 'everything'], /bench takes one suite: engine, estimators, memory, import, mgd; got 'everything'/],
     ];
