@@ -2,7 +2,7 @@ import type { Batch } from '../data/batches.js';
 import { HostTensor } from '../engine/ir/host-tensor.js';
 import { fillGaussian } from '../rng/noise.js';
 import { type Seed, deriveSeed } from '../rng/stream.js';
-import type { EstimateRequest } from './estimator.js';
+import type { EstimateRequest, Estimated } from './estimator.js';
 import type { CodeName } from './perturbation-codes.js';
 
 /**
@@ -209,3 +209,26 @@ export function integrate(o: MgdOptions, integrated: Float32Array, g: Float32Arr
 
 /** The warning of a step whose G_int had entries the NaN guard zeroed. */
 export const GUARD_WARNING = 'mgd: NaN or infinite entries of the integrated gradient were set to 0 (a diverging cost or a too-small amplitude)';
+
+/**
+ * A step's estimate and next state: the gradient when the phase updates, the loss of the
+ * examples at θ (or at θ + θ̃ when the baseline was not measured), the queries spent.
+ */
+export function mgdEstimated(
+  perExample: Float32Array,
+  queries: number,
+  { integrated, grad, guarded }: ReturnType<typeof integrate>,
+  next: Pick<MgdState, 'baseline' | 'previous' | 'filtered'>,
+  held: HeldBatch,
+): Estimated<MgdState> {
+  return {
+    estimate: {
+      ...(grad && { grad }),
+      loss: perExample.reduce((s, l) => s + l, 0) / perExample.length,
+      queries,
+      perExample: { loss: perExample },
+      ...(guarded > 0 && { warnings: [GUARD_WARNING] }),
+    },
+    state: { integrated, baseline: next.baseline, previous: next.previous, filtered: next.filtered, held },
+  };
+}

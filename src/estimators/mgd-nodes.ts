@@ -14,7 +14,7 @@ import { type Seed, deriveSeed } from '../rng/stream.js';
 import type { EstimateRequest, Estimated, Estimator } from './estimator.js';
 import { flattenGrads } from './graph-outputs.js';
 import { masked } from './mask.js';
-import { GUARD_WARNING, type MgdOptions, type MgdState, channelCosts, costDifferences, integrate, mgdPhase, mgdState, stepBatch } from './mgd-loop.js';
+import { type MgdOptions, type MgdState, channelCosts, costDifferences, integrate, mgdEstimated, mgdPhase, mgdState, stepBatch } from './mgd-loop.js';
 import { ownership } from './ownership.js';
 import { PerturbationCode } from './perturbation-codes.js';
 
@@ -114,18 +114,7 @@ export class NodeMgd implements Estimator<MgdState> {
     delete feeds.y;
     feeds.coefficient = next.coefficients;
     const g = masked(float32Output(await gradient.run(feeds), 0), request.mask);
-    const { integrated, grad, guarded } = integrate(o, state.integrated, g, phase);
-    const perExample = (base ?? losses).slice();
-    return {
-      estimate: {
-        ...(grad && { grad }),
-        loss: perExample.reduce((s, l) => s + l, 0) / b,
-        queries: (measured + 1) * b,
-        perExample: { loss: perExample },
-        ...(guarded > 0 && { warnings: [GUARD_WARNING] }),
-      },
-      state: { integrated, baseline: next.baseline, previous: next.previous, filtered: next.filtered, held },
-    };
+    return mgdEstimated((base ?? losses).slice(), (measured + 1) * b, integrate(o, state.integrated, g, phase), next, held);
   }
 
   async dispose(): Promise<void> {

@@ -2,7 +2,7 @@ import type { LossOracle, LossRequest, LossResult } from '../objectives/loss-ora
 import { ModelLossOracle } from '../objectives/model-oracle.js';
 import { type Seed, deriveSeed } from '../rng/stream.js';
 import { type EstimateRequest, type Estimated, defineEstimator, type LossOnlyEstimator, askAndTell, noAllocation } from './estimator.js';
-import { GUARD_WARNING, type MgdOptions, type MgdState, channelCosts, costDifferences, integrate, mgdPhase, mgdState, stepBatch } from './mgd-loop.js';
+import { type MgdOptions, type MgdState, channelCosts, costDifferences, integrate, mgdEstimated, mgdPhase, mgdState, stepBatch } from './mgd-loop.js';
 import { NodeMgd } from './mgd-nodes.js';
 import { CODE_NAMES, PerturbationCode, checkCodeOptions } from './perturbation-codes.js';
 
@@ -74,18 +74,7 @@ export class Mgd implements LossOnlyEstimator<MgdState> {
     const next = costDifferences(o, state, phase, costs, baseline, this.oracle.dimension);
     const a = next.coefficients[0]!;
     const g = this.perturbation(phase.slot, request.mask).map((t) => a * t);
-    const { integrated, grad, guarded } = integrate(o, state.integrated, g, phase);
-    const perExample = row(phase.baseline ? 0 : copies - 1).slice();
-    return {
-      estimate: {
-        ...(grad && { grad }),
-        loss: perExample.reduce((s, l) => s + l, 0) / b,
-        queries: result.queries,
-        perExample: { loss: perExample },
-        ...(guarded > 0 && { warnings: [GUARD_WARNING] }),
-      },
-      state: { integrated, baseline: next.baseline, previous: next.previous, filtered: next.filtered, held },
-    };
+    return mgdEstimated(row(phase.baseline ? 0 : copies - 1).slice(), result.queries, integrate(o, state.integrated, g, phase), next, held);
   }
 
   estimate(state: MgdState, request: EstimateRequest): Promise<Estimated<MgdState>> {
