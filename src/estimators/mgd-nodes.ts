@@ -11,7 +11,7 @@ import type { Model } from '../nn/model.js';
 import type { Objective } from '../objectives/objective.js';
 import { modelFeeds, programInputs } from '../objectives/program-inputs.js';
 import { type Seed, deriveSeed } from '../rng/stream.js';
-import type { EstimateRequest, Estimated, Estimator } from './estimator.js';
+import { type EstimateRequest, type Estimated, type Estimator, noAllocation } from './estimator.js';
 import { flattenGrads } from './graph-outputs.js';
 import { masked } from './mask.js';
 import { type MgdOptions, type MgdState, channelCosts, costDifferences, integrate, mgdEstimated, mgdPhase, mgdState, stepBatch } from './mgd-loop.js';
@@ -84,6 +84,7 @@ export class NodeMgd implements Estimator<MgdState> {
   }
 
   async estimate(state: MgdState, request: EstimateRequest): Promise<Estimated<MgdState>> {
+    noAllocation(this.name, request);
     const o = this.options;
     const { costs: costProgram, gradient, shapes } = await this.build();
     const code = this.code!;
