@@ -22,7 +22,8 @@ Writes <out>/${RESULT_FILE} (for forwardprop report), mgd-<study>.md, mgd-<study
     widths: { type: 'string', default: '2,4,8,16,32', help: 'scaling: hidden widths of the parity networks, comma-separated' },
     'mlp-dataset': { type: 'string', default: 'mnist', choices: ['mnist', 'fashion-mnist', 'none'], help: 'scaling: the MLPs\' data (none skips them)' },
     'batch-size': { type: 'integer', default: 100, min: 1, help: 'fashion-cnn: examples per step (the papers: 1000)' },
-    'mgd-lrs': { type: 'string', default: '10,100', help: 'fashion-cnn: MGD learning rates η, reference normalisation (the papers: 10)' },
+    'mgd-lrs': { type: 'string', default: '3,10', help: 'fashion-cnn: MGD learning rates η, reference normalisation (the papers: 10)' },
+    'bp-lr': { type: 'number', default: 0.1, min: 0, help: "fashion-cnn: backprop's SGD learning rate (the papers: 1 at batch 1000)" },
     out: { type: 'string', help: 'experiment directory (default: runs/mgd-<study>-<time>)' },
   },
 } as const satisfies Command;
@@ -53,6 +54,7 @@ export async function runMgd(argv: readonly string[]): Promise<number> {
       mlpDataset: flags['mlp-dataset'],
       batchSize: flags['batch-size'],
       mgdLrs: lrs,
+      bpLr: flags['bp-lr'],
     },
     (line) => console.log(line),
   );

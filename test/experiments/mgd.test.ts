@@ -56,7 +56,7 @@ describe('forwardprop experiment mgd (tiny budgets)', () => {
     const out = await dir();
     const { result } = await runMgdExperiment({ study: 'fashion-cnn', out, batchSize: 20, mgdLrs: [10], budget: 0.05 });
     const rows = result.tables[0]!.rows;
-    assert.deepEqual(rows.map((r) => r.slice(0, 2).join(' ')), ['bp SGD lr 1', 'mgd η 10']);
+    assert.deepEqual(rows.map((r) => r.slice(0, 2).join(' ')), ['bp SGD lr 0.1', 'mgd η 10']);
     assert.equal(rows[1]![7], 200, 'MGD: two forward passes a step for 100 steps');
     assert.ok(rows.every((r) => (r[6] as number) >= 0 && (r[6] as number) <= 1 && r[8] as number > 0));
   });
