@@ -97,6 +97,11 @@ export function mgdState(size: number): MgdState {
   return { integrated: new Float32Array(size), baseline: EMPTY, previous: EMPTY, filtered: EMPTY, held: NOTHING_HELD };
 }
 
+/**
+ * The phase of step n: x changes when n ≡ 0 (mod τx); θ was updated before n when
+ * n ≡ 0 (mod τθ) (discrete: the previous step gave a gradient); the step gives G_int when
+ * n + 1 ≡ 0 (mod τθ), or always in analog mode. `channels`: 1 (weights) or the batch (nodes).
+ */
 export function mgdPhase(o: MgdOptions, state: MgdState, step: number, channels: number): MgdPhase {
   const newSample = step % o.taux === 0;
   const analog = o.mode === 'analog';
