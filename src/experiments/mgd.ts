@@ -430,7 +430,7 @@ async function fashionCnnStudy(o: MgdExperimentOptions & { dt: number }, log: (l
   const batchSize = o.batchSize ?? 100;
   const lrs = o.mgdLrs ?? [3, 10];
   const bpLr = o.bpLr ?? 0.1;
-  const steps = scaled(2000, o);
+  const steps = scaled(4000, o);
   const data = await loadDataset('fashion-mnist');
   // The papers' split: the last 1,000 training images validate, the rest train, in a fixed order.
   const n = data.train.size;
