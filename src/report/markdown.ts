@@ -1,8 +1,8 @@
 import type { Cell, ExperimentResult, ResultTable } from './result.js';
 
-/** A cell as text: null as a dash, integers with separators, other numbers to four significant digits. */
+/** A cell as text: null (and NaN, which JSON stores as null) as a dash, integers with separators, other numbers to four significant digits. */
 export function formatCell(cell: Cell): string {
-  if (cell === null) return '—';
+  if (cell === null || (typeof cell === 'number' && !Number.isFinite(cell))) return '—';
   if (typeof cell === 'string') return cell;
   if (Number.isInteger(cell)) return cell.toLocaleString('en-US');
   return Number(cell.toPrecision(4)).toString();

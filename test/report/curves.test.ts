@@ -32,7 +32,7 @@ test('powerLawFit recovers y = c·x^k, and says when it cannot fit', () => {
 });
 
 test('markdown: cells, tables and a result page with its charts', () => {
-  assert.deepEqual([formatCell(null), formatCell('a'), formatCell(12345), formatCell(0.123456)], ['—', 'a', '12,345', '0.1235']);
+  assert.deepEqual([formatCell(null), formatCell(Number.NaN), formatCell('a'), formatCell(12345), formatCell(0.123456)], ['—', '—', 'a', '12,345', '0.1235']);
   const table = { title: 'T', columns: ['a', 'b'], rows: [[1, null]] };
   assert.equal(markdownTable(table), '**T**\n\n| a | b |\n| --- | --- |\n| 1 | — |');
   const page = resultMarkdown({ kind: 'k', title: 'Title', conditions: { seed: 0, model: null }, tables: [table], charts: [{ type: 'line', title: 'C', x: { title: 'x' }, y: { title: 'y' }, series: [] }], notes: ['Note.'] }, ['c.svg']);
