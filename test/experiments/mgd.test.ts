@@ -54,7 +54,7 @@ describe('forwardprop experiment mgd (tiny budgets)', () => {
 
   test('fashion-cnn: backprop and MGD on the same batches, steps to 0.85 and 0.9', async () => {
     const out = await dir();
-    const { result } = await runMgdExperiment({ study: 'fashion-cnn', out, batchSize: 20, mgdLrs: [10], budget: 0.05 });
+    const { result } = await runMgdExperiment({ study: 'fashion-cnn', out, batchSize: 20, mgdLrs: [10], budget: 0.025 });
     const rows = result.tables[0]!.rows;
     assert.deepEqual(rows.map((r) => r.slice(0, 2).join(' ')), ['bp SGD lr 0.1', 'mgd η 10']);
     assert.equal(rows[1]![7], 200, 'MGD: two forward passes a step for 100 steps');
