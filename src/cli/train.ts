@@ -12,7 +12,6 @@ import { CORRECTION_MODES } from '../train/hooks/gradient-correction.js';
 import { SUBNET_DEFAULTS } from '../train/run-hooks.js';
 import { type Command, UsageError, parseFlags, usage } from './args.js';
 import { methodFlagSpecs, methodOptions } from './method-flags.js';
-import { flagName } from '../estimators/options.js';
 import { ProgressBar, formatDuration, timestamp } from './progress.js';
 
 const d = DEFAULT_CONFIG;
@@ -139,7 +138,7 @@ export async function runTrain(argv: readonly string[]): Promise<number> {
   try {
     validateConfig(config);
   } catch (e) {
-    if (e instanceof ConfigError) throw new UsageError(`${e.option ? `--${flagName(e.option)}` : flagOf(e.field)}: ${e.message}`);
+    if (e instanceof ConfigError) throw new UsageError(e.option ? e.message : `${flagOf(e.field)}: ${e.message}`);
     throw e;
   }
   const out = flags.out ?? join('runs', `${timestamp()}-${config.method}`);
@@ -184,7 +183,7 @@ export async function runTrain(argv: readonly string[]): Promise<number> {
     });
   } catch (e) {
     // What the config alone could not show (an N:M pattern the model's shapes cannot take) is still a usage error.
-    if (e instanceof ConfigError) throw new UsageError(`${e.option ? `--${flagName(e.option)}` : flagOf(e.field)}: ${e.message}`);
+    if (e instanceof ConfigError) throw new UsageError(e.option ? e.message : `${flagOf(e.field)}: ${e.message}`);
     throw e;
   } finally {
     process.off('SIGINT', stop);

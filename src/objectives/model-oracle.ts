@@ -54,15 +54,17 @@ export class ModelLossOracle implements LossOracle {
   /**
    * The program for `rows` copies. Without slots every copy sees the same batch (x
    * [batch, …] broadcast over the copies); with slots, each copy sees its own examples
-   * (x [rows, slots, …]).
+   * (x [rows, slots, …]). `rows` 0 is one explicit copy run as a plain forward pass, with
+   * no copy axis to tile the activations along (a device-like loop such as MGD's, one
+   * candidate at a time); noise directions keep the copy-axis program the golden test pins.
    */
   private program(rows: number, slotted: boolean): Promise<Program> {
     const key = `${rows}:${slotted}`;
     let program = this.programs.get(key);
     if (program === undefined) {
-      const params = this.model.paramInputs([rows]);
+      const params = this.model.paramInputs(rows === 0 ? [] : [rows]);
       const { x, y } = programInputs(this.model, this.objective, slotted ? [rows] : []);
-      const losses = this.objective.loss(this.model.forward(x, params, { lead: 1, inputLead: slotted }).out, y);
+      const losses = this.objective.loss(this.model.forward(x, params, rows === 0 ? {} : { lead: 1, inputLead: slotted }).out, y);
       this.programs.set(key, (program = compile({ inputs: [x, y, ...params], outputs: [losses] }, this.compileOptions)));
     }
     return program;
@@ -81,14 +83,15 @@ export class ModelLossOracle implements LossOracle {
     for (let start = 0; start < rows.length; start += perCall) {
       const call = rows.slice(start, start + perCall);
       const feeds: Record<string, Feed> = slots ? {} : { x, y };
-      this.model.layout.entries.forEach((e) => (feeds[e.name] = new HostTensor('float32', [call.length, ...e.shape], this.copyView(call, params, e.offset, e.size))));
+      const plain = call.length === 1 && call[0]!.kind === 'offset' && !slots;
+      this.model.layout.entries.forEach((e) => (feeds[e.name] = new HostTensor('float32', plain ? e.shape : [call.length, ...e.shape], this.copyView(call, params, e.offset, e.size))));
       if (call.length > 1 || call[0]!.kind !== 'base') this.form(call, params, p, sums);
       if (slots) {
         const positions = new Int32Array(call.length * m);
         call.forEach((row, r) => positions.set(slots.example.subarray(row.d * m, (row.d + 1) * m), r * m));
         Object.assign(feeds, gatherRows({ x, y: y as Batch['y'] }, positions, [call.length, m]));
       }
-      const out = float32Output(await (await this.program(call.length, slots !== undefined)).run(feeds), 0);
+      const out = float32Output(await (await this.program(plain ? 0 : call.length, slots !== undefined)).run(feeds), 0);
       queries += out.length;
       call.forEach((row, r) => losses.set(out.subarray(r * m, (r + 1) * m), row.at * m));
     }
