@@ -1,6 +1,6 @@
 import type { Feed } from '../engine/ir/bind.js';
 import { type Tensor, input } from '../engine/ir/tensor.js';
-import { type ActivityProgram, noiseFeeds, noiseInputs, siteShapes } from './activity-noise.js';
+import { ACTIVITY_VARIANT_OPTION, type ActivityProgram, type ActivityVariant, noiseFeeds, noiseInputs, sharedTangents, siteShapes } from './activity-noise.js';
 import { add } from '../engine/ops/add.js';
 import { mul } from '../engine/ops/mul.js';
 import { type CompileOptions, float32Output } from '../engine/runtime/backend.js';
@@ -31,6 +31,11 @@ import { type LocalForwardGradientOptions, localForwardGradientOptions } from '.
  * estimate carries the noise of one slot's units only. Each layer's weights then get
  * their local map from the pre-activation estimates; heads and readout get exact
  * gradients. Unbiased for the local objective's gradient (LG-BP's).
+ *
+ * `variant` 'per-site' (ours) takes one tangent pass per site, so a unit's estimate carries
+ * its own site's noise only; 'block' (Ren et al.'s code) perturbs every site of a block at
+ * once and takes one pass of the block's slot losses, so a unit's slot derivative also
+ * carries the noise of the block's other sites that reach that slot (see fg-a's variance).
  */
 export class LocalForwardGradientActivities implements Estimator<EmptyState> {
   readonly name = 'lg-fg-a';
@@ -39,7 +44,7 @@ export class LocalForwardGradientActivities implements Estimator<EmptyState> {
   constructor(
     readonly model: Model,
     readonly objective: Objective,
-    private readonly options: LocalForwardGradientOptions & { readonly seed: Seed; readonly compile?: CompileOptions },
+    private readonly options: LocalForwardGradientActivitiesOptions & { readonly seed: Seed; readonly compile?: CompileOptions },
   ) {}
 
   private async build(k: number): Promise<ActivityProgram> {
@@ -47,13 +52,13 @@ export class LocalForwardGradientActivities implements Estimator<EmptyState> {
     const invBatch = input('invBatch', 'float32', []);
     const perDirection = mul(invBatch, 1 / k);
     const noise = noiseInputs(g.sites, k);
+    const tangents = sharedTangents(g.sites, this.options.variant, k, (seeds, block) => jvp([g.local[block]!.slots], seeds)[0]!, noise);
     const estimates = g.sites.map((site, s) => {
       if (!site.slots) throw new RangeError(`lg-fg-a: activity site '${site.scope}' does not say which local losses it reaches`);
       let total: Tensor | null = null;
       for (let d = 0; d < k; d++) {
         const u = noise[s]![d]!;
-        const [tangent] = jvp([g.local[site.block]!.slots], new Map([[site.z, u]]));
-        const term = mul(site.slots(mul(tangent!, perDirection)), site.mask ? mul(u, site.mask) : u);
+        const term = mul(site.slots(mul(tangents[s]![d]!, perDirection)), site.mask ? mul(u, site.mask) : u);
         total = total === null ? term : add(total, term);
       }
       return total!;
@@ -90,14 +95,18 @@ export class LocalForwardGradientActivities implements Estimator<EmptyState> {
   }
 }
 
-export const localGroupFgA = defineEstimator<LocalForwardGradientOptions>({
+export interface LocalForwardGradientActivitiesOptions extends LocalForwardGradientOptions {
+  readonly variant: ActivityVariant;
+}
+
+export const localGroupFgA = defineEstimator<LocalForwardGradientActivitiesOptions>({
   name: 'lg-fg-a',
   summary: "local group losses, forward gradient with activity perturbation: each unit hears its own (patch, group) slot's loss only",
   paper: 'Ren, Kornblith, Liao, Hinton 2023, "Scaling Forward Gradient With Local Losses", §4 (LG-FG-A)',
   needs: 'forward-mode',
   localHeads: true,
   objectives: ['cross-entropy'],
-  options: localForwardGradientOptions,
+  options: { ...localForwardGradientOptions, variant: ACTIVITY_VARIANT_OPTION },
   defaultLearningRate: 3e-3,
   cost: (o, batch) => o.directions * batch,
   create: (context, options) => new LocalForwardGradientActivities(...graph('lg-fg-a', context), { ...options, seed: context.seed, ...(context.compile && { compile: context.compile }) }),
