@@ -2,6 +2,7 @@
 export * from './index.browser.js';
 export { CSV_SPEC_OPTIONS, type CsvSpecOptions, DATASET_SPECS, type DatasetSpec, type LoadOptions, loadDataset, parseDatasetSpec } from './data/load.js';
 export { loadMnist } from './data/mnist.js';
+export { type InputStatistics, inputStatistics, normalizeInputs, normalizeSplit } from './data/normalize.js';
 export { FASHION_MNIST_CLASSES, FASHION_MNIST_DIR, loadFashionMnist } from './data/fashion-mnist.js';
 export { CIFAR10_CLASSES, decodeCifar10Batch, loadCifar10 } from './data/cifar10.js';
 export { decodeIdx, loadIdx, readIdx } from './data/idx.js';

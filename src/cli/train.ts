@@ -21,6 +21,7 @@ With no flags: ${d.method} on the embedded MNIST (8,000 train / 2,000 test digit
   flags: {
     dataset: { type: 'string', default: d.dataset, help: `data: ${DATASET_SPECS.join(' | ')}` },
     classes: { type: 'string', help: 'train and test on these classes only, e.g. 0-4 or 1,3,5 (labels unchanged)' },
+    normalize: { type: 'boolean', help: "standardise inputs per channel by the training split's mean and std (default: pixels in [0, 1])" },
     init: { type: 'string', help: 'start from the parameters of this run directory or checkpoint (same model)' },
     model: { type: 'string', default: d.model, help: 'mlp (<in>-256-256-<out> from the data) | mlp:<in>-<hidden>-…-<out>[:gelu] | cnn | localmixer:<S/1/1|M/1/16|M/8/16|L/8/64>' },
     objective: { type: 'string', default: d.objective, help: `what is minimised: ${OBJECTIVE_SPECS.join(' | ')}` },
@@ -61,7 +62,7 @@ const KEYS: readonly [keyof TrainConfig, keyof Flags][] = [
   ['dataset', 'dataset'], ['init', 'init'], ['model', 'model'], ['objective', 'objective'], ['method', 'method'], ['epochs', 'epochs'], ['batchSize', 'batch-size'], ['lr', 'lr'],
   ['optimizer', 'optimizer'], ['schedule', 'schedule'], ['warmupSteps', 'warmup-steps'], ['momentum', 'momentum'], ['weightDecay', 'weight-decay'],
   ['clip', 'clip'], ['seed', 'seed'], ['allocator', 'allocator'], ['queriesPerExample', 'queries-per-example'], ['queries', 'queries'], ['steps', 'steps'], ['seconds', 'seconds'],
-  ['evalBatchSize', 'eval-batch-size'], ['threads', 'threads'], ['device', 'device'],
+  ['normalize', 'normalize'], ['evalBatchSize', 'eval-batch-size'], ['threads', 'threads'], ['device', 'device'],
 ];
 
 /** The flag that sets a config key (for errors found in the config). */

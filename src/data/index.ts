@@ -9,3 +9,4 @@ export { MNIST_SPLIT_SEED, loadMnist } from './mnist.js';
 export { permutation } from './permutation.js';
 export { pixelsToUnit } from './pixels.js';
 export { type SplitOptions, stratifiedSplit } from './split.js';
+export { type InputStatistics, inputStatistics, normalizeInputs, normalizeSplit } from './normalize.js';

@@ -9,6 +9,8 @@ export interface TrainConfig {
   readonly dataset: string;
   /** Train and test on these classes only (labels unchanged), e.g. to pretrain on some and fine-tune on others. */
   readonly classes?: readonly number[];
+  /** Standardise inputs per channel by the training split's mean and std (the papers' preprocessing); default: pixels in [0, 1]. */
+  readonly normalize?: boolean;
   /** Start from the parameters of this checkpoint (a run directory or file) instead of a fresh initialisation. */
   readonly init?: string;
   /** 'mlp:784-256-256-10' | 'cnn' | …, see modelFromSpec. */

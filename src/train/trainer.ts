@@ -5,6 +5,7 @@ import { createAllocator } from '../allocators/registry.js';
 import { type DatasetBatch, type RegressionBatch, batchCount, batches, gatherRows } from '../data/batches.js';
 import { type AnyDataset, type DatasetSplit, withClasses } from '../data/dataset.js';
 import { loadDataset, parseDatasetSpec } from '../data/load.js';
+import { normalizeSplit } from '../data/normalize.js';
 import type { CompileOptions } from '../engine/runtime/backend.js';
 import { createEstimator, descriptor } from '../estimators/registry.js';
 import { resolveOptions } from '../estimators/options.js';
@@ -331,16 +332,17 @@ async function truncateRecords(dir: string, step: number): Promise<void> {
 }
 
 /** The run's train and test splits (classification or regression, as the spec says), restricted to `classes` when given. */
-export async function trainingData(config: Pick<TrainConfig, 'dataset' | 'classes' | 'seed'>): Promise<DatasetSplit<AnyDataset>> {
+export async function trainingData(config: Pick<TrainConfig, 'dataset' | 'classes' | 'seed' | 'normalize'>): Promise<DatasetSplit<AnyDataset>> {
   const options = { task: parseDatasetSpec(config.dataset).task, ...(config.dataset.startsWith('csv:') && { seed: config.seed }) };
-  const data = await loadDataset(config.dataset, options);
-  if (!config.classes) return data;
+  const loaded = await loadDataset(config.dataset, options);
   const classes = config.classes;
   const keep = (d: AnyDataset) => {
     if (d.task === 'regression') throw new RangeError('classes select classes of a classification dataset');
-    return withClasses(d, classes);
+    return withClasses(d, classes!);
   };
-  return { train: keep(data.train), test: keep(data.test) };
+  const data: DatasetSplit<AnyDataset> = classes ? { train: keep(loaded.train), test: keep(loaded.test) } : loaded;
+  // Statistics of the examples trained on (after the class selection), applied to both splits.
+  return config.normalize ? normalizeSplit(data) : data;
 }
 
 /** Model outputs a dataset needs: one per class, or one per target value. */

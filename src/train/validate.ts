@@ -65,6 +65,7 @@ export function validateConfig(config: TrainConfig): void {
       : `objective '${config.objective}' takes class labels, and '${config.dataset}' is a regression dataset (use --objective mse)`);
   }
   if (config.classes !== undefined && task === 'regression') fail('classes', 'classes select classes of a classification dataset');
+  if (config.normalize !== undefined && typeof config.normalize !== 'boolean') fail('normalize', `normalize must be true or false, got ${String(config.normalize)}`);
   integer('epochs', 1);
   integer('batchSize', 1);
   number('lr', 0);
