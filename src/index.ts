@@ -8,7 +8,8 @@ export { CIFAR10_CLASSES, decodeCifar10Batch, loadCifar10 } from './data/cifar10
 export { decodeIdx, loadIdx, readIdx } from './data/idx.js';
 export { type CsvColumn, type CsvDatasetSplit, type CsvOptions, type CsvRegressionSplit, loadCsv, parseCsv } from './data/csv.js';
 export { DEFAULT_CONFIG, type TrainConfig } from './train/config.js';
-export { type EpochMetrics, type StepRecord, type StopReason, type Summary, type TrainOptions, queryAllocation, train } from './train/trainer.js';
+export { type EpochMetrics, type StepRecord, type StopReason, type Summary, type TrainOptions, train } from './train/trainer.js';
+export { AllocationPilot, type AllocationSetup, type Pilot, type QueryAllocation, createQueryAllocation, queryAllocation } from './train/allocation.js';
 export { ConfigError, validateConfig } from './train/validate.js';
 export { type Checkpoint, loadCheckpoint, saveCheckpoint } from './train/checkpoint.js';
 export { removeStaleTemps, writeFileAtomic } from './io/atomic-write.js';

@@ -37,6 +37,7 @@ With no flags: ${d.method} on the embedded MNIST (8,000 train / 2,000 test digit
     clip: { type: 'number', default: d.clip, min: 0, help: 'clip the gradient estimate to this global norm (0: off)' },
     seed: { type: 'integer', default: d.seed, min: 0, help: 'seed of initialisation, data order and noise' },
     allocator: { type: 'string', choices: Object.keys(ALLOCATORS), help: `split each step's queries between examples (${allocating()})` },
+    'allocator-statistics': { type: 'string', choices: ['running', 'fresh'], help: "with --allocator: per-example statistics from earlier visits (running) or a pilot at each step's θ (fresh; default for flops)" },
     'queries-per-example': { type: 'number', min: 1, help: `with --allocator: average queries per example per step (default ${Object.entries(ESTIMATORS).flatMap(([m, e]) => ('allocation' in e && e.allocation ? [`${m} ${e.allocation.queriesPerExample}`] : [])).join(', ')})` },
     queries: { type: 'number', min: 1, help: 'pause after this many queries (forward evaluations × examples); never exceeded' },
     steps: { type: 'integer', min: 1, help: 'pause after this many steps (resume continues exactly)' },
@@ -61,7 +62,7 @@ type Flags = ReturnType<typeof parseFlags<typeof trainCommand.flags>>['flags'];
 const KEYS: readonly [keyof TrainConfig, keyof Flags][] = [
   ['dataset', 'dataset'], ['init', 'init'], ['model', 'model'], ['objective', 'objective'], ['method', 'method'], ['epochs', 'epochs'], ['batchSize', 'batch-size'], ['lr', 'lr'],
   ['optimizer', 'optimizer'], ['schedule', 'schedule'], ['warmupSteps', 'warmup-steps'], ['momentum', 'momentum'], ['weightDecay', 'weight-decay'],
-  ['clip', 'clip'], ['seed', 'seed'], ['allocator', 'allocator'], ['queriesPerExample', 'queries-per-example'], ['queries', 'queries'], ['steps', 'steps'], ['seconds', 'seconds'],
+  ['clip', 'clip'], ['seed', 'seed'], ['allocator', 'allocator'], ['allocatorStatistics', 'allocator-statistics'], ['queriesPerExample', 'queries-per-example'], ['queries', 'queries'], ['steps', 'steps'], ['seconds', 'seconds'],
   ['normalize', 'normalize'], ['evalBatchSize', 'eval-batch-size'], ['threads', 'threads'], ['device', 'device'],
 ];
 

@@ -1,3 +1,4 @@
+import type { Statistics } from '../allocators/allocator.js';
 import type { AllocatorName } from '../allocators/registry.js';
 import type { OptionValue } from '../estimators/options.js';
 import type { EstimatorName } from '../estimators/registry.js';
@@ -35,6 +36,8 @@ export interface TrainConfig {
   readonly seed: number;
   /** Split each step's queries between examples with this allocator (methods whose descriptor allows it). */
   readonly allocator?: AllocatorName;
+  /** With an allocator: where it reads per-example statistics from, 'running' or 'fresh' (a pilot at each step's θ); default: the allocator's own (flops fresh, the others running). */
+  readonly allocatorStatistics?: Statistics;
   /** With an allocator: average queries per example per step (the step budget is this × batch). */
   readonly queriesPerExample?: number;
   /** Pause after this many queries in total (forward evaluations × examples): a hard limit, never exceeded. */

@@ -1,10 +1,10 @@
-import type { Allocator } from '../allocators/allocator.js';
 import { type Batch, batches } from '../data/batches.js';
 import type { AnyDataset } from '../data/dataset.js';
 import type { Estimate, Estimator } from '../estimators/estimator.js';
 import { allFinite } from '../estimators/stats.js';
 import { type GradientTransformation, applyUpdates } from '../optim/transform.js';
 import type { State } from '../state/state.js';
+import type { QueryAllocation } from './allocation.js';
 
 /** Where a run stands. */
 export interface Progress {
@@ -61,8 +61,8 @@ export interface StepHook<S extends State = State> {
 export interface Stepper {
   readonly estimator: Estimator;
   readonly optimizer: GradientTransformation;
-  /** Query allocation: the allocator, its unit and the step budget for a batch of b examples. */
-  readonly allocation?: { readonly allocator: Allocator; readonly unit: number; readonly budget: (b: number) => number };
+  /** Query allocation: the allocator, its unit, the step budget for a batch of b examples, and its pilot (see createQueryAllocation). */
+  readonly allocation?: QueryAllocation;
   readonly hooks?: readonly StepHook[];
   /** 0/1 per entry of θ, or per step: masked entries are never perturbed nor updated. */
   readonly mask?: Float32Array | ((step: number) => Float32Array);
@@ -94,8 +94,9 @@ export function initTrainState(stepper: Stepper, params: Float32Array, examples:
 }
 
 /**
- * The estimating half of a step: allocate → estimate → allocator feedback → the hooks'
- * corrections. The returned state carries the estimator's, allocator's and hooks' new
+ * The estimating half of a step: pilot (allocators that measure at θ) → allocate →
+ * estimate → allocator feedback → the hooks' corrections; the estimate's queries include
+ * the pilot's. The returned state carries the estimator's, allocator's and hooks' new
  * states; θ, the optimiser and the progress are untouched. For loops that measure
  * estimates without training on them (the allocation experiment).
  */
@@ -104,11 +105,23 @@ export async function estimateStep(stepper: Stepper, state: TrainState, batch: B
   const mask = typeof stepper.mask === 'function' ? stepper.mask(progress.step) : stepper.mask;
   const allocation = stepper.allocation;
   if (allocation && batch.indices === undefined) throw new TypeError('a query allocation needs batches with dataset indices (its statistics are per example)');
-  const queries = allocation?.allocator.allocate(state.allocator, { examples: batch.indices!, budget: allocation.budget(batch.y.shape[0]!), minimum: allocation.unit, unit: allocation.unit });
+  const kind = allocation?.allocator.pilot;
+  if (kind && !allocation!.pilot) throw new TypeError(`allocator ${allocation!.allocator.name} measures each step's ${kind} at θ and needs a pilot (see createQueryAllocation)`);
+  const pilot = kind ? await allocation!.pilot!.measure(kind, { params, batch, step: progress.step, estimator: state.estimator, ...(mask && { mask }) }) : undefined;
+  const fresh = pilot?.fresh;
+  const queries = allocation?.allocator.allocate(state.allocator, { examples: batch.indices!, budget: allocation.budget(batch.y.shape[0]!), minimum: allocation.unit, unit: allocation.unit, ...(fresh && { fresh }) });
   const estimated = await stepper.estimator.estimate(state.estimator, { params, batch, step: progress.step, ...(queries && { allocation: queries }), ...(mask && { mask }) });
-  let estimate = estimated.estimate;
+  let estimate = pilot ? { ...estimated.estimate, queries: estimated.estimate.queries + pilot.queries } : estimated.estimate;
   const allocator = queries
-    ? allocation!.allocator.observe(state.allocator, { examples: batch.indices!, queries, variance: estimate.perExample.variance ?? new Float32Array(queries.length).fill(Number.NaN), loss: estimate.perExample.loss })
+    ? allocation!.allocator.observe(state.allocator, {
+      examples: batch.indices!,
+      queries,
+      variance: estimate.perExample.variance ?? new Float32Array(queries.length).fill(Number.NaN),
+      loss: estimate.perExample.loss,
+      minimum: allocation!.unit,
+      unit: allocation!.unit,
+      ...(fresh && { fresh }),
+    })
     : state.allocator;
   const hooks: Record<string, State> = { ...state.hooks };
   for (const hook of stepper.hooks ?? []) {

@@ -1,7 +1,6 @@
 import { existsSync } from 'node:fs';
 import { appendFile, mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createAllocator } from '../allocators/registry.js';
 import { type DatasetBatch, type RegressionBatch, batchCount, batches, gatherRows } from '../data/batches.js';
 import { type AnyDataset, type DatasetSplit, withClasses } from '../data/dataset.js';
 import { loadDataset, parseDatasetSpec } from '../data/load.js';
@@ -19,6 +18,7 @@ import { createOptimizer, createSchedule } from '../optim/registry.js';
 import { deriveSeed } from '../rng/stream.js';
 import { deserializeState, serializeState } from '../state/state.js';
 import { loadCheckpoint, saveCheckpoint } from './checkpoint.js';
+import { createQueryAllocation, stepQueries } from './allocation.js';
 import { BUDGET_KEYS, type TrainConfig } from './config.js';
 import { Evaluator } from './evaluate.js';
 import { NonFiniteError, type Progress, type StepHook, type Stepper, type TrainState, initTrainState, trainStep } from './step.js';
@@ -148,7 +148,12 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
 
   const compile: CompileOptions = { device: config.device, ...(config.threads !== undefined && { threads: config.threads }) };
   const method = descriptor(config.method);
-  const estimator = createEstimator(config.method, { objective, model, seed: deriveSeed(config.seed, NOISE_STREAM), compile, ...(options.oracle && { oracle: options.oracle }) }, config.options);
+  const context = { objective, model, compile, ...(options.oracle && { oracle: options.oracle }) };
+  const estimator = createEstimator(config.method, { ...context, seed: deriveSeed(config.seed, NOISE_STREAM) }, config.options);
+  const allocation = config.allocator && createQueryAllocation({
+    allocator: config.allocator, method: config.method, options: config.options, context, seed: config.seed,
+    ...(config.allocatorStatistics && { statistics: config.allocatorStatistics }), ...(config.queriesPerExample !== undefined && { queriesPerExample: config.queriesPerExample }),
+  });
   const batchesPerEpoch = batchCount(data.train.size, config.batchSize);
   const plannedSteps = config.epochs * batchesPerEpoch;
   // The step schedule decays tenfold twice over the plan, at a third and two thirds.
@@ -156,10 +161,10 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
   const stepper: Stepper = {
     estimator,
     optimizer: createOptimizer(config.optimizer, { lr: schedule, momentum: config.momentum, weightDecay: config.weightDecay, clip: config.clip }),
-    ...(config.allocator && { allocation: { allocator: createAllocator(config.allocator), ...queryAllocation(config) } }),
+    ...(allocation && { allocation }),
     ...(options.hooks && { hooks: options.hooks }),
   };
-  const stepCost = (b: number) => stepper.allocation?.budget(b) ?? method.cost(resolveOptions(config.method, method.options, config.options), b, model.layout.size);
+  const stepCost = (b: number) => (stepper.allocation ? stepQueries(stepper.allocation, b) : undefined) ?? method.cost(resolveOptions(config.method, method.options, config.options), b, model.layout.size);
 
   let state = initTrainState(stepper, config.init ? await initialParams(config.init, model) : model.init(deriveSeed(config.seed, INIT_STREAM)), data.train.size);
   if (saved) {
@@ -280,7 +285,7 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
     if (options.out) await writeFileAtomic(join(options.out, SUMMARY_FILE), `${JSON.stringify(summary, null, 2)}\n`);
     return summary;
   } finally {
-    await Promise.all([estimator.dispose(), evaluator.dispose()]);
+    await Promise.all([estimator.dispose(), evaluator.dispose(), allocation?.pilot?.dispose()]);
   }
 }
 
@@ -356,19 +361,6 @@ async function initialParams(path: string, model: Model): Promise<Float32Array> 
   const { params } = await loadCheckpoint(file);
   model.layout.check(params, `parameters in ${file} (for ${model.spec})`);
   return params;
-}
-
-/**
- * A step's query budget (whole units, at least the minimum for every example) and unit,
- * from the method's descriptor; throws a RangeError for a method that takes no allocation.
- */
-export function queryAllocation(config: { readonly method: string; readonly queriesPerExample?: number }): { unit: number; budget: (batch: number) => number } {
-  const allocation = descriptor(config.method).allocation;
-  if (allocation === undefined) throw new RangeError(`method ${config.method} takes no query allocation`);
-  const { unit } = allocation;
-  const perExample = config.queriesPerExample ?? allocation.queriesPerExample;
-  if (perExample < unit) throw new RangeError(`queries per example must be at least ${unit} for ${config.method}, got ${perExample}`);
-  return { unit, budget: (batch) => unit * Math.max(batch, Math.round((perExample * batch) / unit)) };
 }
 
 /** Evaluates θ on both splits and completes the epoch's metrics. */

@@ -84,8 +84,11 @@ export function validateConfig(config: TrainConfig): void {
     if (config.queriesPerExample !== undefined && !(config.queriesPerExample >= allocation.unit && Number.isFinite(config.queriesPerExample))) {
       fail('queriesPerExample', `queries per example must be at least ${allocation.unit} for ${config.method}, got ${config.queriesPerExample}`);
     }
+    if (config.allocatorStatistics !== undefined && !['running', 'fresh'].includes(config.allocatorStatistics)) fail('allocatorStatistics', `allocator statistics must be running or fresh, got '${String(config.allocatorStatistics)}'`);
   } else if (config.queriesPerExample !== undefined) {
     fail('queriesPerExample', 'queries per example sets an allocator\'s budget; give an allocator too');
+  } else if (config.allocatorStatistics !== undefined) {
+    fail('allocatorStatistics', 'allocator statistics say where an allocator reads its statistics; give an allocator too');
   }
   if (config.queries !== undefined) number('queries', 0, true);
   if (config.steps !== undefined) integer('steps', 1);

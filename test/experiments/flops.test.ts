@@ -13,26 +13,28 @@ const dir = () => mkdtemp(join(tmpdir(), 'fp-flops-'));
 test('allocation experiment (tiny): an error table per estimator and allocator, curves and their plot', async () => {
   const out = await dir();
   const { mse, curves } = await runAllocationExperiment({
-    dataset: 'mnist', model: 'mlp:784-16-10', out, estimators: ['fg-a', 'lr'], allocators: ['uniform', 'neyman'],
+    dataset: 'mnist', model: 'mlp:784-16-10', out, estimators: ['fg-a', 'lr'], allocators: ['uniform', 'flops'], statistics: ['running', 'fresh'],
     pretrainSteps: 20, warmup: 3, repetitions: 4, batchSize: 16, epochs: 1, curveSteps: 30, evalEvery: 10,
   });
-  assert.deepEqual(mse.map((r) => `${r.estimator}/${r.allocator}`), ['fg-a/uniform', 'fg-a/neyman', 'lr/uniform', 'lr/neyman']);
+  assert.deepEqual(mse.map((r) => `${r.estimator}/${r.allocator}`), ['fg-a/uniform', 'fg-a/flops (running)', 'fg-a/flops (fresh)', 'lr/uniform', 'lr/flops (running)', 'lr/flops (fresh)']);
   assert.ok(mse.every((r) => r.mse > 0 && Number.isFinite(r.relative)) && mse[0]!.relative === 1);
-  assert.deepEqual(curves.map((c) => c.points.length), [3, 3]);
-  assert.match(await readFile(join(out, ALLOCATION_SVG), 'utf8'), /^<svg [^>]*>[\s\S]*neyman[\s\S]*<\/svg>\n$/);
-  assert.match(await readFile(join(out, ALLOCATION_MD), 'utf8'), /\| fg-a \| neyman \| [\d.e+-]+ \| [\d.]+ \|/);
-  assert.equal(JSON.parse(await readFile(join(out, ALLOCATION_JSON), 'utf8')).mse.length, 4);
+  // 8 queries per example on 16 examples; fresh statistics add the pilot's query per example.
+  assert.deepEqual(mse.map((r) => r.queries), [128, 128, 144, 128, 128, 144]);
+  assert.deepEqual(curves.map((c) => c.points.length), [3, 3, 3]);
+  assert.match(await readFile(join(out, ALLOCATION_SVG), 'utf8'), /^<svg [^>]*>[\s\S]*flops \(fresh\)[\s\S]*<\/svg>\n$/);
+  assert.match(await readFile(join(out, ALLOCATION_MD), 'utf8'), /\| fg-a \| flops \(fresh\) \| [\d.e+-]+ \| [\d.]+ \| 144 \|/);
+  assert.equal(JSON.parse(await readFile(join(out, ALLOCATION_JSON), 'utf8')).mse.length, 6);
   const result = await readExperimentResult(out);
-  assert.deepEqual([result.kind, result.tables.map((t) => t.rows.length), result.charts.length], ['allocation', [4, 2], 1], 'result.json for forwardprop report');
+  assert.deepEqual([result.kind, result.tables.map((t) => t.rows.length), result.charts.length], ['allocation', [6, 3], 1], 'result.json for forwardprop report');
   await assert.rejects(runAllocationExperiment({ dataset: 'mnist', model: 'mlp:784-16-10', out, allocators: ['neyman'] }), /allocators must include uniform/);
 });
 
-test('prompt tuning (tiny): a black-box prompt moves corrupted accuracy, at equal queries per allocator', async () => {
+test('prompt tuning (tiny): a black-box prompt moves corrupted accuracy, at equal budgets per allocator (flops pays its pilot)', async () => {
   const out = await dir();
   const { clean, corrupted, rows } = await runPromptExperiment({ out, pretrainSteps: 60, steps: 12, examples: 64, batchSize: 16, allocators: ['uniform', 'flops'] });
   assert.ok(clean > corrupted, `clean ${clean} vs corrupted ${corrupted}`);
-  assert.equal(rows[0]!.queries, rows[1]!.queries);
   assert.equal(rows[0]!.queries, 12 * 16 * 16);
+  assert.equal(rows[1]!.queries, 12 * 16 * (16 + 1), 'one loss query per example and step through the black box');
   assert.ok(rows.every((r) => r.test_acc > 0 && r.test_acc <= 1));
   assert.equal(JSON.parse(await readFile(join(out, PROMPT_JSON), 'utf8')).rows.length, 2);
 });
