@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { DATASET_SPECS } from '../data/load.js';
 import { LOCAL_LOSSES_JSON, LOCAL_LOSSES_MD, type LocalLossMethod, type MethodRow, localLossMethods, resolveMethods, runLocalLossExperiment } from '../experiments/local-losses.js';
 import type { ActivityVariant } from '../estimators/activity-noise.js';
+import type { LocalObjective } from '../estimators/local-graph.js';
 import { OPTIMIZER_NAMES, type OptimizerName, SCHEDULE_NAMES, type ScheduleName } from '../optim/registry.js';
 import { DEFAULT_CONFIG } from '../train/config.js';
 import { type Command, UsageError, parseFlags, usage } from './args.js';
@@ -26,6 +27,7 @@ delete a method's directory to train it afresh. Exits 1 if any method failed.`,
     lr: { type: 'string', help: "learning rate: one for every method, or method=rate,… (default: each method's)" },
     directions: { type: 'integer', min: 1, help: 'directions (perturbations) per step for the perturbation methods' },
     variant: { type: 'string', choices: ['per-site', 'block'], help: "fg-a and lg-fg-a: 'per-site' (ours, default) or 'block' (one tangent pass per block, Ren et al.'s code)" },
+    'local-loss': { type: 'string', choices: ['supervised', 'contrastive'], help: "the local-loss methods' block losses: supervised (Table 3, default) or contrastive (InfoNCE between two augmented views, Table 4)" },
     optimizer: { type: 'string', default: d.optimizer, choices: OPTIMIZER_NAMES, help: 'update rule' },
     schedule: { type: 'string', default: d.schedule, choices: SCHEDULE_NAMES, help: 'learning-rate schedule' },
     'warmup-steps': { type: 'integer', default: d.warmupSteps, min: 0, help: 'linear warmup steps (cosine schedule)' },
@@ -75,6 +77,7 @@ export async function runLocalLosses(argv: readonly string[]): Promise<number> {
       ...(flags.lr !== undefined && { lr: parseRates(flags.lr) }),
       ...(flags.directions !== undefined && { directions: flags.directions }),
       ...(flags.variant !== undefined && { variant: flags.variant as ActivityVariant }),
+      ...(flags['local-loss'] !== undefined && { localLoss: flags['local-loss'] as LocalObjective }),
       ...(flags.normalize && { normalize: true }),
       ...(flags.schedule !== d.schedule && { schedule: flags.schedule as ScheduleName }),
       ...(flags['warmup-steps'] !== d.warmupSteps && { warmupSteps: flags['warmup-steps'] }),

@@ -33,11 +33,12 @@ export function combine(coefficients: Tensor, directions: readonly Tensor[]): Te
 
 /**
  * One step of a program whose outputs are the per-example losses and the flat gradient
- * (bp, fa, the local backprop variants, dfa): one query per example, nothing learned.
+ * (bp, fa, the local backprop variants, dfa): `perExample` queries per example (one, or
+ * one per contrastive view), nothing learned.
  */
-export async function runLossAndGradient(program: Program, feeds: Feeds, request: EstimateRequest, state: EmptyState): Promise<Estimated<EmptyState>> {
+export async function runLossAndGradient(program: Program, feeds: Feeds, request: EstimateRequest, state: EmptyState, perExample = 1): Promise<Estimated<EmptyState>> {
   const outputs = await program.run(feeds);
   const loss = float32Output(outputs, 0);
   const grad = masked(float32Output(outputs, 1), request.mask);
-  return { estimate: { grad, loss: meanOf(loss), queries: loss.length, perExample: { loss } }, state };
+  return { estimate: { grad, loss: meanOf(loss), queries: perExample * loss.length, perExample: { loss } }, state };
 }

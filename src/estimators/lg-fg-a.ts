@@ -20,7 +20,7 @@ import { meanOf } from './stats.js';
 import { ownership } from './ownership.js';
 import { localGraph } from './local-graph.js';
 import { ProgramCache } from './program-cache.js';
-import { type LocalForwardGradientOptions, localForwardGradientOptions } from './lg-fg-w.js';
+import { type LocalForwardGradientOptions, localForwardGradientCost, localForwardGradientOptions, localViewFeeds } from './lg-fg-w.js';
 
 /**
  * LG-FG-A (Ren et al. 2023): forward gradients with activity perturbation against local
@@ -48,7 +48,7 @@ export class LocalForwardGradientActivities implements Estimator<EmptyState> {
   ) {}
 
   private async build(k: number): Promise<ActivityProgram> {
-    const g = localGraph(this.model, this.objective, 'group');
+    const g = localGraph(this.model, this.objective, 'group', undefined, this.options.localLoss);
     const invBatch = input('invBatch', 'float32', []);
     const perDirection = mul(invBatch, 1 / k);
     const noise = noiseInputs(g.sites, k);
@@ -67,7 +67,7 @@ export class LocalForwardGradientActivities implements Estimator<EmptyState> {
     const grads = new Map<Tensor, Tensor>();
     g.sites.forEach((site, s) => vjp([site.z], [estimates[s]!], owned[s]!).forEach((gr, i) => grads.set(owned[s]![i]!, gr)));
     grad(g.exact, g.heads).forEach((gr, i) => grads.set(g.heads[i]!, gr));
-    const program = await compile({ inputs: [g.x, g.y, ...g.params, invBatch, ...noise.flat()], outputs: [g.losses, flattenGrads(g.params, grads)] }, this.options.compile);
+    const program = await compile({ inputs: [g.x, g.y, ...(g.view ? [g.view] : []), ...g.params, invBatch, ...noise.flat()], outputs: [g.losses, flattenGrads(g.params, grads)] }, this.options.compile);
     return { program, siteShapes: siteShapes(g.sites) };
   }
 
@@ -82,12 +82,13 @@ export class LocalForwardGradientActivities implements Estimator<EmptyState> {
     const b = request.batch.y.shape[0]!;
     const feeds: Record<string, Feed> = {
       ...modelFeeds(this.model, this.objective, request.params, request.batch),
+      ...localViewFeeds(this.model, this.options, request),
       invBatch: Float32Array.of(1 / b),
       ...noiseFeeds(shapes, k, b, stepKey(this.options.seed, request.step), this.options.noise),
     };
     const outputs = await program.run(feeds);
     const loss = float32Output(outputs, 0);
-    return { estimate: { grad: masked(float32Output(outputs, 1), request.mask), loss: meanOf(loss), queries: k * b, perExample: { loss } }, state };
+    return { estimate: { grad: masked(float32Output(outputs, 1), request.mask), loss: meanOf(loss), queries: localForwardGradientCost({ ...this.options, directions: k }, b), perExample: { loss } }, state };
   }
 
   dispose(): Promise<void> {
@@ -108,6 +109,6 @@ export const localGroupFgA = defineEstimator<LocalForwardGradientActivitiesOptio
   objectives: ['cross-entropy'],
   options: { ...localForwardGradientOptions, variant: ACTIVITY_VARIANT_OPTION },
   defaultLearningRate: 3e-3,
-  cost: (o, batch) => o.directions * batch,
+  cost: localForwardGradientCost,
   create: (context, options) => new LocalForwardGradientActivities(...graph('lg-fg-a', context), { ...options, seed: context.seed, ...(context.compile && { compile: context.compile }) }),
 });

@@ -7,6 +7,7 @@ import { nonNegativeInteger, positiveInteger } from '../optim/check.js';
 import type { OptimizerName, ScheduleName } from '../optim/registry.js';
 import { ACTIVITY_VARIANT_OPTION, type ActivityVariant } from '../estimators/activity-noise.js';
 import type { OptionValue } from '../estimators/options.js';
+import { LOCAL_OBJECTIVE_OPTION, type LocalObjective } from '../estimators/local-graph.js';
 import { loadCheckpoint } from '../train/checkpoint.js';
 import { DEFAULT_CONFIG, type TrainConfig } from '../train/config.js';
 import { descriptor } from '../estimators/registry.js';
@@ -68,6 +69,8 @@ export interface LocalLossOptions {
   readonly directions?: number;
   /** Activity perturbation's variant for fg-a and lg-fg-a: 'per-site' (ours, the default) or 'block' (Ren et al.'s code). */
   readonly variant?: ActivityVariant;
+  /** The local-loss methods' block losses: 'supervised' (Table 3) or 'contrastive' (InfoNCE between two views, Table 4). */
+  readonly localLoss?: LocalObjective;
   /** Standardise inputs by the training split's mean and std (the paper's preprocessing). */
   readonly normalize?: boolean;
   /** Learning-rate schedule and its linear warmup (default: the trainer's cosine, no warmup). */
@@ -92,7 +95,7 @@ export interface LocalLossConfig extends Omit<LocalLossOptions, 'methods' | 'see
 }
 
 /** The method options the experiment sets, each given only to the methods whose descriptor takes it. */
-const METHOD_OPTIONS = ['directions', 'variant'] as const satisfies readonly (keyof LocalLossOptions)[];
+const METHOD_OPTIONS = ['directions', 'variant', 'localLoss'] as const satisfies readonly (keyof LocalLossOptions)[];
 
 /** The training settings the experiment may change from the trainer's defaults. */
 const TRAINING_KEYS = ['normalize', 'schedule', 'warmupSteps', 'momentum', 'weightDecay'] as const satisfies readonly (keyof LocalLossOptions & keyof TrainConfig)[];
@@ -177,6 +180,11 @@ export async function runLocalLossExperiment(options: LocalLossOptions, hooks: L
   if (typeof config.lr === 'object') resolveMethods(Object.keys(config.lr), 'lr');
   if (config.variant !== undefined && !ACTIVITY_VARIANT_OPTION.choices!.includes(config.variant)) throw new RangeError(`variant must be one of ${ACTIVITY_VARIANT_OPTION.choices!.join(', ')}, got '${String(config.variant)}'`);
   if (config.warmupSteps !== undefined) nonNegativeInteger('warmupSteps', config.warmupSteps);
+  if (config.localLoss !== undefined && !LOCAL_OBJECTIVE_OPTION.choices!.includes(config.localLoss)) throw new RangeError(`localLoss must be one of ${LOCAL_OBJECTIVE_OPTION.choices!.join(', ')}, got '${String(config.localLoss)}'`);
+  const global = methods.filter((m) => !('localLoss' in descriptor(m).options));
+  if (config.localLoss === 'contrastive' && global.length > 0) {
+    throw new RangeError(`methods: contrastive local losses are for the local-loss methods (${localLossMethods().filter((m) => 'localLoss' in descriptor(m).options).join(', ')}); ${global.join(', ')} would train a supervised loss`);
+  }
 
   const rows: MethodRow[] = [];
   for (const method of methods) {
@@ -274,7 +282,7 @@ export function localLossMarkdown(config: LocalLossConfig, rows: readonly Method
   };
   const header = ['method', 'lr', 'test error % / train error %', ...(preset >= 0 ? [`paper (${PAPER_PRESETS[preset]!.dataset} ${PAPER_PRESETS[preset]!.model.split(':')[1]})`] : [])];
   const line = (values: readonly string[]) => `| ${values.join(' | ')} |`;
-  const budget = `${config.epochs} epoch${config.epochs === 1 ? '' : 's'}${config.steps !== undefined ? ` (at most ${config.steps} steps)` : ''}${config.directions !== undefined ? `, ${config.directions} directions per step for the perturbation methods` : ''}${config.variant !== undefined ? `, activity perturbation variant '${config.variant}'` : ''}`;
+  const budget = `${config.epochs} epoch${config.epochs === 1 ? '' : 's'}${config.steps !== undefined ? ` (at most ${config.steps} steps)` : ''}${config.directions !== undefined ? `, ${config.directions} directions per step for the perturbation methods` : ''}${config.variant !== undefined ? `, activity perturbation variant '${config.variant}'` : ''}${config.localLoss === 'contrastive' ? ', contrastive local losses (InfoNCE between two augmented views; the readout learns on the frozen features)' : ''}`;
   const schedule = `${config.schedule ?? DEFAULT_CONFIG.schedule} schedule${config.warmupSteps ? ` with ${config.warmupSteps} warmup steps` : ''}`;
   const extras = [
     config.momentum !== undefined && `momentum ${config.momentum}`,

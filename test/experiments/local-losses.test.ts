@@ -76,6 +76,7 @@ describe('local-losses experiment', () => {
     for (const config of [bp, fgA]) assert.deepEqual([config.normalize, config.optimizer, config.warmupSteps, config.momentum, config.weightDecay], [true, 'momentum', 2, 0.8, 1e-4]);
     assert.match(report.markdown, /2 directions per step for the perturbation methods, activity perturbation variant 'block', batch 32, momentum with a cosine schedule with 2 warmup steps, momentum 0.8, weight decay 0.0001, inputs standardised/);
     await assert.rejects(runLocalLossExperiment({ ...options, variant: 'joint' as never }), /^RangeError: variant must be one of per-site, block, got 'joint'/);
+    await assert.rejects(runLocalLossExperiment({ ...options, localLoss: 'contrastive' }), /^RangeError: methods: contrastive local losses are for the local-loss methods \(l-bp, lg-bp, l-fa, lg-fa, lg-fg-w, lg-fg-a\); bp, fg-a would train a supervised loss/);
   });
 
   test('a diverging method records its error and the others still run', async () => {
