@@ -30,6 +30,14 @@ Writes <out>/${ALLOCATION_JSON}, ${ALLOCATION_MD}, ${ALLOCATION_SVG} (the curves
   },
 } as const satisfies Command;
 
+/** The allocators of a comma-separated --allocators value; a UsageError names an unknown one. */
+export function allocatorList(text: string): string[] {
+  const names = text.split(',');
+  const unknown = names.find((a) => !Object.hasOwn(ALLOCATORS, a));
+  if (unknown !== undefined) throw new UsageError(`--allocators: unknown allocator '${unknown}'; allocators: ${Object.keys(ALLOCATORS).join(', ')}`);
+  return names;
+}
+
 export async function runAllocation(argv: readonly string[]): Promise<number> {
   const { flags, positionals } = parseFlags(allocationCommand, argv);
   if (flags.help) {
@@ -37,8 +45,7 @@ export async function runAllocation(argv: readonly string[]): Promise<number> {
     return 0;
   }
   if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
-  const unknown = flags.allocators.split(',').find((a) => !Object.hasOwn(ALLOCATORS, a));
-  if (unknown !== undefined) throw new UsageError(`--allocators: unknown allocator '${unknown}'; allocators: ${Object.keys(ALLOCATORS).join(', ')}`);
+  const allocators = allocatorList(flags.allocators);
   const statistics = flags.statistics.split(',');
   const bad = statistics.find((s) => s !== 'running' && s !== 'fresh');
   if (bad !== undefined || statistics.length === 0) throw new UsageError(`--statistics takes running, fresh or running,fresh; got '${flags.statistics}'`);
@@ -49,7 +56,7 @@ export async function runAllocation(argv: readonly string[]): Promise<number> {
       model: flags.model,
       out,
       estimators: flags.estimators.split(','),
-      allocators: flags.allocators.split(','),
+      allocators,
       statistics: statistics as Statistics[],
       queriesPerExample: flags['queries-per-example'],
       batchSize: flags['batch-size'],

@@ -2,6 +2,7 @@ import { UsageError } from './args.js';
 import { allocationCommand, runAllocation } from './experiment-allocation.js';
 import { finetuneCommand, runFinetune } from './experiment-finetune.js';
 import { localLossesCommand, runLocalLosses } from './experiment-local-losses.js';
+import { multimodalCommand, runMultimodal } from './experiment-multimodal.js';
 import { promptCommand, runPrompt } from './experiment-prompt.js';
 
 /** The experiments, each a command of its own (`forwardprop experiment <name> --help`). */
@@ -10,9 +11,10 @@ const EXPERIMENTS = {
   allocation: { summary: allocationCommand.summary.split('\n')[0]!, run: runAllocation },
   finetune: { summary: finetuneCommand.summary.split('\n')[0]!, run: runFinetune },
   prompt: { summary: promptCommand.summary.split('\n')[0]!, run: runPrompt },
+  multimodal: { summary: multimodalCommand.summary.split('\n')[0]!, run: runMultimodal },
 } as const;
 
-export const experimentSummary = 'Runs an experiment (local-losses, allocation, finetune, prompt) and writes its results as JSON and markdown.';
+export const experimentSummary = 'Runs an experiment (local-losses, allocation, finetune, prompt, multimodal) and writes its results as JSON and markdown.';
 
 function help(): string {
   const width = Math.max(...Object.keys(EXPERIMENTS).map((n) => n.length)) + 2;

@@ -1,8 +1,6 @@
 import type { Tensor } from '../engine/ir/tensor.js';
 import { add } from '../engine/ops/add.js';
-import { div } from '../engine/ops/div.js';
 import { log } from '../engine/ops/log.js';
-import { sqrt } from '../engine/ops/sqrt.js';
 import { grad } from '../engine/transforms/vjp.js';
 import { broadcastTo } from '../engine/ops/broadcast-to.js';
 import { exp } from '../engine/ops/exp.js';
@@ -16,7 +14,7 @@ import { stopGradient } from '../engine/ops/stop-gradient.js';
 import { sub } from '../engine/ops/sub.js';
 import { sum } from '../engine/ops/sum.js';
 import { matrixTranspose } from '../engine/ops/transpose.js';
-import { crossEntropy } from './losses.js';
+import { crossEntropy, unitRows } from './losses.js';
 import type { LocalBlock } from './model.js';
 
 /**
@@ -85,11 +83,6 @@ function infoNce(z: Tensor, other: Tensor, temperature: number): Tensor {
   const logits = mul(matmul(z, matrixTranspose(other)), 1 / temperature);
   const positive = mul(sum(mul(z, other), -1), 1 / temperature);
   return sub(log(sum(exp(logits), -1)), positive);
-}
-
-/** Rows scaled to unit Euclidean length (a tiny floor keeps a zero row finite). */
-function unitRows(z: Tensor): Tensor {
-  return div(z, sqrt(add(sum(mul(z, z), -1, true), 1e-12)));
 }
 
 function checkOutput(block: LocalBlock): Tensor {

@@ -2,9 +2,11 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
 import { ALLOCATION_JSON, ALLOCATION_MD, ALLOCATION_SVG, runAllocationExperiment } from '../../src/experiments/allocation.js';
 import { FINETUNE_JSON, runFinetuneExperiment } from '../../src/experiments/finetune.js';
+import { MULTIMODAL_SVG, type MultimodalRow, runMultimodalExperiment } from '../../src/experiments/multimodal.js';
 import { PROMPT_JSON, runPromptExperiment } from '../../src/experiments/prompt.js';
 import { readExperimentResult } from '../../src/report/result.js';
 
@@ -47,4 +49,23 @@ test('fine-tuning (tiny): backprop on 0–4, forward-only on 5–9, with and wit
   assert.ok(rows.every((r) => r.test_acc > 0.5), JSON.stringify(rows));
   assert.ok(rows[1]!.queries > rows[0]!.queries, 'the allocators spend more queries per example than fg-a alone');
   assert.equal(JSON.parse(await readFile(join(out, FINETUNE_JSON), 'utf8')).rows.length, 2);
+});
+
+test('multimodal alignment (tiny): a black-box encoder, a text side trained forward-only per allocator, zero-shot accuracy', async () => {
+  const out = await dir();
+  const encoder = fileURLToPath(new URL('../../../test/fixtures/models/mlp.onnx', import.meta.url));
+  const { rows, markdown } = await runMultimodalExperiment({ encoder, out, examples: 512, steps: 40, batchSize: 32, evalEvery: 20, allocators: ['uniform', 'flops'] });
+  assert.deepEqual(rows.map((r) => r.run), ['untrained', 'bp (reference)', 'uniform', 'flops']);
+  const [untrained, bp, uniform, flops] = rows as [MultimodalRow, MultimodalRow, MultimodalRow, MultimodalRow];
+  assert.ok(untrained.zeroShot < 0.2, `untrained ${untrained.zeroShot}`);
+  assert.ok(bp.zeroShot > 0.4 && uniform.zeroShot > untrained.zeroShot + 0.05, `bp ${bp.zeroShot}, uniform ${uniform.zeroShot}`);
+  // SPSA at 8 queries per example; flops adds its pilot's loss query per example, and an
+  // uneven allocation lays SPSA's pairs out as directions × slots, computing a few padding slots.
+  assert.equal(uniform.queries, 40 * 32 * 8);
+  assert.ok(flops.queries >= 40 * 32 * 9 && flops.queries < 1.05 * 40 * 32 * 9, `flops: ${flops.queries} queries`);
+  assert.deepEqual(uniform.curve.map((p) => p.queries), [20 * 32 * 8, 40 * 32 * 8]);
+  assert.match(markdown, new RegExp(`\\| flops \\| [\\d.]+% \\| [\\d.]+% \\| ${flops.queries.toLocaleString('en-US')} \\|`));
+  const result = await readExperimentResult(out);
+  assert.deepEqual([result.kind, result.tables[0]!.rows.length, result.charts.length], ['multimodal', 4, 1]);
+  assert.match(await readFile(join(out, MULTIMODAL_SVG), 'utf8'), /^<svg /);
 });
