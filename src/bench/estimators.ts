@@ -80,11 +80,12 @@ export async function benchEstimators(options: EstimatorBenchOptions = {}): Prom
   const [forwardTiming, stackedTiming] = await timeInterleaved([forward, stacked], { seconds });
   const local = spec.startsWith('localmixer');
   type Row = readonly [string, Readonly<Record<string, number | string>>, 'forward' | 'stacked forward'];
-  const localRows: Row[] = [['lg-bp', {}, 'forward'], ['lg-fg-a', {}, 'forward'], ['lg-fg-w', {}, 'forward']];
+  const localRows: Row[] = [['lg-bp', {}, 'forward'], ['lg-fg-a', {}, 'forward'], ['lg-fg-a', { variant: 'block' }, 'forward'], ['lg-fg-w', {}, 'forward']];
   const rows: Row[] = [
     ['bp', {}, 'forward'],
     ...(local ? localRows : []),
     ['fg-a', {}, 'forward'],
+    ['fg-a', { variant: 'block' }, 'forward'],
     ['fg-w', {}, 'forward'],
     ['spsa', { directions: k, scheme: 'forward' }, 'stacked forward'],
     ['spsa', { directions: k / 2, scheme: 'central' }, 'stacked forward'],
