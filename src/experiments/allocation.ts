@@ -210,7 +210,7 @@ function mseDescription(o: Settings): string {
 }
 
 function curvesDescription(o: Settings): string {
-  return `Training ${o.curveMethod} for ${o.epochs} epochs with each allocator (same queries per step)`;
+  return `Training ${o.curveMethod} for ${o.epochs} epochs with each allocator (the same budget per step; fresh statistics add their pilot's queries)`;
 }
 
 function report(o: Settings, mse: readonly MseRow[], curves: readonly Curve[]): string {
