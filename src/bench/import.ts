@@ -78,7 +78,7 @@ export async function benchImport(options: ImportBenchOptions = {}): Promise<Imp
   const [importedRun, fileRun] = await timeInterleaved([() => program.run(feeds), () => session.run({ [graph.input.name]: x })], { seconds });
 
   const objective = crossEntropyObjective();
-  const forward = await forwardPass(model, objective, theta, { x, y }, 1, threads);
+  const forward = await forwardPass(model, objective, theta, { x, y }, 1, threads ? { threads } : {});
   const fga = createEstimator('fg-a', { model, objective, seed: 0, compile: compileOptions });
   const state = fga.init(theta);
   let step = 0;

@@ -3,6 +3,12 @@ export interface Timing {
   readonly calls: number;
   readonly meanMs: number;
   readonly medianMs: number;
+  /**
+   * CPU time of this process per call (all its threads), the median over blocks: on a
+   * machine with more runnable threads than cores, wall time also counts the waits for a
+   * core, which longer calls suffer more of; CPU time does not.
+   */
+  readonly cpuMs: number;
 }
 
 export interface TimingOptions {
@@ -30,20 +36,28 @@ export async function timeIt(fn: () => unknown, options: TimingOptions = {}): Pr
 export async function timeInterleaved(fns: readonly (() => unknown)[], { seconds = 2, warmup = 5, minCalls = 5, blockMs = 200 }: TimingOptions & { readonly blockMs?: number } = {}): Promise<Timing[]> {
   for (const fn of fns) for (let i = 0; i < warmup; i++) await fn();
   const samples: number[][] = fns.map(() => []);
+  const cpu: number[][] = fns.map(() => []);
   const start = performance.now();
   while (samples.some((s) => s.length < minCalls) || performance.now() - start < seconds * 1000) {
     for (const [i, fn] of fns.entries()) {
       await fn();
       const blockStart = performance.now();
+      const cpuStart = process.cpuUsage();
+      let calls = 0;
       do {
         const t = performance.now();
         await fn();
         samples[i]!.push(performance.now() - t);
+        calls++;
       } while (performance.now() - blockStart < blockMs);
+      const used = process.cpuUsage(cpuStart);
+      cpu[i]!.push((used.user + used.system) / 1000 / calls);
     }
   }
-  return samples.map((s) => {
-    const sorted = [...s].sort((a, b) => a - b);
-    return { calls: s.length, meanMs: s.reduce((a, b) => a + b, 0) / s.length, medianMs: sorted[Math.floor(sorted.length / 2)]! };
-  });
+  return samples.map((s, i) => ({ calls: s.length, meanMs: s.reduce((a, b) => a + b, 0) / s.length, medianMs: median(s), cpuMs: median(cpu[i]!) }));
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
 }

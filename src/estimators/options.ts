@@ -30,6 +30,19 @@ export interface OptionSpec<T extends OptionValue = OptionValue> {
 
 export type OptionSpecs<O extends object> = { readonly [K in keyof O]-?: OptionSpec<NonNullable<O[K]> & OptionValue> };
 
+/** A bad method option; `option` names it (the CLI turns it into its flag). */
+export class OptionError extends RangeError {
+  override readonly name = 'RangeError';
+
+  constructor(
+    readonly method: string,
+    readonly option: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
 /** directionsPerCall → directions-per-call. */
 export function flagName(option: string): string {
   return option.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
@@ -46,7 +59,7 @@ export function resolveOptions<O extends object>(method: string, specs: OptionSp
   for (const [name, value] of Object.entries(given)) {
     if (value === undefined) continue;
     if (!Object.hasOwn(specs, name)) {
-      throw new RangeError(`method ${method} takes no option '${name}' (--${flagName(name)}); ${names.length > 0 ? `its options: ${names.join(', ')}` : 'it takes no options'}`);
+      throw new OptionError(method, name, `method ${method} takes no option '${name}' (--${flagName(name)}); ${names.length > 0 ? `its options: ${names.join(', ')}` : 'it takes no options'}`);
     }
     resolved[name] = checkOption(method, name, specs[name as keyof O] as OptionSpec, value);
   }
@@ -58,16 +71,33 @@ export function resolveOptions<O extends object>(method: string, specs: OptionSp
 }
 
 function checkOption(method: string, name: string, spec: OptionSpec, value: unknown): OptionValue {
-  const what = `${method} option ${name}`;
+  const what = `${method} option ${name} (--${flagName(name)})`;
   if (spec.type === 'boolean' || spec.type === 'string') {
     if (typeof value !== spec.type) throw new TypeError(`${what} must be a ${spec.type}, got ${typeof value}`);
-    if (spec.choices && !spec.choices.includes(value as string)) throw new RangeError(`${what} must be one of ${spec.choices.join(', ')}; got '${String(value)}'`);
+    if (spec.choices && !spec.choices.includes(value as string)) throw new OptionError(method, name, `${what} must be one of ${spec.choices.join(', ')}; got '${String(value)}'`);
     return value as OptionValue;
   }
   if (typeof value !== 'number') throw new TypeError(`${what} must be a number, got ${typeof value}`);
-  if (!Number.isFinite(value) || (spec.type === 'integer' && !Number.isSafeInteger(value))) throw new RangeError(`${what} must be ${spec.type === 'integer' ? 'an integer' : 'a finite number'}, got ${value}`);
-  if (spec.min !== undefined && value < spec.min) throw new RangeError(`${what} must be at least ${spec.min}, got ${value}`);
-  if (spec.max !== undefined && value > spec.max) throw new RangeError(`${what} must be at most ${spec.max}, got ${value}`);
-  if (spec.above !== undefined && !(value > spec.above)) throw new RangeError(`${what} must be greater than ${spec.above}, got ${value}`);
+  const fail = (message: string): never => {
+    throw new OptionError(method, name, `${what} must be ${message}, got ${value}`);
+  };
+  if (!Number.isFinite(value) || (spec.type === 'integer' && !Number.isSafeInteger(value))) fail(spec.type === 'integer' ? 'an integer' : 'a finite number');
+  if (spec.min !== undefined && value < spec.min) fail(`at least ${spec.min}`);
+  if (spec.max !== undefined && value > spec.max) fail(`at most ${spec.max}`);
+  if (spec.above !== undefined && !(value > spec.above)) fail(`greater than ${spec.above}`);
   return value;
+}
+
+/**
+ * Checks the method options among `options` (other keys — seed, compile — pass), for
+ * estimators constructed directly rather than through createEstimator. Throws as
+ * resolveOptions does.
+ */
+export function checkOptions<O extends object>(method: string, specs: OptionSpecs<O>, options: object): void {
+  for (const [name, value] of Object.entries(options)) {
+    if (Object.hasOwn(specs, name) && value !== undefined) checkOption(method, name, specs[name as keyof O] as OptionSpec, value);
+  }
+  for (const [name, spec] of Object.entries(specs) as [string, OptionSpec][]) {
+    if (spec.default !== undefined && (options as Record<string, unknown>)[name] === undefined) throw new TypeError(`${method} option ${name} is required (default ${String(spec.default)} when made by createEstimator)`);
+  }
 }

@@ -35,23 +35,30 @@ export function parseJsonLines(bytes: Uint8Array, source: string): JsonLines {
   return { records, tornBytes };
 }
 
-function parse(bytes: Uint8Array, source: string): Parsed {
+/** Parses the complete lines; a bad one throws, or with `skip` is reported to it and left out. */
+function parse(bytes: Uint8Array, source: string, skip?: (line: number, characters: number, why: string) => void): Parsed {
   const decoder = new TextDecoder('utf-8', { fatal: true });
   const records: unknown[] = [];
   const starts: number[] = [];
+  const bad = (line: number, characters: number, why: string): void => {
+    if (!skip) throw new Error(`${source}:${line}: ${why}`);
+    skip(line, characters, why);
+  };
   let start = 0;
   for (let line = 1, end = bytes.indexOf(NEWLINE); end >= 0; line++, start = end + 1, end = bytes.indexOf(NEWLINE, start)) {
     let text: string;
     try {
       text = decoder.decode(bytes.subarray(start, end));
     } catch {
-      throw new Error(`${source}:${line}: not UTF-8 text`);
+      bad(line, end - start, 'not UTF-8 text');
+      continue;
     }
     if (text.trim() === '') continue;
     try {
       records.push(JSON.parse(text));
     } catch (e) {
-      throw new Error(`${source}:${line}: not a JSON value (${(e as Error).message})`);
+      bad(line, text.length, `not a JSON value (${(e as Error).message})`);
+      continue;
     }
     starts.push(start);
   }
@@ -64,6 +71,22 @@ function parse(bytes: Uint8Array, source: string): Parsed {
  */
 export async function readJsonLines(path: string): Promise<JsonLines> {
   return parseJsonLines(await readRegularFile(path, 'JSON-lines file'), path);
+}
+
+/**
+ * The records of a log a person will look at (a report of a crashed or damaged run): the
+ * complete lines that parse, and one sentence per line left out — a torn last line or a
+ * corrupt one — naming the file and the line, instead of refusing the whole file.
+ * @throws FileError when the file cannot be read at all (ENOENT included).
+ */
+export async function readJsonLinesLeniently(path: string): Promise<{ readonly records: unknown[]; readonly dropped: string[] }> {
+  const bytes = await readRegularFile(path, 'JSON-lines file');
+  const dropped: string[] = [];
+  let lines = 0;
+  const { records, tornBytes } = parse(bytes, path, (line, characters, why) => dropped.push(`${path}: dropped line ${line} (${characters} characters): ${why}`));
+  for (let i = 0; i < bytes.length - tornBytes; i++) if (bytes[i] === NEWLINE) lines++;
+  if (tornBytes > 0) dropped.push(`${path}: dropped line ${lines + 1} (${tornBytes} bytes): torn last line without its newline (the run was probably interrupted while writing it)`);
+  return { records, dropped };
 }
 
 /**

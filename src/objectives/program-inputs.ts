@@ -3,6 +3,7 @@ import { HostTensor } from '../engine/ir/host-tensor.js';
 import { formatShape } from '../engine/ir/shape.js';
 import { type Tensor, input } from '../engine/ir/tensor.js';
 import type { Batch } from '../data/batches.js';
+import { allFinite } from '../rng/noise.js';
 import type { Model } from '../nn/model.js';
 import type { Objective } from './objective.js';
 
@@ -24,10 +25,34 @@ export function programInputs(model: Model, objective: Objective, lead: readonly
   };
 }
 
-/** Feeds for a batch: x viewed with the model's example shape, y checked against the objective's targets. */
+/**
+ * Feeds for a batch: x viewed with the model's example shape, y checked against the
+ * objective's targets. Checked at this boundary because every program on a model passes
+ * it: inputs must be finite (a NaN would turn every estimate into NaN without a word) and
+ * class labels within the model's outputs (a label past them would give a finite, wrong
+ * gradient). Throws a RangeError naming the example and feature or label.
+ */
 export function batchFeeds(model: Model, objective: Objective, batch: Batch): { x: HostTensor<'float32'>; y: HostTensor } {
   const x = model.inputFeed(batch.x);
-  return { x, y: targetFeed(objective, model.outputs, batch.y, x.shape[0]!) };
+  const b = x.shape[0]!;
+  const bad = firstNonFinite(x.data);
+  if (bad >= 0) throw new RangeError(`batch inputs hold ${x.data[bad]} at example ${Math.floor(bad / (x.size / b))} (feature ${bad % (x.size / b)}); inputs must be finite`);
+  const y = targetFeed(objective, model.outputs, batch.y, b);
+  if (y.dtype === 'int64') {
+    const labels = y.data as BigInt64Array;
+    const i = labels.findIndex((label) => label < 0n || label >= BigInt(model.outputs));
+    if (i >= 0) throw new RangeError(`batch label ${labels[i]} at example ${i} is not a class of model '${model.spec}' (0 to ${model.outputs - 1})`);
+  } else {
+    const t = firstNonFinite(y.data as Float32Array);
+    if (t >= 0) throw new RangeError(`batch targets hold ${(y.data as Float32Array)[t]} at example ${Math.floor(t / (y.size / b))}; targets must be finite`);
+  }
+  return { x, y };
+}
+
+/** The index of the first NaN or ±∞ (−1: none); the kernel checks the common all-finite case. */
+function firstNonFinite(values: Float32Array): number {
+  if (allFinite(values)) return -1;
+  return values.findIndex((v) => !Number.isFinite(v));
 }
 
 /** y checked against the objective's targets for b examples (TypeError for a wrong dtype, RangeError for a wrong shape). */

@@ -1,9 +1,9 @@
-import { open, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { statIfExists } from '../io/stat-if-exists.js';
-import type { Progress } from '../train/checkpoint.js';
+import { type CheckpointHeader, readCheckpointHeader } from '../train/checkpoint.js';
 import { CHECKPOINT_FILE, type EpochMetrics, METRICS_FILE, STEPS_FILE, SUMMARY_FILE, type Summary } from '../train/trainer.js';
-import { readJsonLines } from './json-lines.js';
+import { readJsonLinesLeniently } from '../io/json-lines.js';
 
 /** The files that make a directory a run directory (any one of them suffices). */
 export const RUN_FILES = [CHECKPOINT_FILE, METRICS_FILE, STEPS_FILE, SUMMARY_FILE] as const;
@@ -18,16 +18,6 @@ export interface StepRecord {
   readonly lr?: number;
 }
 
-/** What the checkpoint's header says, read without loading its buffers. */
-export interface CheckpointHeader {
-  readonly config: Readonly<Record<string, unknown>>;
-  readonly progress: Progress;
-  /** The file's size in bytes. */
-  readonly bytes: number;
-  /** The size the header's buffer lengths imply; a different `bytes` means a truncated or padded file. */
-  readonly expectedBytes: number;
-}
-
 /** Everything the report knows about one run directory. */
 export interface RunRecord {
   readonly dir: string;
@@ -38,43 +28,6 @@ export interface RunRecord {
   readonly checkpoint?: CheckpointHeader;
   /** What is missing, unreadable or was dropped, one sentence each, for the page. */
   readonly problems: readonly string[];
-}
-
-const MAGIC = 'FPCKPT01';
-const PREFIX = MAGIC.length + 4;
-
-/**
- * Reads a checkpoint's header (src/train/checkpoint.ts layout: magic, u32 length,
- * header JSON) and the file's size, without reading its parameter buffers; the CRC is
- * not checked, since that needs the whole file. Throws Error naming `path` when the file
- * is missing, not a checkpoint, or its header is cut off or corrupt.
- */
-export async function readCheckpointHeader(path: string): Promise<CheckpointHeader> {
-  const handle = await open(path, 'r');
-  try {
-    const bytes = (await handle.stat()).size;
-    const prefix = Buffer.alloc(PREFIX);
-    await handle.read(prefix, 0, PREFIX, 0);
-    if (bytes < PREFIX || prefix.toString('latin1', 0, MAGIC.length) !== MAGIC) throw new Error(`${path}: not a forwardprop checkpoint (bad magic or too short)`);
-    const length = prefix.readUInt32LE(MAGIC.length);
-    if (PREFIX + length > bytes) throw new Error(`${path}: truncated inside its header (${bytes} bytes, the header needs ${PREFIX + length})`);
-    const json = Buffer.alloc(length);
-    await handle.read(json, 0, length, PREFIX);
-    let header: { config?: unknown; progress?: unknown; buffers?: unknown };
-    try {
-      header = JSON.parse(json.toString('utf8'));
-    } catch {
-      throw new Error(`${path}: corrupt header (not JSON)`);
-    }
-    const { config, progress, buffers } = header;
-    if (typeof config !== 'object' || config === null || typeof progress !== 'object' || progress === null || !Array.isArray(buffers)) {
-      throw new Error(`${path}: corrupt header (no config, progress or buffer lengths)`);
-    }
-    const expectedBytes = ((PREFIX + length + 3) & ~3) + 4 * buffers.reduce((s: number, n) => s + Number(n), 0) + 4;
-    return { config: config as Record<string, unknown>, progress: progress as Progress, bytes, expectedBytes };
-  } finally {
-    await handle.close();
-  }
 }
 
 /** True when `dir` is a directory holding at least one of RUN_FILES. */
@@ -141,9 +94,13 @@ async function optionalLines(path: string, problems: string[], missing?: string)
     if (missing) problems.push(missing);
     return [];
   }
-  const { records, dropped } = await readJsonLines(path);
+  const { records, dropped } = await readJsonLinesLeniently(path);
   problems.push(...dropped);
-  return records;
+  return records.filter((r, i): r is Record<string, unknown> => {
+    const object = typeof r === 'object' && r !== null && !Array.isArray(r);
+    if (!object) problems.push(`${path}: dropped record ${i + 1}: not a JSON object`);
+    return object;
+  });
 }
 
 const number = (v: unknown): number => (typeof v === 'number' ? v : Number.NaN);

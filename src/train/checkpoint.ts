@@ -1,7 +1,9 @@
+import { open } from 'node:fs/promises';
 import { crc32 } from 'node:zlib';
 import { writeFileAtomic } from '../io/atomic-write.js';
-import { readRegularFile } from '../io/file-error.js';
+import { readRegularFile, withFileContext } from '../io/file-error.js';
 import type { SerializedState, StateJson } from '../state/state.js';
+import type { Progress } from './step.js';
 
 /**
  * One-file checkpoints, written atomically (temp file + rename), so a crash mid-write
@@ -14,16 +16,6 @@ import type { SerializedState, StateJson } from '../state/state.js';
 
 const MAGIC = 'FPCKPT01';
 
-export interface Progress {
-  /** Completed epochs. */
-  readonly epoch: number;
-  /** Batches already done in the current epoch. */
-  readonly batch: number;
-  readonly step: number;
-  readonly queries: number;
-  /** Training wall time so far (excluding evaluation and checkpointing). */
-  readonly seconds: number;
-}
 
 export interface Checkpoint {
   /** The run's configuration, as JSON (checked for compatibility on resume). */
@@ -47,6 +39,18 @@ interface Header {
 
 /** The checkpoint as bytes in the layout above. */
 export function encodeCheckpoint(c: Checkpoint): Uint8Array {
+  const parts = checkpointParts(c);
+  const bytes = new Uint8Array(parts.reduce((s, p) => s + p.length, 0));
+  parts.reduce((offset, p) => (bytes.set(p, offset), offset + p.length), 0);
+  return bytes;
+}
+
+/**
+ * The checkpoint's bytes as consecutive parts: the header, views of the buffers
+ * themselves (nothing copied: a checkpoint of 20M parameters and Adam's moments must not
+ * double the run's memory while it is written) and the CRC, computed across the parts.
+ */
+function checkpointParts(c: Checkpoint): Uint8Array[] {
   const extras = Object.entries(c.extras ?? {});
   const buffers = [c.params, ...c.optimizer.buffers, ...extras.flatMap(([, e]) => e.buffers)];
   const header: Header = {
@@ -57,20 +61,15 @@ export function encodeCheckpoint(c: Checkpoint): Uint8Array {
     buffers: buffers.map((b) => b.length),
   };
   const json = new TextEncoder().encode(JSON.stringify(header));
-  const headerEnd = align4(MAGIC.length + 4 + json.length);
-  const size = headerEnd + buffers.reduce((s, b) => s + b.byteLength, 0) + 4;
-  const bytes = new Uint8Array(size);
-  const view = new DataView(bytes.buffer);
-  bytes.set(new TextEncoder().encode(MAGIC), 0);
-  view.setUint32(MAGIC.length, json.length, true);
-  bytes.set(json, MAGIC.length + 4);
-  let offset = headerEnd;
-  for (const b of buffers) {
-    bytes.set(new Uint8Array(b.buffer, b.byteOffset, b.byteLength), offset);
-    offset += b.byteLength;
-  }
-  view.setUint32(offset, crc32(bytes.subarray(0, offset)), true);
-  return bytes;
+  const head = new Uint8Array(align4(MAGIC.length + 4 + json.length));
+  head.set(new TextEncoder().encode(MAGIC), 0);
+  new DataView(head.buffer).setUint32(MAGIC.length, json.length, true);
+  head.set(json, MAGIC.length + 4);
+  // Empty buffers are left out: zlib's crc32 of an array without a backing store restarts from 0.
+  const parts = [head, ...buffers.filter((b) => b.length > 0).map((b) => new Uint8Array(b.buffer, b.byteOffset, b.byteLength))];
+  const tail = new Uint8Array(4);
+  new DataView(tail.buffer).setUint32(0, parts.reduce((crc, p) => crc32(p, crc), 0), true);
+  return [...parts, tail];
 }
 
 /**
@@ -125,16 +124,20 @@ export function decodeCheckpoint(bytes: Uint8Array, path: string): Checkpoint {
   const decodedExtras = Object.fromEntries(extraEntries.map(([name, e]) => [name, { json: e.json, buffers: buffers.slice(next, (next += e.buffers)) }]));
   return {
     config: config as Record<string, unknown>,
-    progress: progress as Progress,
+    // Checkpoints written before updates were counted apart from steps had one per step.
+    progress: { ...(progress as Progress), updates: (progress as Partial<Progress>).updates ?? (progress as Progress).step },
     params: buffers[0]!,
     optimizer: { json: optimizer as StateJson, buffers: buffers.slice(1, optimizerEnd) },
     extras: decodedExtras,
   };
 }
 
-/** Writes a checkpoint atomically (see writeFileAtomic): a crash mid-write keeps the previous one. */
+/**
+ * Writes a checkpoint atomically (see writeFileAtomic): a crash mid-write keeps the previous
+ * one. The buffers are written from where they lie; they must not change until it resolves.
+ */
 export async function saveCheckpoint(path: string, c: Checkpoint): Promise<void> {
-  await writeFileAtomic(path, encodeCheckpoint(c), 'checkpoint');
+  await writeFileAtomic(path, checkpointParts(c), 'checkpoint');
 }
 
 /**
@@ -154,9 +157,53 @@ function isCount(v: unknown): v is number {
 }
 
 function isProgress(v: unknown): v is Progress {
-  return isRecord(v) && isCount(v.epoch) && isCount(v.batch) && isCount(v.step) && isCount(v.queries) && typeof v.seconds === 'number' && v.seconds >= 0;
+  return isRecord(v) && isCount(v.epoch) && isCount(v.batch) && isCount(v.step) && (v.updates === undefined || isCount(v.updates)) && isCount(v.queries) && typeof v.seconds === 'number' && v.seconds >= 0;
 }
 
 function align4(n: number): number {
   return (n + 3) & ~3;
+}
+
+/** What a checkpoint's header says, read without loading its buffers. */
+export interface CheckpointHeader {
+  readonly config: Readonly<Record<string, unknown>>;
+  readonly progress: Progress;
+  /** The file's size in bytes. */
+  readonly bytes: number;
+  /** The size the header's buffer lengths imply; a different `bytes` means a truncated or padded file. */
+  readonly expectedBytes: number;
+}
+
+/**
+ * Reads a checkpoint's header and the file's size without reading its parameter buffers
+ * (for reports over many runs); the CRC is not checked, since that needs the whole file.
+ * @throws Error naming `path` when the file is missing, not a checkpoint, or its header is cut off or corrupt.
+ */
+export async function readCheckpointHeader(path: string): Promise<CheckpointHeader> {
+  const prefix = MAGIC.length + 4;
+  const handle = await withFileContext('read checkpoint', path, () => open(path, 'r'));
+  try {
+    const bytes = (await handle.stat()).size;
+    const head = Buffer.alloc(prefix);
+    await handle.read(head, 0, prefix, 0);
+    if (bytes < prefix || head.toString('latin1', 0, MAGIC.length) !== MAGIC) throw new Error(`${path}: not a forwardprop checkpoint (bad magic or too short)`);
+    const length = head.readUInt32LE(MAGIC.length);
+    if (prefix + length > bytes) throw new Error(`${path}: truncated inside its header (${bytes} bytes, the header needs ${prefix + length})`);
+    const json = Buffer.alloc(length);
+    await handle.read(json, 0, length, prefix);
+    let header: { config?: unknown; progress?: unknown; buffers?: unknown };
+    try {
+      header = JSON.parse(json.toString('utf8'));
+    } catch {
+      throw new Error(`${path}: corrupt header (not JSON)`);
+    }
+    const { config, progress, buffers } = header;
+    if (typeof config !== 'object' || config === null || typeof progress !== 'object' || progress === null || !Array.isArray(buffers)) {
+      throw new Error(`${path}: corrupt header (no config, progress or buffer lengths)`);
+    }
+    const expectedBytes = align4(prefix + length) + 4 * buffers.reduce((s: number, n) => s + Number(n), 0) + 4;
+    return { config: config as Record<string, unknown>, progress: progress as Progress, bytes, expectedBytes };
+  } finally {
+    await handle.close();
+  }
 }

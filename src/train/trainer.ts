@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { appendFile, mkdir, readFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type DatasetBatch, type RegressionBatch, batchCount, batches, gatherRows } from '../data/batches.js';
 import { type AnyDataset, type DatasetSplit, withClasses } from '../data/dataset.js';
@@ -8,27 +8,27 @@ import { normalizeSplit } from '../data/normalize.js';
 import type { CompileOptions } from '../engine/runtime/backend.js';
 import { createEstimator, descriptor } from '../estimators/registry.js';
 import { resolveOptions } from '../estimators/options.js';
-import { writeFileAtomic } from '../io/atomic-write.js';
+import { removeStaleTemps, writeFileAtomic } from '../io/atomic-write.js';
+import { appendJsonLines, truncateJsonLines } from '../io/json-lines.js';
 import { statIfExists } from '../io/stat-if-exists.js';
 import { modelFromSpec } from '../nn/factories.js';
 import type { Model } from '../nn/model.js';
 import type { LossOracle } from '../objectives/loss-oracle.js';
 import { objectiveFromSpec } from '../objectives/objective.js';
 import { createOptimizer, createSchedule } from '../optim/registry.js';
-import { deriveSeed } from '../rng/stream.js';
 import { deserializeState, serializeState } from '../state/state.js';
 import { loadCheckpoint, saveCheckpoint } from './checkpoint.js';
 import { createQueryAllocation, stepQueries } from './allocation.js';
 import { BUDGET_KEYS, type TrainConfig } from './config.js';
-import { Evaluator } from './evaluate.js';
+import { type Evaluation, Evaluator } from './evaluate.js';
+import { runSeeds } from './seeds.js';
 import { NonFiniteError, type Progress, type StepHook, type Stepper, type TrainState, initTrainState, trainStep } from './step.js';
 import { validateConfig } from './validate.js';
+import { runHooks, splitHoldout } from './run-hooks.js';
+import { SUBNETS_HOOK, type SubnetsState } from './hooks/subnets.js';
+import { formatPattern, maskDensity, maskedParams, parseSubnets } from '../sparse/masks.js';
 
 export { NonFiniteError } from './step.js';
-
-/** Stream ids under the run seed: initial parameters, estimator noise. */
-const INIT_STREAM = 1;
-const NOISE_STREAM = 2;
 
 export const CHECKPOINT_FILE = 'checkpoint.fpck';
 export const METRICS_FILE = 'metrics.jsonl';
@@ -87,9 +87,21 @@ export interface Summary {
   readonly train_loss: number;
   readonly queries: number;
   readonly wall_s: number;
+  /** Evaluation time of this invocation (between epochs and every evalEvery steps), apart from wall_s. */
+  readonly eval_s: number;
   readonly seed: number;
   readonly stopped: StopReason;
   readonly peak_rss_mb: number;
+  /** Runs with sub-nets: each sub-net alone (θ ⊙ its mask) on the test split; the epochs' metrics are sub-net 0's. */
+  readonly subnets?: readonly SubnetSummary[];
+}
+
+export interface SubnetSummary {
+  readonly pattern: string;
+  /** Kept share of the masked parameters. */
+  readonly density: number;
+  readonly test_acc: number;
+  readonly test_loss: number;
 }
 
 export interface StepInfo {
@@ -139,17 +151,19 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
   const saved = options.resume ? await loadCheckpoint(checkpointPath!) : undefined;
   if (saved) checkCompatible(saved.config, config);
 
-  const data = await trainingData(config);
+  const loaded = await trainingData(config);
+  const { train: trainSplit, holdout } = splitHoldout(loaded.train, config);
+  const data = { train: trainSplit, test: loaded.test };
   const model = modelFromSpec(config.model, data.train.inputShape, outputsFor(data.train));
   const objective = objectiveFromSpec(config.objective);
   const targets = data.train.task === 'regression' ? `targets of [${data.train.targetShape.join(', ')}]` : `${data.train.classes} classes`;
-  log(`${config.dataset}: ${data.train.size} train / ${data.test.size} test examples of [${data.train.inputShape.join(', ')}], ${targets}`);
+  log(`${config.dataset}: ${data.train.size} train${holdout ? ` (+ ${holdout.size} held out)` : ''} / ${data.test.size} test examples of [${data.train.inputShape.join(', ')}], ${targets}`);
   log(model.describe().split('\n')[0]!);
 
   const compile: CompileOptions = { device: config.device, ...(config.threads !== undefined && { threads: config.threads }) };
   const method = descriptor(config.method);
   const context = { objective, model, compile, ...(options.oracle && { oracle: options.oracle }) };
-  const estimator = createEstimator(config.method, { ...context, seed: deriveSeed(config.seed, NOISE_STREAM) }, config.options);
+  const estimator = createEstimator(config.method, { ...context, seed: runSeeds(config.seed).noise }, config.options);
   const allocation = config.allocator && createQueryAllocation({
     allocator: config.allocator, method: config.method, options: config.options, context, seed: config.seed,
     ...(config.allocatorStatistics && { statistics: config.allocatorStatistics }), ...(config.queriesPerExample !== undefined && { queriesPerExample: config.queriesPerExample }),
@@ -158,15 +172,17 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
   const plannedSteps = config.epochs * batchesPerEpoch;
   // The step schedule decays tenfold twice over the plan, at a third and two thirds.
   const schedule = createSchedule(config.schedule, config.lr, { totalSteps: plannedSteps, warmupSteps: config.warmupSteps, every: Math.max(1, Math.ceil(plannedSteps / 3)) });
+  const extra = runHooks(config, { model, objective, compile, seed: config.seed, plannedSteps, ...(holdout && { holdout }), ...(options.oracle && { oracle: options.oracle }) });
+  const hooks = [...extra.hooks, ...(options.hooks ?? [])];
   const stepper: Stepper = {
     estimator,
     optimizer: createOptimizer(config.optimizer, { lr: schedule, momentum: config.momentum, weightDecay: config.weightDecay, clip: config.clip }),
     ...(allocation && { allocation }),
-    ...(options.hooks && { hooks: options.hooks }),
+    ...(hooks.length > 0 && { hooks }),
   };
   const stepCost = (b: number) => (stepper.allocation ? stepQueries(stepper.allocation, b) : undefined) ?? method.cost(resolveOptions(config.method, method.options, config.options), b, model.layout.size);
 
-  let state = initTrainState(stepper, config.init ? await initialParams(config.init, model) : model.init(deriveSeed(config.seed, INIT_STREAM)), data.train.size);
+  let state = initTrainState(stepper, config.init ? await initialParams(config.init, model) : model.init(runSeeds(config.seed).init), data.train.size);
   if (saved) {
     model.layout.check(saved.params, `parameters in ${checkpointPath}`);
     state.params.set(saved.params);
@@ -177,14 +193,23 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
       estimator: restore('estimator', state.estimator),
       allocator: restore('allocator', state.allocator),
       hooks: Object.fromEntries(Object.entries(state.hooks).map(([name, s]) => [name, restore(`hook:${name}`, s)])),
-      progress: { updates: saved.progress.step, ...saved.progress },
+      progress: saved.progress,
     };
-    if (options.out) await truncateRecords(options.out, state.progress.step);
     log(`resuming ${checkpointPath} at epoch ${state.progress.epoch}, batch ${state.progress.batch} (step ${state.progress.step})`);
   }
-  if (options.out) await mkdir(options.out, { recursive: true });
+  if (options.out) {
+    await mkdir(options.out, { recursive: true });
+    for (const note of await tidyRunDirectory(options.out, state.progress.step)) log(note);
+  }
 
   const evaluator = new Evaluator(model, objective, compile);
+  let evalSeconds = 0;
+  const evaluate: Evaluate = async (dataset) => {
+    const start = performance.now();
+    const result = await evaluator.evaluate(modelParams(state), dataset, config.evalBatchSize);
+    evalSeconds += (performance.now() - start) / 1000;
+    return result;
+  };
   const warned = new Set<string>();
   let stopped: StopReason = 'epochs';
   let metrics: EpochMetrics | undefined;
@@ -235,7 +260,7 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
         stepRecords.push({ step: state.progress.step, queries: state.progress.queries, seconds: state.progress.seconds, loss: next.estimate.loss, lr: lrAt(state.progress.updates) });
         options.onStep?.({ epoch: state.progress.epoch, batch: state.progress.batch, batches: batchesPerEpoch, step: state.progress.step, loss: next.estimate.loss, queries: state.progress.queries, seconds: state.progress.seconds });
         if (options.evalEvery && state.progress.step % options.evalEvery === 0) {
-          const test = await evaluator.evaluate(state.params, data.test, config.evalBatchSize);
+          const test = await evaluate(data.test);
           options.onEval?.({ step: state.progress.step, queries: state.progress.queries, test_acc: test.accuracy, test_loss: test.loss });
         }
         const reason = paused(state.progress);
@@ -245,16 +270,16 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
         }
       }
       if (state.progress.batch >= batchesPerEpoch) state = { ...state, progress: { ...state.progress, epoch: state.progress.epoch + 1, batch: 0 } };
-      metrics = await measure(evaluator, state, data, config, batchesPerEpoch, {
+      metrics = await measure(evaluate, state, data, batchesPerEpoch, {
         loss: examples ? lossSum / examples : Number.NaN,
         examples_per_s: epochSeconds ? examples / epochSeconds : 0,
         lr: lrAt(state.progress.updates),
       });
       options.onEpoch?.(metrics);
       if (options.out) {
-        // Records first, then the checkpoint: a crash between them leaves records a resume truncates.
-        await appendFile(join(options.out, STEPS_FILE), stepRecords.map((r) => `${JSON.stringify(r)}\n`).join(''));
-        await appendFile(join(options.out, METRICS_FILE), `${JSON.stringify(metrics)}\n`);
+        // Records first (synced), then the checkpoint: a crash between them leaves records a resume cuts.
+        await appendJsonLines(join(options.out, STEPS_FILE), stepRecords);
+        await appendJsonLines(join(options.out, METRICS_FILE), [metrics]);
         stepRecords = [];
         await saveCheckpoint(checkpointPath!, checkpointOf(config, state));
         checkpointed = true;
@@ -263,7 +288,8 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
     }
 
     // A resumed run can start past its budget and train no step: still report where it stands.
-    metrics ??= await measure(evaluator, state, data, config, batchesPerEpoch, { loss: Number.NaN, examples_per_s: 0, lr: Number.NaN });
+    metrics ??= await measure(evaluate, state, data, batchesPerEpoch, { loss: Number.NaN, examples_per_s: 0, lr: Number.NaN });
+    const subnets = config.subnets === undefined ? undefined : await evaluateSubnets(evaluator, state, data.test, config, model);
     const summary: Summary = {
       method: config.method,
       dataset: config.dataset,
@@ -278,28 +304,31 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
       train_loss: metrics.train_loss,
       queries: state.progress.queries,
       wall_s: state.progress.seconds,
+      eval_s: evalSeconds,
       seed: config.seed,
       stopped,
       peak_rss_mb: process.resourceUsage().maxRSS / 1024,
+      ...(subnets && { subnets }),
     };
     if (options.out) await writeFileAtomic(join(options.out, SUMMARY_FILE), `${JSON.stringify(summary, null, 2)}\n`);
     return summary;
   } finally {
-    await Promise.all([estimator.dispose(), evaluator.dispose(), allocation?.pilot?.dispose()]);
+    await Promise.all([estimator.dispose(), evaluator.dispose(), extra.dispose(), allocation?.pilot?.dispose()]);
   }
 }
 
-/** The checkpoint of a state: θ, every learned state by name, the progress and the config. */
+/** The checkpoint of a state: θ, every learned state by name, the progress and the config (views of the live buffers: save it before the next step). */
 function checkpointOf(config: TrainConfig, state: TrainState) {
+  const live = { copy: false };
   return {
     config: { ...config },
     progress: state.progress,
     params: state.params,
-    optimizer: serializeState(state.optimizer),
+    optimizer: serializeState(state.optimizer, live),
     extras: {
-      estimator: serializeState(state.estimator),
-      allocator: serializeState(state.allocator),
-      ...Object.fromEntries(Object.entries(state.hooks).map(([name, s]) => [`hook:${name}`, serializeState(s)])),
+      estimator: serializeState(state.estimator, live),
+      allocator: serializeState(state.allocator, live),
+      ...Object.fromEntries(Object.entries(state.hooks).map(([name, s]) => [`hook:${name}`, serializeState(s, live)])),
     },
   };
 }
@@ -318,22 +347,22 @@ function fitBudget<B extends DatasetBatch | RegressionBatch>(batch: B, remaining
   return { ...gatherRows(batch, Int32Array.from(head.keys())), indices: head } as B;
 }
 
-/** Drops metrics and step records past `step` (written after the checkpoint a resume starts from). */
-async function truncateRecords(dir: string, step: number): Promise<void> {
-  for (const file of [METRICS_FILE, STEPS_FILE]) {
-    const path = join(dir, file);
-    const text = await readFile(path, 'utf8').catch((e: NodeJS.ErrnoException) => (e.code === 'ENOENT' ? undefined : Promise.reject(e)));
-    if (text === undefined) continue;
-    const lines = text.split('\n').filter((line) => line.trim() !== '');
-    const kept = lines.filter((line) => {
-      try {
-        return (JSON.parse(line) as { step: number }).step <= step;
-      } catch {
-        return false;
-      }
-    });
-    if (kept.length !== lines.length) await writeFileAtomic(path, kept.map((l) => `${l}\n`).join(''));
+/**
+ * Makes a run directory consistent before a run writes to it: temporary files of
+ * interrupted atomic writes are removed, and metrics and step records past `step` (the
+ * checkpoint's; written by a run that crashed before it could checkpoint them) are cut,
+ * so the logs are never ahead of the checkpoint. Returns what was removed, for the log.
+ */
+async function tidyRunDirectory(dir: string, step: number): Promise<string[]> {
+  const notes: string[] = [];
+  for (const file of [CHECKPOINT_FILE, SUMMARY_FILE, METRICS_FILE, STEPS_FILE]) {
+    for (const temp of await removeStaleTemps(join(dir, file))) notes.push(`removed ${temp}, left by an interrupted write`);
   }
+  for (const file of [METRICS_FILE, STEPS_FILE]) {
+    const cut = await truncateJsonLines(join(dir, file), (record) => (record as { step?: number }).step! <= step);
+    if (cut.dropped > 0 || cut.tornBytes > 0) notes.push(`${join(dir, file)}: dropped ${cut.dropped} record${cut.dropped === 1 ? '' : 's'} written after the checkpoint${cut.tornBytes > 0 ? ` and a torn last line of ${cut.tornBytes} bytes` : ''}`);
+  }
+  return notes;
 }
 
 /** The run's train and test splits (classification or regression, as the spec says), restricted to `classes` when given. */
@@ -363,17 +392,19 @@ async function initialParams(path: string, model: Model): Promise<Float32Array> 
   return params;
 }
 
+/** The loss and accuracy of the current θ on a dataset, timed. */
+type Evaluate = (dataset: AnyDataset) => Promise<Evaluation>;
+
 /** Evaluates θ on both splits and completes the epoch's metrics. */
 async function measure(
-  evaluator: Evaluator,
+  evaluate: Evaluate,
   state: TrainState,
   data: DatasetSplit<AnyDataset>,
-  config: TrainConfig,
   batchesPerEpoch: number,
   epoch: Pick<EpochMetrics, 'loss' | 'examples_per_s' | 'lr'>,
 ): Promise<EpochMetrics> {
-  const train = await evaluator.evaluate(state.params, data.train, config.evalBatchSize);
-  const test = await evaluator.evaluate(state.params, data.test, config.evalBatchSize);
+  const train = await evaluate(data.train);
+  const test = await evaluate(data.test);
   const { progress } = state;
   return {
     epoch: progress.epoch + progress.batch / batchesPerEpoch,
@@ -388,6 +419,29 @@ async function measure(
     examples_per_s: epoch.examples_per_s,
     lr: epoch.lr,
   };
+}
+
+/** What evaluation sees: θ, or for a sparse run its sub-net 0, θ ⊙ M₀ (θ keeps weights that only other sub-nets use). */
+function modelParams(state: TrainState): Float32Array {
+  const masks = (state.hooks[SUBNETS_HOOK] as SubnetsState | undefined)?.masks;
+  return masks ? applyMask(state.params, masks[0]!) : state.params;
+}
+
+/** Each sub-net alone on the test split. */
+async function evaluateSubnets(evaluator: Evaluator, state: TrainState, test: AnyDataset, config: TrainConfig, model: Model): Promise<SubnetSummary[]> {
+  const { masks } = state.hooks[SUBNETS_HOOK] as SubnetsState;
+  const patterns = parseSubnets(config.subnets!);
+  const entries = maskedParams(model.layout, config.sparseParams);
+  const out: SubnetSummary[] = [];
+  for (const [k, mask] of masks.entries()) {
+    const result = await evaluator.evaluate(applyMask(state.params, mask), test, config.evalBatchSize);
+    out.push({ pattern: formatPattern(patterns[k]!), density: maskDensity(mask, entries), test_acc: result.accuracy, test_loss: result.loss });
+  }
+  return out;
+}
+
+function applyMask(theta: Float32Array, mask: Float32Array): Float32Array {
+  return theta.map((v, i) => v * mask[i]!);
 }
 
 /**

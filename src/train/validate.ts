@@ -3,11 +3,15 @@ import type { Task } from '../data/dataset.js';
 import { parseDatasetSpec } from '../data/load.js';
 import { backend } from '../engine/runtime/backend.js';
 import '../engine/runtime/compile.js';
-import { resolveOptions } from '../estimators/options.js';
+import { OptionError, resolveOptions } from '../estimators/options.js';
 import { ESTIMATORS, checkApplies, descriptor } from '../estimators/registry.js';
+import { checkModelSpec } from '../nn/factories.js';
 import { objectiveFromSpec } from '../objectives/objective.js';
 import { OPTIMIZER_NAMES, SCHEDULE_NAMES } from '../optim/registry.js';
+import { parseSubnets } from '../sparse/masks.js';
 import type { TrainConfig } from './config.js';
+import { CORRECTION_MODES } from './hooks/gradient-correction.js';
+import { parseExploreSpec } from './hooks/explore.js';
 
 /** A config value that cannot work, found before anything is loaded; `field` names the config key. */
 export class ConfigError extends RangeError {
@@ -16,6 +20,8 @@ export class ConfigError extends RangeError {
   constructor(
     readonly field: keyof TrainConfig,
     message: string,
+    /** For `options`: the method option at fault. */
+    readonly option?: string,
   ) {
     super(message);
   }
@@ -40,7 +46,7 @@ export function validateConfig(config: TrainConfig): void {
   };
   const integer = (field: keyof TrainConfig, min: number) => {
     const v = config[field];
-    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < min) fail(field, `${field} must be an integer ≥ ${min}, got ${String(v)}`);
+    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < min) fail(field, `${field} must be an integer from ${min} to 2^53, got ${String(v)}`);
   };
   const number = (field: keyof TrainConfig, min: number, strict = false) => {
     const v = config[field];
@@ -54,9 +60,16 @@ export function validateConfig(config: TrainConfig): void {
       return fail('dataset', (e as Error).message);
     }
   })();
+  wrap('model', () => checkModelSpec(config.model));
   wrap('method', () => descriptor(config.method));
   const method = descriptor(config.method);
-  wrap('options', () => resolveOptions(config.method, method.options, config.options));
+  try {
+    // Resolved first: an optional call would skip evaluating its argument when there is no check.
+    const resolved = resolveOptions(config.method, method.options, config.options);
+    method.check?.(resolved);
+  } catch (e) {
+    throw new ConfigError('options', (e as Error).message, e instanceof OptionError ? e.option : undefined);
+  }
   wrap('objective', () => checkApplies(method, objectiveFromSpec(config.objective).name));
   const regression = objectiveFromSpec(config.objective).target(1).dtype === 'float32';
   if (regression !== (task === 'regression')) {
@@ -66,6 +79,10 @@ export function validateConfig(config: TrainConfig): void {
   }
   if (config.classes !== undefined && task === 'regression') fail('classes', 'classes select classes of a classification dataset');
   if (config.normalize !== undefined && typeof config.normalize !== 'boolean') fail('normalize', `normalize must be true or false, got ${String(config.normalize)}`);
+  // The built-in datasets' class counts are known without reading them.
+  const known = ({ mnist: 10, 'fashion-mnist': 10, cifar10: 10 } as Record<string, number>)[parseDatasetSpec(config.dataset).kind];
+  const past = config.classes?.find((c) => known !== undefined && c >= known);
+  if (past !== undefined) fail('classes', `class ${past} is not a class of '${config.dataset}' (0 to ${known! - 1})`);
   integer('epochs', 1);
   integer('batchSize', 1);
   number('lr', 0);
@@ -94,8 +111,29 @@ export function validateConfig(config: TrainConfig): void {
   if (config.steps !== undefined) integer('steps', 1);
   if (config.seconds !== undefined) number('seconds', 0, true);
   if (config.threads !== undefined) integer('threads', 1);
+  validateSparsity(config, fail, wrap);
+  if (config.holdout !== undefined) integer('holdout', 1);
+  if (config.explore !== undefined) {
+    wrap('explore', () => parseExploreSpec(config.explore!));
+    if (config.holdout === undefined) fail('holdout', 'exploration scores its candidates on held-out examples: give holdout (e.g. 1000)');
+    if (config.subnets !== undefined) fail('explore', 'exploration moves all of θ, so it does not combine with sparse sub-nets');
+  }
   const devices = backend().devices();
   if (!devices.includes(config.device)) fail('device', `device must be one of ${devices.join(', ')} for ${backend().name}; got '${config.device}'`);
+}
+
+/** The sub-net keys: patterns, and settings that need them. */
+function validateSparsity(config: TrainConfig, fail: (field: keyof TrainConfig, message: string) => never, wrap: (field: keyof TrainConfig, check: () => void) => void): void {
+  if (config.subnets === undefined) {
+    for (const key of ['correction', 'maskEvery', 'pruneUntil', 'sparseParams'] as const) if (config[key] !== undefined) fail(key, `${key} sets up sparse sub-nets; give subnets too`);
+    return;
+  }
+  wrap('subnets', () => parseSubnets(config.subnets!));
+  if (config.correction !== undefined && config.correction !== 'none' && !CORRECTION_MODES.includes(config.correction)) {
+    fail('correction', `correction must be one of none, ${CORRECTION_MODES.join(', ')}; got '${config.correction}'`);
+  }
+  if (config.maskEvery !== undefined && !(Number.isSafeInteger(config.maskEvery) && config.maskEvery >= 1)) fail('maskEvery', `maskEvery must be an integer ≥ 1, got ${config.maskEvery}`);
+  if (config.pruneUntil !== undefined && !(config.pruneUntil >= 0 && config.pruneUntil <= 1)) fail('pruneUntil', `pruneUntil must lie in [0, 1], got ${config.pruneUntil}`);
 }
 
 /** Methods that take a query allocation, from their descriptors. */

@@ -18,7 +18,7 @@ test('forwardprop report: an HTML page and one SVG and PNG per chart; warnings o
   const { code, stdout, stderr } = await runCli('report', a, b, experiment, '--out', out, '--svg', join(root, 'svg'), '--png', join(root, 'png'));
   assert.equal(code, 0, stderr);
   assert.match(stdout, /report: 2 runs, 1 experiment, 10 charts → .*report\.html, 10 charts in .*svg, 10 charts in .*png/);
-  assert.match(stderr, /^warning: b: .*metrics\.jsonl: dropped line 4 \(11 characters\): torn last line/m);
+  assert.match(stderr, /^warning: b: .*metrics\.jsonl: dropped line 4 \(11 bytes\): torn last line/m);
   assert.match(await readFile(out, 'utf8'), /^<!doctype html>[\s\S]*dropped line 4[\s\S]*<\/html>\n$/);
   const svgs = (await readdir(join(root, 'svg'))).sort();
   assert.equal(svgs.length, 10);

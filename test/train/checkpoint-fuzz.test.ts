@@ -11,7 +11,7 @@ const floats = fc.array(fc.float({ noNaN: true }), { maxLength: 6 }).map((v) => 
 const count = fc.nat({ max: 1000 });
 const checkpoint: fc.Arbitrary<Checkpoint> = fc.record({
   config: fc.dictionary(fc.string({ maxLength: 6 }), fc.jsonValue({ maxDepth: 2 }), { maxKeys: 4 }),
-  progress: fc.record({ epoch: count, batch: count, step: count, queries: count, seconds: fc.double({ min: 0, max: 1e6, noNaN: true }) }),
+  progress: fc.record({ epoch: count, batch: count, step: count, updates: count, queries: count, seconds: fc.double({ min: 0, max: 1e6, noNaN: true }) }),
   params: floats,
   optimizer: fc.array(floats, { maxLength: 3 }).map((buffers) => ({ json: buffers.map((_, i) => ({ f32: i })), buffers })),
   extras: fc.dictionary(fc.constantFrom('estimator', 'allocator'), fc.array(floats, { maxLength: 2 }).map((buffers) => ({ json: { n: buffers.length }, buffers }))),
@@ -96,11 +96,11 @@ test('headers that fuzzing found the old decoder mishandling are refused by name
     // RangeError: Invalid typed array length: -1.
     [{ buffers: [-1, 1] }, [], 'corrupt header (buffers is not a non-empty list of element counts)'],
     // Accepted: the parameters were handed out as the extra's buffer, and the optimiser's state as absent.
-    [{ config: {}, progress: { epoch: 0, batch: 0, step: 0, queries: 0, seconds: 0 }, optimizer: [], buffers: [1], extras: { a: { json: 0, buffers: 5 } } }, [0, 0, 0, 0], 'the extras claim 5 buffers, but only 0 follow the parameters'],
+    [{ config: {}, progress: { epoch: 0, batch: 0, step: 0, updates: 0, queries: 0, seconds: 0 }, optimizer: [], buffers: [1], extras: { a: { json: 0, buffers: 5 } } }, [0, 0, 0, 0], 'the extras claim 5 buffers, but only 0 follow the parameters'],
     // Accepted with no config, progress or optimiser state.
     [{ buffers: [0] }, [], 'config is not a JSON object'],
-    [{ config: {}, progress: { epoch: 1, batch: 0, step: 0, queries: 0 }, optimizer: [], buffers: [0] }, [], 'progress is not {epoch, batch, step, queries: counts; seconds: ≥ 0}'],
-    [{ config: {}, progress: { epoch: 0, batch: 0, step: 0, queries: 0, seconds: 0 }, buffers: [0] }, [], 'the optimiser state is missing'],
+    [{ config: {}, progress: { epoch: 1, batch: 0, step: 0, updates: 0, queries: 0 }, optimizer: [], buffers: [0] }, [], 'progress is not {epoch, batch, step, queries: counts; seconds: ≥ 0}'],
+    [{ config: {}, progress: { epoch: 0, batch: 0, step: 0, updates: 0, queries: 0, seconds: 0 }, buffers: [0] }, [], 'the optimiser state is missing'],
   ];
   for (const [header, body, why] of cases) {
     assert.throws(() => decodeCheckpoint(frame(header, Uint8Array.from(body)), FILE), { name: 'Error', message: `checkpoint ${FILE} is unusable: ${why}` }, JSON.stringify(header));

@@ -7,7 +7,7 @@ import { decodeCheckpoint, encodeCheckpoint, loadCheckpoint, saveCheckpoint } fr
 
 const sample = {
   config: { method: 'fg-a', lr: 0.001 },
-  progress: { epoch: 2, batch: 5, step: 255, queries: 16320, seconds: 3.5 },
+  progress: { epoch: 2, batch: 5, step: 255, updates: 255, queries: 16320, seconds: 3.5 },
   params: Float32Array.from([1, -2, 3.5, Number.MIN_VALUE]),
   optimizer: { json: [{ mu: { f32: 0 }, count: 7 }], buffers: [Float32Array.from([0.25, 0.5, 0.75, 1])] },
   extras: {
