@@ -18,7 +18,12 @@ import { CHECKPOINT_FILE, train } from '../../src/train/trainer.js';
  * host, and the step actually applied to θ in float32 is divided out): θ moved by at
  * most 1.2e-7 after 3 steps — rounding, not the method (docs/architecture.md). Renamed:
  * the learned allocator once called 'flops' is 'softmax' (same hashes); 'flops' is now
- * the paper's Gaussian allocator, with rows of its own.
+ * the paper's Gaussian allocator, with rows of its own. Added with the paper variants: the
+ * block variant of fg-a and lg-fg-a (also under the paper's protocol: momentum, weight
+ * decay, warmup-cosine, normalised inputs), contrastive local losses and normalised
+ * inputs — recorded on the branch that made them (the code of the paper-protocol runs in
+ * docs/results/local-losses.md gives the same bits) and unchanged by the merge with the
+ * fused update.
  */
 const GOLDEN: readonly { readonly name: string; readonly config: Partial<TrainConfig>; readonly sha: string }[] = [
   { name: 'bp', config: { method: 'bp', model: 'mlp:784-32-10', lr: 0.001 }, sha: 'bc63ccec6b5e899b' },
@@ -45,6 +50,12 @@ const GOLDEN: readonly { readonly name: string; readonly config: Partial<TrainCo
   { name: 'lg-fa', config: { method: 'lg-fa', model: 'localmixer:S/1/1', lr: 0.001 }, sha: '001cbd51c6dc645b' },
   { name: 'lg-fg-w', config: { method: 'lg-fg-w', model: 'localmixer:S/1/1', lr: 0.003 }, sha: 'df9aa9c791a8eb9f' },
   { name: 'lg-fg-a', config: { method: 'lg-fg-a', model: 'localmixer:S/1/1', lr: 0.003, options: { directions: 2 } }, sha: 'e1b461c1700852af' },
+  { name: 'fg-a block', config: { method: 'fg-a', model: 'mlp:784-32-10', lr: 0.003, options: { variant: 'block' } }, sha: '33f7ca4197d09d42' },
+  { name: 'lg-fg-a block', config: { method: 'lg-fg-a', model: 'localmixer:S/1/1', lr: 0.003, options: { directions: 2, variant: 'block' } }, sha: 'b2d7c811ce1dd5a7' },
+  { name: 'lg-fg-a block, paper protocol', config: { method: 'lg-fg-a', model: 'localmixer:S/1/1', lr: 0.05, optimizer: 'momentum', weightDecay: 1e-4, schedule: 'cosine', warmupSteps: 2, normalize: true, batchSize: 256, options: { variant: 'block' } }, sha: '428f54dccd2db295' },
+  { name: 'lg-bp contrastive', config: { method: 'lg-bp', model: 'localmixer:S/1/1', lr: 0.001, options: { localLoss: 'contrastive' } }, sha: '17a63348459b8f45' },
+  { name: 'lg-fg-a contrastive', config: { method: 'lg-fg-a', model: 'localmixer:S/1/1', lr: 0.003, options: { directions: 2, localLoss: 'contrastive' } }, sha: '1c6e076f8392dc70' },
+  { name: 'bp normalize', config: { method: 'bp', model: 'mlp:784-32-10', lr: 0.001, normalize: true }, sha: '7cc23f1494ea88ac' },
   { name: 'fg-a momentum clip', config: { method: 'fg-a', model: 'mlp:784-32-10', lr: 0.01, optimizer: 'momentum', clip: 1, schedule: 'step', batchSize: 2000, epochs: 1, steps: undefined }, sha: '84acf159e629e9fd' },
   { name: 'bp cosine warmup', config: { method: 'bp', model: 'mlp:784-32-10', lr: 0.001, schedule: 'cosine', warmupSteps: 2, batchSize: 2000, epochs: 1, steps: undefined }, sha: '9c154a21db737572' },
 ];
