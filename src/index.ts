@@ -2,12 +2,14 @@
 export * from './index.browser.js';
 export { CSV_SPEC_OPTIONS, type CsvSpecOptions, DATASET_SPECS, type DatasetSpec, type LoadOptions, loadDataset, parseDatasetSpec } from './data/load.js';
 export { loadMnist } from './data/mnist.js';
+export { type InputStatistics, inputStatistics, normalizeInputs, normalizeSplit } from './data/normalize.js';
 export { FASHION_MNIST_CLASSES, FASHION_MNIST_DIR, loadFashionMnist } from './data/fashion-mnist.js';
 export { CIFAR10_CLASSES, decodeCifar10Batch, loadCifar10 } from './data/cifar10.js';
 export { decodeIdx, loadIdx, readIdx } from './data/idx.js';
 export { type CsvColumn, type CsvDatasetSplit, type CsvOptions, type CsvRegressionSplit, loadCsv, parseCsv } from './data/csv.js';
 export { DEFAULT_CONFIG, type TrainConfig } from './train/config.js';
-export { type EpochMetrics, type StepRecord, type StopReason, type Summary, type TrainOptions, queryAllocation, train } from './train/trainer.js';
+export { type EpochMetrics, type StepRecord, type StopReason, type Summary, type TrainOptions, train } from './train/trainer.js';
+export { AllocationPilot, type AllocationSetup, type Pilot, type QueryAllocation, createQueryAllocation, queryAllocation } from './train/allocation.js';
 export { ConfigError, validateConfig } from './train/validate.js';
 export { type Checkpoint, loadCheckpoint, saveCheckpoint } from './train/checkpoint.js';
 export { removeStaleTemps, writeFileAtomic } from './io/atomic-write.js';

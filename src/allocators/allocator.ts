@@ -15,7 +15,25 @@ export interface AllocationRequest {
   readonly minimum: number;
   /** Queries come in indivisible units of this size (2 for antithetic pairs). */
   readonly unit?: number;
+  /** What a pilot measured at this step's θ, for allocators that ask for one (`Allocator.pilot`). */
+  readonly fresh?: FreshStatistics;
 }
+
+/**
+ * Per-example statistics measured at the step's θ before allocating (FLOPS's fresh
+ * per-step losses), against running statistics that are as old as the example's last
+ * visit. A pilot's noise is independent of the step's estimate, so an allocation made
+ * from it leaves the estimate unbiased.
+ */
+export interface FreshStatistics {
+  /** Loss of each example at θ. */
+  readonly loss: Float32Array;
+  /** Variance of one query's coefficient (a pilot estimate with two queries per example); absent from a loss pilot. */
+  readonly variance?: Float32Array;
+}
+
+/** Where an allocator reads its per-example statistics from: running averages over earlier visits, or a pilot at this step's θ. */
+export type Statistics = 'running' | 'fresh';
 
 /** What a step showed about its examples, for allocators that learn. */
 export interface AllocationFeedback {
@@ -26,11 +44,22 @@ export interface AllocationFeedback {
   readonly variance: Float32Array;
   /** Per-example loss. */
   readonly loss: Float32Array;
+  /** The fresh statistics the allocation was made from, if any. */
+  readonly fresh?: FreshStatistics;
+  /** The allocation's minimum and unit (default 1): what an allocator that learns may re-allocate under. */
+  readonly minimum?: number;
+  readonly unit?: number;
 }
 
 /** An allocator; what it learns is explicit plain data (checkpointed with the run), like an estimator's. */
 export interface Allocator<S extends State = State> {
   readonly name: string;
+  /**
+   * What must be measured at the step's θ before each allocation (`AllocationRequest.fresh`):
+   * 'loss', one forward query per example, or 'variance', a pilot estimate; absent for
+   * allocators that read running statistics only. The queries count towards the step's.
+   */
+  readonly pilot?: 'loss' | 'variance';
   /** Fresh state for a dataset of `examples` examples (statistics are kept per dataset index). */
   init(examples: number): S;
   /** Queries per example, in the batch's order, summing exactly to the budget. */

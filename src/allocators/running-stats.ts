@@ -31,6 +31,11 @@ export function sigmaOf(stats: RunningStats, examples: Int32Array): Float64Array
   return fill(examples, stats.variance, Math.sqrt);
 }
 
+/** σ̂ of each example of a batch from variances measured this step (a pilot), with the same fallback for NaN. */
+export function sigmaOfBatch(variance: Float32Array): Float64Array {
+  return fill(Int32Array.from(variance.keys()), variance, Math.sqrt);
+}
+
 /** Running loss of each example, with the same fallback. */
 export function lossOf(stats: RunningStats, examples: Int32Array): Float64Array {
   return fill(examples, stats.loss, (v) => v);

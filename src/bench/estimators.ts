@@ -23,12 +23,15 @@ export interface StepCost {
   readonly method: string;
   readonly options: Readonly<Record<string, number | string>>;
   readonly stepMs: number;
-  /** The reference forward, timed in alternation with the step. */
+  /** The reference (a forward pass, or the same method's per-site step), timed in alternation with the step. */
   readonly referenceMs: number;
   /** stepMs over referenceMs. */
   readonly ratio: number;
-  readonly reference: 'forward' | 'stacked forward';
+  readonly reference: Reference;
 }
+
+/** What a step is timed against: one forward pass, one call of K stacked copies, or the same method's default per-site variant. */
+export type Reference = 'forward' | 'stacked forward' | 'per-site step';
 
 export interface EstimatorBenchResult {
   readonly model: string;
@@ -65,7 +68,8 @@ function stackedView(stacked: Float32Array, p: number, copies: number, offset: n
 /**
  * The cost of one estimator step (estimate only: noise, engine call, gradient) against
  * the forward passes it is made of: spsa against one call of K perturbed copies, the
- * others against one forward pass, each timed in alternation with its reference. Measured in one run, on MNIST-shaped inputs, for the
+ * others against one forward pass, and the block variant of fg-a and lg-fg-a against
+ * their per-site step, each timed in alternation with its reference. Measured in one run, on MNIST-shaped inputs, for the
  * MLP's methods or, for a localmixer, the local-loss methods too.
  */
 export async function benchEstimators(options: EstimatorBenchOptions = {}): Promise<EstimatorBenchResult> {
@@ -80,12 +84,13 @@ export async function benchEstimators(options: EstimatorBenchOptions = {}): Prom
   const stacked = await forwardPass(model, objective, theta, batch, k, threads ? { threads } : {});
   const [forwardTiming, stackedTiming] = await timeInterleaved([forward, stacked], { seconds });
   const local = spec.startsWith('localmixer');
-  type Row = readonly [string, Readonly<Record<string, number | string>>, 'forward' | 'stacked forward'];
-  const localRows: Row[] = [['lg-bp', {}, 'forward'], ['lg-fg-a', {}, 'forward'], ['lg-fg-w', {}, 'forward']];
+  type Row = readonly [string, Readonly<Record<string, number | string>>, Reference];
+  const localRows: Row[] = [['lg-bp', {}, 'forward'], ['lg-fg-a', {}, 'forward'], ['lg-fg-a', { variant: 'block' }, 'per-site step'], ['lg-fg-w', {}, 'forward']];
   const rows: Row[] = [
     ['bp', {}, 'forward'],
     ...(local ? localRows : []),
     ['fg-a', {}, 'forward'],
+    ['fg-a', { variant: 'block' }, 'per-site step'],
     ['fg-w', {}, 'forward'],
     ['spsa', { directions: k, scheme: 'forward' }, 'stacked forward'],
     ['spsa', { directions: k / 2, scheme: 'central' }, 'stacked forward'],
@@ -93,11 +98,16 @@ export async function benchEstimators(options: EstimatorBenchOptions = {}): Prom
   ];
   const steps: StepCost[] = [];
   for (const [method, estimatorOptions, reference] of rows) {
-    const estimator = createEstimator(method, { model, objective, seed: 1, ...(threads ? { compile: { threads } } : {}) }, estimatorOptions);
-    const state = estimator.init(theta);
+    const make = (o: Readonly<Record<string, number | string>>) => createEstimator(method, { model, objective, seed: 1, ...(threads ? { compile: { threads } } : {}) }, o);
+    const estimator = make(estimatorOptions);
+    const perSite = reference === 'per-site step' ? make({}) : undefined;
     let step = 0;
-    const [referenceTiming, stepTiming] = await timeInterleaved([reference === 'forward' ? forward : stacked, () => estimator.estimate(state, { params: theta, batch, step: step++ })], { seconds });
-    await estimator.dispose();
+    const run = (e: typeof estimator) => {
+      const state = e.init(theta);
+      return () => e.estimate(state, { params: theta, batch, step: step++ });
+    };
+    const [referenceTiming, stepTiming] = await timeInterleaved([perSite ? run(perSite) : reference === 'forward' ? forward : stacked, run(estimator)], { seconds });
+    await Promise.all([estimator.dispose(), perSite?.dispose()]);
     const [referenceMs, stepMs] = [referenceTiming!.medianMs, stepTiming!.medianMs];
     steps.push({ method, options: estimatorOptions, stepMs, referenceMs, ratio: stepMs / referenceMs, reference });
   }

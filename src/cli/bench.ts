@@ -85,7 +85,7 @@ function format(suite: Suite, result: Awaited<ReturnType<(typeof SUITE_RUNNERS)[
   }
   if (suite === 'estimators') {
     const r = result as Awaited<ReturnType<typeof benchEstimators>>;
-    const rows = r.steps.map((s) => `  ${`${s.method} ${JSON.stringify(s.options)}`.padEnd(46)} ${s.stepMs.toFixed(2).padStart(7)} ms  ${s.ratio.toFixed(2)}× the ${s.reference === 'forward' ? 'forward pass' : `forward of ${r.directions} copies`} (${s.referenceMs.toFixed(2)} ms alongside)`);
+    const rows = r.steps.map((s) => `  ${`${s.method} ${JSON.stringify(s.options)}`.padEnd(46)} ${s.stepMs.toFixed(2).padStart(7)} ms  ${s.ratio.toFixed(2)}× the ${s.reference === 'forward' ? 'forward pass' : s.reference === 'per-site step' ? 'per-site step' : `forward of ${r.directions} copies`} (${s.referenceMs.toFixed(2)} ms alongside)`);
     return [`${r.model}, batch ${r.batch}: forward ${r.forwardMs.toFixed(3)} ms, ${r.directions} copies in one call ${r.stackedForwardMs.toFixed(2)} ms`, ...rows].join('\n');
   }
   if (suite === 'landscape') {

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import type { Statistics } from '../allocators/allocator.js';
 import { ALLOCATORS } from '../allocators/registry.js';
 import { DATASET_SPECS } from '../data/load.js';
 import { ALLOCATION_JSON, ALLOCATION_MD, ALLOCATION_SVG, runAllocationExperiment } from '../experiments/allocation.js';
@@ -15,6 +16,7 @@ Writes <out>/${ALLOCATION_JSON}, ${ALLOCATION_MD}, ${ALLOCATION_SVG} (the curves
     model: { type: 'string', default: 'mlp:784-256-256-10', help: 'model' },
     estimators: { type: 'string', default: 'lr,fg-a,spsa,fg-w', help: 'estimators in the error table, comma-separated' },
     allocators: { type: 'string', default: Object.keys(ALLOCATORS).join(','), help: 'allocators, comma-separated (uniform is the reference)' },
+    statistics: { type: 'string', default: 'running,fresh', help: "where the allocators read per-example statistics: running (earlier visits), fresh (a pilot at each step's θ), or both" },
     'queries-per-example': { type: 'number', default: 8, min: 2, help: 'average queries per example per step, for every allocator' },
     'batch-size': { type: 'integer', default: 64, min: 1, help: 'examples per step' },
     'pretrain-steps': { type: 'integer', default: 300, min: 0, help: 'backprop steps before measuring the error (uneven difficulty)' },
@@ -28,6 +30,14 @@ Writes <out>/${ALLOCATION_JSON}, ${ALLOCATION_MD}, ${ALLOCATION_SVG} (the curves
   },
 } as const satisfies Command;
 
+/** The allocators of a comma-separated --allocators value; a UsageError names an unknown one. */
+export function allocatorList(text: string): string[] {
+  const names = text.split(',');
+  const unknown = names.find((a) => !Object.hasOwn(ALLOCATORS, a));
+  if (unknown !== undefined) throw new UsageError(`--allocators: unknown allocator '${unknown}'; allocators: ${Object.keys(ALLOCATORS).join(', ')}`);
+  return names;
+}
+
 export async function runAllocation(argv: readonly string[]): Promise<number> {
   const { flags, positionals } = parseFlags(allocationCommand, argv);
   if (flags.help) {
@@ -35,8 +45,10 @@ export async function runAllocation(argv: readonly string[]): Promise<number> {
     return 0;
   }
   if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
-  const unknown = flags.allocators.split(',').find((a) => !Object.hasOwn(ALLOCATORS, a));
-  if (unknown !== undefined) throw new UsageError(`--allocators: unknown allocator '${unknown}'; allocators: ${Object.keys(ALLOCATORS).join(', ')}`);
+  const allocators = allocatorList(flags.allocators);
+  const statistics = flags.statistics.split(',');
+  const bad = statistics.find((s) => s !== 'running' && s !== 'fresh');
+  if (bad !== undefined || statistics.length === 0) throw new UsageError(`--statistics takes running, fresh or running,fresh; got '${flags.statistics}'`);
   const out = flags.out ?? join('runs', `allocation-${timestamp()}`);
   const report = await runAllocationExperiment(
     {
@@ -44,7 +56,8 @@ export async function runAllocation(argv: readonly string[]): Promise<number> {
       model: flags.model,
       out,
       estimators: flags.estimators.split(','),
-      allocators: flags.allocators.split(','),
+      allocators,
+      statistics: statistics as Statistics[],
       queriesPerExample: flags['queries-per-example'],
       batchSize: flags['batch-size'],
       pretrainSteps: flags['pretrain-steps'],

@@ -1,7 +1,9 @@
 import { join } from 'node:path';
 import { DATASET_SPECS } from '../data/load.js';
 import { LOCAL_LOSSES_JSON, LOCAL_LOSSES_MD, type LocalLossMethod, type MethodRow, localLossMethods, resolveMethods, runLocalLossExperiment } from '../experiments/local-losses.js';
-import { OPTIMIZER_NAMES, type OptimizerName } from '../optim/registry.js';
+import type { ActivityVariant } from '../estimators/activity-noise.js';
+import type { LocalObjective } from '../estimators/local-graph.js';
+import { OPTIMIZER_NAMES, type OptimizerName, SCHEDULE_NAMES, type ScheduleName } from '../optim/registry.js';
 import { DEFAULT_CONFIG } from '../train/config.js';
 import { type Command, UsageError, parseFlags, usage } from './args.js';
 import { ProgressBar, formatDuration, timestamp } from './progress.js';
@@ -24,7 +26,14 @@ delete a method's directory to train it afresh. Exits 1 if any method failed.`,
     'batch-size': { type: 'integer', default: d.batchSize, min: 1, help: 'examples per step' },
     lr: { type: 'string', help: "learning rate: one for every method, or method=rate,… (default: each method's)" },
     directions: { type: 'integer', min: 1, help: 'directions (perturbations) per step for the perturbation methods' },
+    variant: { type: 'string', choices: ['per-site', 'block'], help: "fg-a and lg-fg-a: 'per-site' (ours, default) or 'block' (one tangent pass per block, Ren et al.'s code)" },
+    'local-loss': { type: 'string', choices: ['supervised', 'contrastive'], help: "the local-loss methods' block losses: supervised (Table 3, default) or contrastive (InfoNCE between two augmented views, Table 4)" },
     optimizer: { type: 'string', default: d.optimizer, choices: OPTIMIZER_NAMES, help: 'update rule' },
+    schedule: { type: 'string', default: d.schedule, choices: SCHEDULE_NAMES, help: 'learning-rate schedule' },
+    'warmup-steps': { type: 'integer', default: d.warmupSteps, min: 0, help: 'linear warmup steps (cosine schedule)' },
+    momentum: { type: 'number', default: d.momentum, min: 0, help: 'momentum for the momentum and nesterov optimizers' },
+    'weight-decay': { type: 'number', default: d.weightDecay, min: 0, help: 'weight decay (decoupled for adamw)' },
+    normalize: { type: 'boolean', help: "standardise inputs by the training split's mean and std (the paper's preprocessing)" },
     steps: { type: 'integer', min: 1, help: 'stop each method after this many steps (quick checks)' },
     json: { type: 'boolean', help: 'print one JSON object per method and a summary object last' },
     threads: { type: 'integer', min: 1, help: 'onnxruntime intra-op threads (default: one per core not busy with other work)' },
@@ -53,7 +62,7 @@ export async function runLocalLosses(argv: readonly string[]): Promise<number> {
   const bar = !json && process.stderr.isTTY ? new ProgressBar(process.stderr) : undefined;
   const totalSteps = (batches: number) => Math.min(epochs * batches, flags.steps ?? Infinity);
   let done = 0;
-  if (!json) console.log(`forwardprop experiment local-losses: ${methods.join(', ')} on ${dataset}, ${model}, ${epochs} epoch${epochs === 1 ? '' : 's'}, batch ${flags['batch-size']}, ${flags.optimizer}, seed ${flags.seed} → ${out}`);
+  if (!json) console.log(`forwardprop experiment local-losses: ${methods.join(', ')} on ${dataset}, ${model}, ${epochs} epoch${epochs === 1 ? '' : 's'}, batch ${flags['batch-size']}, ${flags.optimizer} (${flags.schedule}), seed ${flags.seed} → ${out}`);
   const report = await runLocalLossExperiment(
     {
       dataset,
@@ -67,6 +76,13 @@ export async function runLocalLosses(argv: readonly string[]): Promise<number> {
       device: flags.device,
       ...(flags.lr !== undefined && { lr: parseRates(flags.lr) }),
       ...(flags.directions !== undefined && { directions: flags.directions }),
+      ...(flags.variant !== undefined && { variant: flags.variant as ActivityVariant }),
+      ...(flags['local-loss'] !== undefined && { localLoss: flags['local-loss'] as LocalObjective }),
+      ...(flags.normalize && { normalize: true }),
+      ...(flags.schedule !== d.schedule && { schedule: flags.schedule as ScheduleName }),
+      ...(flags['warmup-steps'] !== d.warmupSteps && { warmupSteps: flags['warmup-steps'] }),
+      ...(flags.momentum !== d.momentum && { momentum: flags.momentum }),
+      ...(flags['weight-decay'] !== d.weightDecay && { weightDecay: flags['weight-decay'] }),
       ...(flags.steps !== undefined && { steps: flags.steps }),
       ...(flags.threads !== undefined && { threads: flags.threads }),
     },

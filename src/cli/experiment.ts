@@ -6,6 +6,7 @@ import { exploreCommand, runExplore } from './experiment-explore.js';
 import { landscapeExperimentCommand, runLandscapeComparison } from './experiment-landscape.js';
 import { finetuneCommand, runFinetune } from './experiment-finetune.js';
 import { localLossesCommand, runLocalLosses } from './experiment-local-losses.js';
+import { multimodalCommand, runMultimodal } from './experiment-multimodal.js';
 import { mgdCommand, runMgd } from './experiment-mgd.js';
 import { promptCommand, runPrompt } from './experiment-prompt.js';
 
@@ -20,9 +21,10 @@ const EXPERIMENTS = {
   explore: { summary: exploreCommand.summary.split('\n')[0]!, run: runExplore },
   landscape: { summary: landscapeExperimentCommand.summary.split('\n')[0]!, run: runLandscapeComparison },
   mgd: { summary: mgdCommand.summary.split('\n')[0]!, run: runMgd },
+  multimodal: { summary: multimodalCommand.summary.split('\n')[0]!, run: runMultimodal },
 } as const;
 
-export const experimentSummary = 'Runs an experiment (local-losses, allocation, finetune, prompt, federated, ast, explore, landscape, mgd) and writes its results as JSON and markdown.';
+export const experimentSummary = 'Runs an experiment (local-losses, allocation, finetune, prompt, federated, ast, explore, landscape, mgd, multimodal) and writes its results as JSON and markdown.';
 
 function help(): string {
   const width = Math.max(...Object.keys(EXPERIMENTS).map((n) => n.length)) + 2;

@@ -26,6 +26,7 @@ With no flags: ${d.method} on the embedded MNIST (8,000 train / 2,000 test digit
   flags: {
     dataset: { type: 'string', default: d.dataset, help: `data: ${DATASET_SPECS.join(' | ')}` },
     classes: { type: 'string', help: 'train and test on these classes only, e.g. 0-4 or 1,3,5 (labels unchanged)' },
+    normalize: { type: 'boolean', help: "standardise inputs per channel by the training split's mean and std (default: pixels in [0, 1])" },
     init: { type: 'string', help: 'start from the parameters of this run directory or checkpoint (same model)' },
     model: { type: 'string', default: d.model, help: 'mlp (<in>-256-256-<out> from the data) | mlp:<in>-<hidden>-…-<out>[:gelu] | cnn | localmixer:<S/1/1|M/1/16|M/8/16|L/8/64>' },
     objective: { type: 'string', default: d.objective, help: `what is minimised: ${OBJECTIVE_SPECS.join(' | ')}` },
@@ -41,6 +42,7 @@ With no flags: ${d.method} on the embedded MNIST (8,000 train / 2,000 test digit
     clip: { type: 'number', default: d.clip, min: 0, help: 'clip the gradient estimate to this global norm (0: off)' },
     seed: { type: 'integer', default: d.seed, min: 0, help: 'seed of initialisation, data order and noise' },
     allocator: { type: 'string', choices: Object.keys(ALLOCATORS), help: `split each step's queries between examples (${allocating()})` },
+    'allocator-statistics': { type: 'string', choices: ['running', 'fresh'], help: "with --allocator: per-example statistics from earlier visits (running) or a pilot at each step's θ (fresh; default for flops)" },
     'queries-per-example': { type: 'number', min: 1, help: `with --allocator: average queries per example per step (default ${Object.entries(ESTIMATORS).flatMap(([m, e]) => ('allocation' in e && e.allocation ? [`${m} ${e.allocation.queriesPerExample}`] : [])).join(', ')})` },
     queries: { type: 'number', min: 1, help: 'pause after this many queries (forward evaluations × examples); never exceeded' },
     steps: { type: 'integer', min: 1, help: 'pause after this many steps (resume continues exactly)' },
@@ -78,8 +80,8 @@ type Flags = ReturnType<typeof parseFlags<typeof trainCommand.flags>>['flags'];
 const KEYS: readonly [keyof TrainConfig, keyof Flags][] = [
   ['dataset', 'dataset'], ['init', 'init'], ['model', 'model'], ['objective', 'objective'], ['method', 'method'], ['epochs', 'epochs'], ['batchSize', 'batch-size'], ['lr', 'lr'],
   ['optimizer', 'optimizer'], ['schedule', 'schedule'], ['warmupSteps', 'warmup-steps'], ['momentum', 'momentum'], ['weightDecay', 'weight-decay'],
-  ['clip', 'clip'], ['seed', 'seed'], ['allocator', 'allocator'], ['queriesPerExample', 'queries-per-example'], ['queries', 'queries'], ['steps', 'steps'], ['seconds', 'seconds'],
-  ['evalBatchSize', 'eval-batch-size'], ['threads', 'threads'], ['device', 'device'], ['subnets', 'subnets'], ['correction', 'correction'], ['maskEvery', 'mask-every'],
+  ['clip', 'clip'], ['seed', 'seed'], ['allocator', 'allocator'], ['allocatorStatistics', 'allocator-statistics'], ['queriesPerExample', 'queries-per-example'], ['queries', 'queries'], ['steps', 'steps'], ['seconds', 'seconds'],
+  ['normalize', 'normalize'], ['evalBatchSize', 'eval-batch-size'], ['threads', 'threads'], ['device', 'device'], ['subnets', 'subnets'], ['correction', 'correction'], ['maskEvery', 'mask-every'],
   ['pruneUntil', 'prune-until'], ['sparseParams', 'sparse-params'], ['explore', 'explore'], ['holdout', 'holdout'],
 ];
 

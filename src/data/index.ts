@@ -10,5 +10,6 @@ export { loadMnist } from './mnist.js';
 export { permutation } from './permutation.js';
 export { pixelsToUnit } from './pixels.js';
 export { type SplitOptions, stratifiedSplit } from './split.js';
+export { type InputStatistics, inputStatistics, normalizeInputs, normalizeSplit } from './normalize.js';
 export { LETTERS, LETTERS_SEED, type LettersOptions, letters7x7 } from './letters.js';
 export { MAX_PARITY_BITS, parity } from './parity.js';

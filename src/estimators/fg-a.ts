@@ -15,7 +15,7 @@ import { modelFeeds, programInputs } from '../objectives/program-inputs.js';
 import type { Seed } from '../rng/stream.js';
 import { checkOptions } from './options.js';
 import { type EmptyState, emptyState } from '../state/state.js';
-import { type ActivityProgram, noiseFeeds, noiseInputs, siteShapes } from './activity-noise.js';
+import { ACTIVITY_VARIANT_OPTION, type ActivityProgram, type ActivityVariant, noiseFeeds, noiseInputs, sharedTangents, siteShapes } from './activity-noise.js';
 import { type EstimateRequest, type Estimated, type Estimator, defineEstimator, type Samples, directionsFor, graph } from './estimator.js';
 import { gradientOutputs, runGradient } from './graph-outputs.js';
 import { masked } from './mask.js';
@@ -34,6 +34,8 @@ export interface ForwardGradientActivitiesOptions {
    * every other pre-activation.
    */
   readonly exactReadout: boolean;
+  /** Which sites share a tangent pass: see `ActivityVariant`. */
+  readonly variant: ActivityVariant;
 }
 
 /**
@@ -43,6 +45,12 @@ export interface ForwardGradientActivitiesOptions {
  * pre-activation gradient estimate is dᵢ uᵢ, and each layer's weight update is its local
  * map back from z: ΔW = Σᵢ xᵢ ⊗ dᵢuᵢ / b. Variance is lower than FG-W's by about the
  * fan-in, as only activations (not weights) are perturbed, independently per example.
+ *
+ * Variants (`ActivityVariant`): per site, site s's coefficient is ∇_{z_s}ℓ · u_s alone,
+ * with per-example trace variance (d_s + 1)‖a_s‖² (a_s = ∇_{z_s}ℓ, d_s its live units,
+ * Gaussian u); block, as in Ren et al.'s code, all sites t of a block share
+ * Σ_t ∇_{z_t}ℓ · u_t, which adds d_s Σ_{t≠s} ‖a_t‖² at site s for one tangent pass per block
+ * instead of one per site. A model without blocks (an MLP) is one block: the paper's FG-A.
  */
 export class ForwardGradientActivities implements Estimator<EmptyState> {
   readonly name = 'fg-a';
@@ -67,18 +75,21 @@ export class ForwardGradientActivities implements Estimator<EmptyState> {
     const weights = input('weights', 'float32', ['batch']);
     const noise = noiseInputs(perturbed, k);
 
-    // One tangent pass per site and direction: each site's directional derivative sees
-    // only its own perturbation (a tangent starting at site s only runs through the
-    // layers after it, so all sites together cost about one full pass). The tangent may
-    // start unmasked: the ReLU after the site masks it, so dᵢ = ∇_z ℓᵢ · (uᵢ ⊙ m) either way.
-    // A rebuild takes the derivatives as inputs instead (from an estimate's samples).
+    // Per site (ours): one tangent pass per site and direction, so each site's directional
+    // derivative sees only its own perturbation (a tangent starting at site s only runs
+    // through the layers after it, so all sites together cost about one full pass). Block
+    // (Ren et al.'s code): one pass per block and direction, seeded at all its sites at
+    // once. The tangent may start unmasked: the ReLU after the site masks it, so
+    // dᵢ = ∇_z ℓᵢ · (uᵢ ⊙ m) either way. A rebuild takes each site's coefficient as an
+    // input instead (from an estimate's samples; under 'block' a block's sites share one).
+    const tangents = given ? undefined : sharedTangents(perturbed, this.options.variant, k, (seeds) => jvp([losses], seeds)[0]!, noise);
     const derivatives: Tensor[] = [];
     const derivativeInputs: Tensor[] = [];
     const estimates = perturbed.map((site, s) => {
       let sum: Tensor | null = null;
       for (let d = 0; d < k; d++) {
         const u = noise[s]![d]!;
-        const tangent = given ? input(`derivative:${s}:${d}`, 'float32', ['batch']) : jvp([losses], new Map([[site.z, u]]))[0]!;
+        const tangent = given ? input(`derivative:${s}:${d}`, 'float32', ['batch']) : tangents![s]![d]!;
         (given ? derivativeInputs : derivatives).push(given ? tangent : reshape(tangent, [1, 'batch']));
         const coefficient = reshape(mul(tangent, weights), ['batch', ...new Array<number>(site.z.rank - 1).fill(1)]);
         const term = mul(coefficient, site.mask ? mul(u, site.mask) : u);
@@ -182,6 +193,7 @@ export const fgA = defineEstimator<ForwardGradientActivitiesOptions>({
     directions: { type: 'integer', default: 1, min: 1, help: 'directions (noise draws per example) per step, K' },
     noise: { type: 'string', default: 'gaussian', choices: ['gaussian', 'rademacher'], help: 'noise distribution (both have E[uuᵀ] = I)' },
     exactReadout: { type: 'boolean', default: true, help: 'give the readout its exact local gradient, as Ren et al. do (false: perturb the output too)' },
+    variant: ACTIVITY_VARIANT_OPTION,
   },
   defaultLearningRate: 3e-3,
   allocation: { unit: 1, queriesPerExample: 4 },

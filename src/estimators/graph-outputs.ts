@@ -46,10 +46,11 @@ export async function runGradient(program: Program, feeds: Feeds, first: number)
 
 /**
  * One step of a program whose outputs are the per-example losses and the gradients
- * (bp, fa, the local backprop variants, dfa): one query per example, nothing learned.
+ * (bp, fa, the local backprop variants, dfa): `perExample` queries per example (one, or
+ * one per contrastive view), nothing learned.
  */
-export async function runLossAndGradient(program: Program, feeds: Feeds, request: EstimateRequest, state: EmptyState): Promise<Estimated<EmptyState>> {
+export async function runLossAndGradient(program: Program, feeds: Feeds, request: EstimateRequest, state: EmptyState, perExample = 1): Promise<Estimated<EmptyState>> {
   const { outputs, grad } = await runGradient(program, feeds, 1);
   const loss = float32Output(outputs, 0);
-  return { estimate: { grad: masked(grad, request.mask), loss: meanOf(loss), queries: loss.length, perExample: { loss } }, state };
+  return { estimate: { grad: masked(grad, request.mask), loss: meanOf(loss), queries: perExample * loss.length, perExample: { loss } }, state };
 }

@@ -1,6 +1,6 @@
 import type { Feed } from '../engine/ir/bind.js';
 import { type Tensor, input } from '../engine/ir/tensor.js';
-import { type ActivityProgram, noiseFeeds, noiseInputs, siteShapes } from './activity-noise.js';
+import { ACTIVITY_VARIANT_OPTION, type ActivityProgram, type ActivityVariant, noiseFeeds, noiseInputs, sharedTangents, siteShapes } from './activity-noise.js';
 import { add } from '../engine/ops/add.js';
 import { mul } from '../engine/ops/mul.js';
 import { type CompileOptions, float32Output } from '../engine/runtime/backend.js';
@@ -21,7 +21,7 @@ import { meanOf } from './stats.js';
 import { ownership } from './ownership.js';
 import { localGraph } from './local-graph.js';
 import { ProgramCache } from './program-cache.js';
-import { type LocalForwardGradientOptions, localForwardGradientOptions } from './lg-fg-w.js';
+import { type LocalForwardGradientOptions, localForwardGradientCost, localForwardGradientOptions, localViewFeeds } from './lg-fg-w.js';
 
 /**
  * LG-FG-A (Ren et al. 2023): forward gradients with activity perturbation against local
@@ -32,6 +32,11 @@ import { type LocalForwardGradientOptions, localForwardGradientOptions } from '.
  * estimate carries the noise of one slot's units only. Each layer's weights then get
  * their local map from the pre-activation estimates; heads and readout get exact
  * gradients. Unbiased for the local objective's gradient (LG-BP's).
+ *
+ * `variant` 'per-site' (ours) takes one tangent pass per site, so a unit's estimate carries
+ * its own site's noise only; 'block' (Ren et al.'s code) perturbs every site of a block at
+ * once and takes one pass of the block's slot losses, so a unit's slot derivative also
+ * carries the noise of the block's other sites that reach that slot (see fg-a's variance).
  */
 export class LocalForwardGradientActivities implements Estimator<EmptyState> {
   readonly name = 'lg-fg-a';
@@ -40,23 +45,23 @@ export class LocalForwardGradientActivities implements Estimator<EmptyState> {
   constructor(
     readonly model: Model,
     readonly objective: Objective,
-    private readonly options: LocalForwardGradientOptions & { readonly seed: Seed; readonly compile?: CompileOptions },
+    private readonly options: LocalForwardGradientActivitiesOptions & { readonly seed: Seed; readonly compile?: CompileOptions },
   ) {
     checkOptions('lg-fg-a', localGroupFgA.options, options);
   }
 
   private async build(k: number): Promise<ActivityProgram> {
-    const g = localGraph(this.model, this.objective, 'group');
+    const g = localGraph(this.model, this.objective, 'group', undefined, this.options.localLoss);
     const invBatch = input('invBatch', 'float32', []);
     const perDirection = mul(invBatch, 1 / k);
     const noise = noiseInputs(g.sites, k);
+    const tangents = sharedTangents(g.sites, this.options.variant, k, (seeds, block) => jvp([g.local[block]!.slots], seeds)[0]!, noise);
     const estimates = g.sites.map((site, s) => {
       if (!site.slots) throw new RangeError(`lg-fg-a: activity site '${site.scope}' does not say which local losses it reaches`);
       let total: Tensor | null = null;
       for (let d = 0; d < k; d++) {
         const u = noise[s]![d]!;
-        const [tangent] = jvp([g.local[site.block]!.slots], new Map([[site.z, u]]));
-        const term = mul(site.slots(mul(tangent!, perDirection)), site.mask ? mul(u, site.mask) : u);
+        const term = mul(site.slots(mul(tangents[s]![d]!, perDirection)), site.mask ? mul(u, site.mask) : u);
         total = total === null ? term : add(total, term);
       }
       return total!;
@@ -65,7 +70,7 @@ export class LocalForwardGradientActivities implements Estimator<EmptyState> {
     const grads = new Map<Tensor, Tensor>();
     g.sites.forEach((site, s) => vjp([site.z], [estimates[s]!], owned[s]!).forEach((gr, i) => grads.set(owned[s]![i]!, gr)));
     grad(g.exact, g.heads).forEach((gr, i) => grads.set(g.heads[i]!, gr));
-    const program = await compile({ inputs: [g.x, g.y, ...g.params, invBatch, ...noise.flat()], outputs: [g.losses, ...gradientOutputs(g.params, grads)] }, this.options.compile);
+    const program = await compile({ inputs: [g.x, g.y, ...(g.view ? [g.view] : []), ...g.params, invBatch, ...noise.flat()], outputs: [g.losses, ...gradientOutputs(g.params, grads)] }, this.options.compile);
     return { program, siteShapes: siteShapes(g.sites) };
   }
 
@@ -80,12 +85,13 @@ export class LocalForwardGradientActivities implements Estimator<EmptyState> {
     const b = request.batch.y.shape[0]!;
     const feeds: Record<string, Feed> = {
       ...modelFeeds(this.model, this.objective, request.params, request.batch),
+      ...localViewFeeds(this.model, this.options, request),
       invBatch: Float32Array.of(1 / b),
       ...noiseFeeds(shapes, k, b, stepKey(this.options.seed, request.step), this.options.noise),
     };
     const { outputs, grad } = await runGradient(program, feeds, 1);
     const loss = float32Output(outputs, 0);
-    return { estimate: { grad: masked(grad, request.mask), loss: meanOf(loss), queries: k * b, perExample: { loss } }, state };
+    return { estimate: { grad: masked(grad, request.mask), loss: meanOf(loss), queries: localForwardGradientCost({ ...this.options, directions: k }, b), perExample: { loss } }, state };
   }
 
   dispose(): Promise<void> {
@@ -93,15 +99,19 @@ export class LocalForwardGradientActivities implements Estimator<EmptyState> {
   }
 }
 
-export const localGroupFgA = defineEstimator<LocalForwardGradientOptions>({
+export interface LocalForwardGradientActivitiesOptions extends LocalForwardGradientOptions {
+  readonly variant: ActivityVariant;
+}
+
+export const localGroupFgA = defineEstimator<LocalForwardGradientActivitiesOptions>({
   name: 'lg-fg-a',
   summary: "local group losses, forward gradient with activity perturbation: each unit hears its own (patch, group) slot's loss only",
   paper: 'Ren, Kornblith, Liao, Hinton 2023, "Scaling Forward Gradient With Local Losses", §4 (LG-FG-A)',
   needs: 'forward-mode',
   localHeads: true,
   objectives: ['cross-entropy'],
-  options: localForwardGradientOptions,
+  options: { ...localForwardGradientOptions, variant: ACTIVITY_VARIANT_OPTION },
   defaultLearningRate: 3e-3,
-  cost: (o, batch) => o.directions * batch,
+  cost: localForwardGradientCost,
   create: (context, options) => new LocalForwardGradientActivities(...graph('lg-fg-a', context), { ...options, seed: context.seed, ...(context.compile && { compile: context.compile }) }),
 });

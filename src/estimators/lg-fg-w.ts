@@ -23,7 +23,7 @@ import { gradientOutputs, runGradient } from './graph-outputs.js';
 import { masked } from './mask.js';
 import { meanOf } from './stats.js';
 import { ownership } from './ownership.js';
-import { localGraph } from './local-graph.js';
+import { LOCAL_OBJECTIVE_OPTION, type LocalObjective, contrastiveViews, localGraph, viewsOf } from './local-graph.js';
 import { ProgramCache } from './program-cache.js';
 
 /**
@@ -48,7 +48,7 @@ export class LocalForwardGradientWeights implements Estimator<EmptyState> {
   }
 
   private async build(k: number): Promise<{ program: Program; body: readonly string[] }> {
-    const g = localGraph(this.model, this.objective, 'group');
+    const g = localGraph(this.model, this.objective, 'group', undefined, this.options.localLoss);
     const entries = new Map(g.params.map((p, i) => [p, this.model.layout.entries[i]!]));
     const directions = new Map(g.body.map((p) => [p, input(`${entries.get(p)!.name}:directions`, 'float32', [k, ...p.shape])]));
     const block = new Map(ownership(g.blocks.map((b) => b.output), g.body).owned.flatMap((mine, b) => mine.map((p) => [p, b] as const)));
@@ -63,7 +63,7 @@ export class LocalForwardGradientWeights implements Estimator<EmptyState> {
     }
     for (const p of g.body) grads.set(p, mul(grads.get(p)!, 1 / k));
     grad(g.exact, g.heads).forEach((gr, i) => grads.set(g.heads[i]!, gr));
-    const program = await compile({ inputs: [g.x, g.y, ...g.params, ...directions.values()], outputs: [g.losses, ...gradientOutputs(g.params, grads)] }, this.options.compile);
+    const program = await compile({ inputs: [g.x, g.y, ...(g.view ? [g.view] : []), ...g.params, ...directions.values()], outputs: [g.losses, ...gradientOutputs(g.params, grads)] }, this.options.compile);
     return { program, body: g.body.map((p) => entries.get(p)!.name) };
   }
 
@@ -76,13 +76,13 @@ export class LocalForwardGradientWeights implements Estimator<EmptyState> {
     const k = directionsFor(request, this.options.directions, 1);
     const { program, body } = await this.programs.get(k, () => this.build(k));
     const directions = this.buffers.fill(k, stepKey(this.options.seed, request.step), this.options.noise, 1, 0, request.mask);
-    const feeds: Record<string, Feed> = modelFeeds(this.model, this.objective, request.params, request.batch);
+    const feeds: Record<string, Feed> = { ...modelFeeds(this.model, this.objective, request.params, request.batch), ...localViewFeeds(this.model, this.options, request) };
     this.model.layout.entries.forEach((e, i) => {
       if (body.includes(e.name)) feeds[`${e.name}:directions`] = directions[i]!;
     });
     const { outputs, grad } = await runGradient(program, feeds, 1);
     const loss = float32Output(outputs, 0);
-    return { estimate: { grad: masked(grad, request.mask), loss: meanOf(loss), queries: k * loss.length, perExample: { loss } }, state };
+    return { estimate: { grad: masked(grad, request.mask), loss: meanOf(loss), queries: localForwardGradientCost({ ...this.options, directions: k }, loss.length), perExample: { loss } }, state };
   }
 
   dispose(): Promise<void> {
@@ -93,13 +93,25 @@ export class LocalForwardGradientWeights implements Estimator<EmptyState> {
 export interface LocalForwardGradientOptions {
   readonly directions: number;
   readonly noise: Distribution;
+  readonly localLoss: LocalObjective;
 }
 
 /** The options of both local forward-gradient methods. */
 export const localForwardGradientOptions: EstimatorDescriptor<LocalForwardGradientOptions>['options'] = {
   directions: { type: 'integer', default: 1, min: 1, help: 'directions (forward-mode passes) per step, K' },
   noise: { type: 'string', default: 'gaussian', choices: ['gaussian', 'rademacher'], help: 'noise distribution (both have E[zzᵀ] = I)' },
+  localLoss: LOCAL_OBJECTIVE_OPTION,
 };
+
+/** Queries of a local forward-gradient step on b examples: K tangent passes sharing view 1's forward pass, plus view 2's (contrastive). */
+export function localForwardGradientCost(o: LocalForwardGradientOptions, b: number): number {
+  return (o.directions + viewsOf(o.localLoss) - 1) * b;
+}
+
+/** The second view's feeds (and the first's, replacing x) for contrastive local losses; none for supervised ones. */
+export function localViewFeeds(model: Model, options: { readonly localLoss: LocalObjective; readonly seed: Seed }, request: EstimateRequest): Record<string, Feed> {
+  return options.localLoss === 'contrastive' ? contrastiveViews(model, request.batch, options.seed, request.step) : {};
+}
 
 export const localGroupFgW = defineEstimator<LocalForwardGradientOptions>({
   name: 'lg-fg-w',
@@ -110,7 +122,7 @@ export const localGroupFgW = defineEstimator<LocalForwardGradientOptions>({
   objectives: ['cross-entropy'],
   options: localForwardGradientOptions,
   defaultLearningRate: 3e-3,
-  cost: (o, batch) => o.directions * batch,
+  cost: localForwardGradientCost,
   create: (context, options) => new LocalForwardGradientWeights(...graph('lg-fg-w', context), { ...options, seed: context.seed, ...(context.compile && { compile: context.compile }) }),
 });
 

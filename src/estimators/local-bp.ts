@@ -8,10 +8,10 @@ import type { Objective } from '../objectives/objective.js';
 import { modelFeeds } from '../objectives/program-inputs.js';
 import { type Seed, deriveSeed } from '../rng/stream.js';
 import { type EmptyState, emptyState } from '../state/state.js';
-import { type EstimateRequest, type Estimated, type Estimator, type EstimatorDescriptor, noAllocation, graph } from './estimator.js';
+import { type EstimateRequest, type Estimated, type Estimator, type EstimatorDescriptor, defineEstimator, noAllocation, graph } from './estimator.js';
 import { FEEDBACK_STREAM, FeedbackWeights } from './feedback.js';
 import { runLossAndGradient } from './graph-outputs.js';
-import { localGraph, slotObjective } from './local-graph.js';
+import { LOCAL_OBJECTIVE_OPTION, type LocalObjective, contrastiveViews, localGraph, slotObjective, viewsOf } from './local-graph.js';
 
 /**
  * Local losses with backprop inside each block (Ren et al. 2023): L-BP splits the loss
@@ -27,18 +27,18 @@ export class LocalBackprop implements Estimator<EmptyState> {
   constructor(
     readonly model: Model,
     readonly objective: Objective,
-    private readonly options: { readonly granularity: Granularity; readonly feedback?: boolean; readonly seed?: Seed; readonly compile?: CompileOptions },
+    private readonly options: { readonly granularity: Granularity; readonly feedback?: boolean; readonly localLoss?: LocalObjective; readonly seed?: Seed; readonly compile?: CompileOptions },
   ) {
     this.name = `${options.granularity === 'group' ? 'lg' : 'l'}-${options.feedback ? 'fa' : 'bp'}`;
     if (options.feedback) this.feedback = new FeedbackWeights(model, deriveSeed(options.seed ?? 0, FEEDBACK_STREAM));
   }
 
   private build(): Promise<Program> {
-    const g = localGraph(this.model, this.objective, this.options.granularity, this.feedback?.inputs);
+    const g = localGraph(this.model, this.objective, this.options.granularity, this.feedback?.inputs, this.options.localLoss);
     const objective = g.local.reduce((total, l) => add(total, slotObjective(l.slots)), g.exact);
     const substitutes = this.feedback?.substitutes(this.model, g.params);
     const grads = grad(objective, g.params, substitutes ? { substitutes } : {});
-    return compile({ inputs: [g.x, g.y, ...g.params, ...(this.feedback?.inputs.values() ?? [])], outputs: [g.losses, ...grads] }, this.options.compile);
+    return compile({ inputs: [g.x, g.y, ...(g.view ? [g.view] : []), ...g.params, ...(this.feedback?.inputs.values() ?? [])], outputs: [g.losses, ...grads] }, this.options.compile);
   }
 
   init(): EmptyState {
@@ -48,7 +48,9 @@ export class LocalBackprop implements Estimator<EmptyState> {
   async estimate(state: EmptyState, request: EstimateRequest): Promise<Estimated<EmptyState>> {
     noAllocation(this.name, request);
     this.program ??= this.build();
-    return runLossAndGradient(await this.program, { ...modelFeeds(this.model, this.objective, request.params, request.batch), ...this.feedback?.values }, request, state);
+    const kind = this.options.localLoss ?? 'supervised';
+    const views = kind === 'contrastive' ? contrastiveViews(this.model, request.batch, this.options.seed ?? 0, request.step) : {};
+    return runLossAndGradient(await this.program, { ...modelFeeds(this.model, this.objective, request.params, request.batch), ...views, ...this.feedback?.values }, request, state, viewsOf(kind));
   }
 
   async dispose(): Promise<void> {
@@ -61,18 +63,18 @@ const LOCAL_PAPER = 'Ren, Kornblith, Liao, Hinton 2023, "Scaling Forward Gradien
 /** The four local backprop/FA methods: L = per-block losses split per patch, LG = also per channel group. */
 function localMethod(granularity: Granularity, feedback: boolean): EstimatorDescriptor {
   const name = `${granularity === 'group' ? 'lg' : 'l'}-${feedback ? 'fa' : 'bp'}`;
-  return {
+  return defineEstimator<{ readonly localLoss: LocalObjective }>({
     name,
     summary: `local ${granularity === 'group' ? 'patch and group' : 'patch'} losses, ${feedback ? 'feedback alignment' : 'backprop'} inside each block`,
     paper: LOCAL_PAPER,
     needs: 'reverse-mode',
     localHeads: true,
     objectives: ['cross-entropy'],
-    options: {},
+    options: { localLoss: LOCAL_OBJECTIVE_OPTION },
     defaultLearningRate: 1e-3,
-    cost: (_, batch) => batch,
-    create: (context) => new LocalBackprop(...graph(name, context), { granularity, feedback, seed: context.seed, ...(context.compile && { compile: context.compile }) }),
-  };
+    cost: (o, batch) => viewsOf(o.localLoss) * batch,
+    create: (context, o) => new LocalBackprop(...graph(name, context), { granularity, feedback, localLoss: o.localLoss, seed: context.seed, ...(context.compile && { compile: context.compile }) }),
+  });
 }
 
 export const localBp = localMethod('patch', false);

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { createAllocator } from '../allocators/registry.js';
+import type { Statistics } from '../allocators/allocator.js';
 import { batches } from '../data/batches.js';
 import { loadDataset } from '../data/load.js';
 import { createEstimator, descriptor } from '../estimators/registry.js';
@@ -12,7 +12,8 @@ import { chartSpec } from '../report/chart-spec.js';
 import { type ExperimentResult, type LineChart, type ResultTable, writeExperimentResult } from '../report/result.js';
 import { chartSvg } from '../report/static-chart.js';
 import { DEFAULT_CONFIG, type TrainConfig } from '../train/config.js';
-import { queryAllocation, train } from '../train/trainer.js';
+import { createQueryAllocation } from '../train/allocation.js';
+import { train } from '../train/trainer.js';
 import { pretrain } from './pretrain.js';
 
 export const ALLOCATION_JSON = 'allocation.json';
@@ -26,6 +27,8 @@ export interface AllocationOptions {
   /** Estimators compared in the error table (those that take allocations). */
   readonly estimators?: readonly string[];
   readonly allocators?: readonly string[];
+  /** Where the allocators (all but uniform) read per-example statistics from: each is run once per entry. */
+  readonly statistics?: readonly Statistics[];
   /** Average queries per example per step, the same for every allocator. */
   readonly queriesPerExample?: number;
   readonly batchSize?: number;
@@ -47,12 +50,26 @@ export interface AllocationOptions {
 
 export interface MseRow {
   readonly estimator: string;
+  /** The allocator, with its statistics: 'uniform', 'neyman (running)', 'flops (fresh)', … */
   readonly allocator: string;
   /** E‖ĝ − g‖² over the repetitions, g the exact backprop gradient of the batch. */
   readonly mse: number;
   /** mse / uniform's mse for the same estimator. */
   readonly relative: number;
+  /** Queries per step, the pilot's included. */
   readonly queries: number;
+}
+
+/** One allocator as the experiment runs it: its name, its statistics, and the label of its rows. */
+interface Arm {
+  readonly allocator: string;
+  readonly statistics?: Statistics;
+  readonly label: string;
+}
+
+/** Uniform once, then every other allocator once per kind of statistics. */
+function armsOf(allocators: readonly string[], statistics: readonly Statistics[]): Arm[] {
+  return allocators.flatMap((allocator) => (allocator === 'uniform' ? [{ allocator, label: allocator }] : statistics.map((s) => ({ allocator, statistics: s, label: `${allocator} (${s})` }))));
 }
 
 export interface Curve {
@@ -83,7 +100,8 @@ export async function runAllocationExperiment(options: AllocationOptions, log: (
     model: spec,
     out,
     estimators = ['lr', 'fg-a', 'spsa', 'fg-w'],
-    allocators = ['uniform', 'neyman', 'flops'],
+    allocators = ['uniform', 'neyman', 'softmax', 'flops'],
+    statistics = ['running', 'fresh'],
     queriesPerExample = 8,
     batchSize = 64,
     pretrainSteps = 300,
@@ -95,6 +113,7 @@ export async function runAllocationExperiment(options: AllocationOptions, log: (
     seed = 0,
   } = options;
   if (!allocators.includes('uniform')) throw new RangeError('allocators must include uniform, the reference');
+  const arms = armsOf(allocators, statistics);
   const data = await loadDataset(dataset);
   const model = modelFromSpec(spec, data.train.inputShape, data.train.classes);
   const theta = await pretrain(model, model.init(seed), data.train, pretrainSteps, batchSize, seed);
@@ -107,11 +126,12 @@ export async function runAllocationExperiment(options: AllocationOptions, log: (
   const mse: MseRow[] = [];
   for (const method of estimators) {
     const uniform: { value?: number } = {};
-    for (const name of allocators) {
+    for (const { allocator: name, statistics: from, label } of arms) {
       const estimator = createEstimator(method, { model, objective, seed });
+      const allocation = createQueryAllocation({ allocator: name, method, queriesPerExample, context: { model, objective }, seed, ...(from && { statistics: from }) });
       // Estimates only: the optimiser never runs. The estimator's state stays at its start
       // (every estimate measures the same estimator); the allocator's learns across visits.
-      const stepper: Stepper = { estimator, optimizer: sgd(0), allocation: { allocator: createAllocator(name), ...queryAllocation({ method, queriesPerExample }) } };
+      const stepper: Stepper = { estimator, optimizer: sgd(0), allocation };
       const start = initTrainState(stepper, theta, data.train.size);
       let allocator = start.allocator;
       let total = 0;
@@ -122,25 +142,26 @@ export async function runAllocationExperiment(options: AllocationOptions, log: (
         if (visit >= warmup) total += squaredError(estimate.grad!, exact) / repetitions;
         queries = estimate.queries;
       }
-      await estimator.dispose();
+      await Promise.all([estimator.dispose(), allocation.pilot?.dispose()]);
       if (name === 'uniform') uniform.value = total;
-      mse.push({ estimator: method, allocator: name, mse: total, relative: total / (uniform.value ?? total), queries });
-      log(`${method} ${name}: mse ${total.toExponential(3)} (${(total / (uniform.value ?? total)).toFixed(3)}× uniform), ${queries} queries per step`);
+      mse.push({ estimator: method, allocator: label, mse: total, relative: total / (uniform.value ?? total), queries });
+      log(`${method} ${label}: mse ${total.toExponential(3)} (${(total / (uniform.value ?? total)).toFixed(3)}× uniform), ${queries} queries per step`);
     }
   }
 
   const curves: Curve[] = [];
   if (curveMethod !== 'none') {
-    for (const name of allocators) {
+    for (const { allocator: name, statistics: from, label } of arms) {
       const points: { queries: number; test_acc: number }[] = [];
       const method = curveMethod as TrainConfig['method'];
       const config: TrainConfig = {
         ...DEFAULT_CONFIG, dataset, model: spec, method, lr: descriptor(method).defaultLearningRate, epochs, batchSize, seed, allocator: name as TrainConfig['allocator'], queriesPerExample,
+        ...(from && { allocatorStatistics: from }),
         ...(options.curveSteps !== undefined && { steps: options.curveSteps }),
       };
-      const summary = await train(config, { out: join(out, `curve-${name}`), evalEvery, onEval: (p) => points.push({ queries: p.queries, test_acc: p.test_acc }) });
-      curves.push({ allocator: name, points, final: summary.test_acc });
-      log(`${curveMethod} ${name}: final test accuracy ${(100 * summary.test_acc).toFixed(2)}% after ${summary.queries} queries`);
+      const summary = await train(config, { out: join(out, `curve-${name}${from ? `-${from}` : ''}`), evalEvery, onEval: (p) => points.push({ queries: p.queries, test_acc: p.test_acc }) });
+      curves.push({ allocator: label, points, final: summary.test_acc });
+      log(`${curveMethod} ${label}: final test accuracy ${(100 * summary.test_acc).toFixed(2)}% after ${summary.queries} queries`);
     }
     const target = curves.find((c) => c.allocator === 'uniform')!;
     const uniformQueries = target.points[target.points.length - 1]?.queries ?? 0;
@@ -161,7 +182,7 @@ export async function runAllocationExperiment(options: AllocationOptions, log: (
   if (chart) await writeFileAtomic(join(out, ALLOCATION_SVG), await chartSvg(chartSpec(chart).spec));
   await writeExperimentResult(out, experimentResult({ ...settings, evalEvery, seed }, mse, curves, chart));
   const markdown = report(settings, mse, curves);
-  await writeFileAtomic(join(out, ALLOCATION_JSON), `${JSON.stringify({ options: { ...options, queriesPerExample, batchSize, pretrainSteps, warmup, repetitions, curveMethod, epochs, evalEvery, seed }, mse, curves }, null, 2)}\n`);
+  await writeFileAtomic(join(out, ALLOCATION_JSON), `${JSON.stringify({ options: { ...options, allocators, statistics, queriesPerExample, batchSize, pretrainSteps, warmup, repetitions, curveMethod, epochs, evalEvery, seed }, mse, curves }, null, 2)}\n`);
   await writeFileAtomic(join(out, ALLOCATION_MD), markdown);
   return { mse, curves, markdown };
 }
@@ -189,18 +210,18 @@ function mseDescription(o: Settings): string {
 }
 
 function curvesDescription(o: Settings): string {
-  return `Training ${o.curveMethod} for ${o.epochs} epochs with each allocator (same queries per step)`;
+  return `Training ${o.curveMethod} for ${o.epochs} epochs with each allocator (the same budget per step; fresh statistics add their pilot's queries)`;
 }
 
 function report(o: Settings, mse: readonly MseRow[], curves: readonly Curve[]): string {
   const lines = [
     `# Query allocation: ${o.dataset}, ${o.spec}`,
     '',
-    `${mseDescription(o)}:`,
+    `${mseDescription(o)}. "running": per-example statistics from earlier visits; "fresh": measured by a pilot at the step's θ, whose queries the step pays:`,
     '',
-    '| estimator | allocator | MSE | vs uniform |',
-    '| --- | --- | --- | --- |',
-    ...mse.map((r) => `| ${r.estimator} | ${r.allocator} | ${r.mse.toExponential(3)} | ${r.relative.toFixed(3)} |`),
+    '| estimator | allocator | MSE | vs uniform | queries per step (pilot included) |',
+    '| --- | --- | --- | --- | --- |',
+    ...mse.map((r) => `| ${r.estimator} | ${r.allocator} | ${r.mse.toExponential(3)} | ${r.relative.toFixed(3)} | ${r.queries} |`),
   ];
   if (curves.length > 0) {
     lines.push(

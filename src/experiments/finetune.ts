@@ -50,7 +50,7 @@ export async function runFinetuneExperiment(options: FinetuneOptions, log: (line
     pretrainEpochs = 3,
     epochs = 3,
     method = 'fg-a',
-    allocators = ['uniform', 'neyman', 'flops'],
+    allocators = ['uniform', 'neyman', 'softmax', 'flops'],
     queriesPerExample = 4,
     seed = 0,
   } = options;

@@ -4,7 +4,10 @@ import { join } from 'node:path';
 import { type EstimatorName, isEstimatorName } from '../estimators/registry.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
 import { nonNegativeInteger, positiveInteger } from '../optim/check.js';
-import type { OptimizerName } from '../optim/registry.js';
+import type { OptimizerName, ScheduleName } from '../optim/registry.js';
+import { ACTIVITY_VARIANT_OPTION, type ActivityVariant } from '../estimators/activity-noise.js';
+import type { OptionValue } from '../estimators/options.js';
+import { LOCAL_OBJECTIVE_OPTION, type LocalObjective } from '../estimators/local-graph.js';
 import { loadCheckpoint } from '../train/checkpoint.js';
 import { DEFAULT_CONFIG, type TrainConfig } from '../train/config.js';
 import { descriptor } from '../estimators/registry.js';
@@ -64,6 +67,18 @@ export interface LocalLossOptions {
   readonly lr?: number | Readonly<Partial<Record<LocalLossMethod, number>>>;
   /** Directions per step for the perturbation methods (fg-w, fg-a, lg-fg-w, lg-fg-a; the others ignore it). */
   readonly directions?: number;
+  /** Activity perturbation's variant for fg-a and lg-fg-a: 'per-site' (ours, the default) or 'block' (Ren et al.'s code). */
+  readonly variant?: ActivityVariant;
+  /** The local-loss methods' block losses: 'supervised' (Table 3) or 'contrastive' (InfoNCE between two views, Table 4). */
+  readonly localLoss?: LocalObjective;
+  /** Standardise inputs by the training split's mean and std (the paper's preprocessing). */
+  readonly normalize?: boolean;
+  /** Learning-rate schedule and its linear warmup (default: the trainer's cosine, no warmup). */
+  readonly schedule?: ScheduleName;
+  readonly warmupSteps?: number;
+  /** Momentum of the momentum and nesterov optimizers, and (decoupled for adamw) weight decay. */
+  readonly momentum?: number;
+  readonly weightDecay?: number;
   /** Stop each method after this many steps (quick checks). */
   readonly steps?: number;
   readonly device?: string;
@@ -78,6 +93,12 @@ export interface LocalLossConfig extends Omit<LocalLossOptions, 'methods' | 'see
   readonly optimizer: OptimizerName;
   readonly device: string;
 }
+
+/** The method options the experiment sets, each given only to the methods whose descriptor takes it. */
+const METHOD_OPTIONS = ['directions', 'variant', 'localLoss'] as const satisfies readonly (keyof LocalLossOptions)[];
+
+/** The training settings the experiment may change from the trainer's defaults. */
+const TRAINING_KEYS = ['normalize', 'schedule', 'warmupSteps', 'momentum', 'weightDecay'] as const satisfies readonly (keyof LocalLossOptions & keyof TrainConfig)[];
 
 interface RowBase {
   readonly method: LocalLossMethod;
@@ -157,6 +178,13 @@ export async function runLocalLossExperiment(options: LocalLossOptions, hooks: L
   positiveInteger('epochs', config.epochs);
   if (config.steps !== undefined) positiveInteger('steps', config.steps);
   if (typeof config.lr === 'object') resolveMethods(Object.keys(config.lr), 'lr');
+  if (config.variant !== undefined && !ACTIVITY_VARIANT_OPTION.choices!.includes(config.variant)) throw new RangeError(`variant must be one of ${ACTIVITY_VARIANT_OPTION.choices!.join(', ')}, got '${String(config.variant)}'`);
+  if (config.warmupSteps !== undefined) nonNegativeInteger('warmupSteps', config.warmupSteps);
+  if (config.localLoss !== undefined && !LOCAL_OBJECTIVE_OPTION.choices!.includes(config.localLoss)) throw new RangeError(`localLoss must be one of ${LOCAL_OBJECTIVE_OPTION.choices!.join(', ')}, got '${String(config.localLoss)}'`);
+  const global = methods.filter((m) => !('localLoss' in descriptor(m).options));
+  if (config.localLoss === 'contrastive' && global.length > 0) {
+    throw new RangeError(`methods: contrastive local losses are for the local-loss methods (${localLossMethods().filter((m) => 'localLoss' in descriptor(m).options).join(', ')}); ${global.join(', ')} would train a supervised loss`);
+  }
 
   const rows: MethodRow[] = [];
   for (const method of methods) {
@@ -174,8 +202,9 @@ export async function runLocalLossExperiment(options: LocalLossOptions, hooks: L
       seed: config.seed,
       device: config.device,
       ...(config.steps !== undefined && { steps: config.steps }),
-      // Directions go to the methods that perturb (their descriptors take the option).
-      ...(config.directions !== undefined && 'directions' in descriptor(method).options && { options: { directions: config.directions } }),
+      ...Object.fromEntries(TRAINING_KEYS.flatMap((key) => (config[key] === undefined ? [] : [[key, config[key]]]))),
+      // Directions and the variant go to the methods that take them (their descriptors say).
+      ...methodOptions(method, config),
       ...(config.threads !== undefined && { threads: config.threads }),
     };
     let row: MethodRow;
@@ -226,6 +255,12 @@ async function runMethod(config: TrainConfig, dir: string, onStep: (info: StepIn
   return { summary: await train(config, { out: dir, resume: hasCheckpoint, onStep }), reused: false };
 }
 
+function methodOptions(method: LocalLossMethod, config: LocalLossConfig): { options?: Record<string, OptionValue> } {
+  const takes = descriptor(method).options;
+  const options = Object.fromEntries(METHOD_OPTIONS.flatMap((key) => (config[key] !== undefined && key in takes ? [[key, config[key]!]] : [])));
+  return Object.keys(options).length > 0 ? { options } : {};
+}
+
 /** 100·(1 − accuracy) to four decimals, so that 0.90275 reads 9.725 rather than 9.724999999999994. */
 const errorPercent = (accuracy: number) => Math.round(1e6 * (1 - accuracy)) / 1e4;
 
@@ -247,11 +282,17 @@ export function localLossMarkdown(config: LocalLossConfig, rows: readonly Method
   };
   const header = ['method', 'lr', 'test error % / train error %', ...(preset >= 0 ? [`paper (${PAPER_PRESETS[preset]!.dataset} ${PAPER_PRESETS[preset]!.model.split(':')[1]})`] : [])];
   const line = (values: readonly string[]) => `| ${values.join(' | ')} |`;
-  const budget = `${config.epochs} epoch${config.epochs === 1 ? '' : 's'}${config.steps !== undefined ? ` (at most ${config.steps} steps)` : ''}${config.directions !== undefined ? `, ${config.directions} directions per step for the perturbation methods` : ''}`;
+  const budget = `${config.epochs} epoch${config.epochs === 1 ? '' : 's'}${config.steps !== undefined ? ` (at most ${config.steps} steps)` : ''}${config.directions !== undefined ? `, ${config.directions} directions per step for the perturbation methods` : ''}${config.variant !== undefined ? `, activity perturbation variant '${config.variant}'` : ''}${config.localLoss === 'contrastive' ? ', contrastive local losses (InfoNCE between two augmented views; the readout learns on the frozen features)' : ''}`;
+  const schedule = `${config.schedule ?? DEFAULT_CONFIG.schedule} schedule${config.warmupSteps ? ` with ${config.warmupSteps} warmup steps` : ''}`;
+  const extras = [
+    config.momentum !== undefined && `momentum ${config.momentum}`,
+    config.weightDecay && `weight decay ${config.weightDecay}`,
+    config.normalize && "inputs standardised by the training split's mean and std",
+  ].filter(Boolean);
   const lines = [
     `# Local losses: ${config.dataset}, ${config.model}`,
     '',
-    `One run per method, seed ${config.seed}: ${budget}, batch ${config.batchSize}, ${config.optimizer} with a ${DEFAULT_CONFIG.schedule} schedule; each run is in \`${join(config.out, '<method>')}\`.`,
+    `One run per method, seed ${config.seed}: ${budget}, batch ${config.batchSize}, ${config.optimizer} with a ${schedule}${extras.map((e) => `, ${e}`).join('')}; each run is in \`${join(config.out, '<method>')}\`.`,
     '',
     line(header),
     line(header.map(() => '---')),

@@ -1,5 +1,4 @@
 import { join } from 'node:path';
-import { createAllocator } from '../allocators/registry.js';
 import { batches } from '../data/batches.js';
 import { type Dataset, subset } from '../data/dataset.js';
 import { loadMnist } from '../data/mnist.js';
@@ -11,7 +10,7 @@ import { type BlackBoxObjective, BlackBoxLossOracle } from '../objectives/black-
 import { crossEntropyObjective } from '../objectives/objective.js';
 import { programInputs } from '../objectives/program-inputs.js';
 import { type Stepper, initTrainState, runSteps } from '../train/step.js';
-import { queryAllocation } from '../train/trainer.js';
+import { createQueryAllocation } from '../train/allocation.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
 import { modelFromSpec } from '../nn/factories.js';
 import type { Model } from '../nn/model.js';
@@ -57,7 +56,7 @@ export interface PromptRow {
  * each allocator's prompt reaches at equal queries.
  */
 export async function runPromptExperiment(options: PromptOptions, log: (line: string) => void = () => {}): Promise<{ clean: number; corrupted: number; rows: PromptRow[]; markdown: string }> {
-  const { out, model: spec = 'mlp:784-256-10', pretrainSteps = 600, steps = 300, batchSize = 32, queriesPerExample = 16, allocators = ['uniform', 'neyman', 'flops'], lr = 0.05, corruption = 1, examples = 1000, seed = 0 } = options;
+  const { out, model: spec = 'mlp:784-256-10', pretrainSteps = 600, steps = 300, batchSize = 32, queriesPerExample = 16, allocators = ['uniform', 'neyman', 'softmax', 'flops'], lr = 0.05, corruption = 1, examples = 1000, seed = 0 } = options;
   const { train: trainSet, test } = await loadMnist();
   const pool = subset(trainSet, Int32Array.from({ length: Math.min(examples, trainSet.size) }, (_, i) => i), 'mnist/target-pool');
   const model = modelFromSpec(spec, trainSet.inputShape, trainSet.classes);
@@ -75,7 +74,8 @@ export async function runPromptExperiment(options: PromptOptions, log: (line: st
   const oracle = new BlackBoxLossOracle(d, frozen.objective(pattern));
   for (const name of allocators) {
     const estimator = createEstimator('spsa', { oracle, seed }, { epsilon: 1e-2 });
-    const stepper: Stepper = { estimator, optimizer: adam(lr), allocation: { allocator: createAllocator(name), ...queryAllocation({ method: 'spsa', queriesPerExample }) } };
+    const allocation = createQueryAllocation({ allocator: name, method: 'spsa', options: { epsilon: 1e-2 }, queriesPerExample, context: { oracle }, seed });
+    const stepper: Stepper = { estimator, optimizer: adam(lr), allocation };
     const curve: PromptRow['curve'][number][] = [];
     const prompt = new Float32Array(d);
     const done = await runSteps(stepper, initTrainState(stepper, prompt, pool.size), pool, {
@@ -86,6 +86,7 @@ export async function runPromptExperiment(options: PromptOptions, log: (line: st
         if (progress.step % 50 === 0 || progress.step === steps) curve.push({ queries: progress.queries, test_acc: await frozen.accuracy(test, prompt, pattern) });
       },
     });
+    await allocation.pilot?.dispose();
     rows.push({ allocator: name, test_acc: curve[curve.length - 1]!.test_acc, queries: done.progress.queries, curve });
     log(`prompt tuned with ${name}: ${(100 * rows[rows.length - 1]!.test_acc).toFixed(2)}% on corrupted digits after ${done.progress.queries} queries`);
   }

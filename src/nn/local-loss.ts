@@ -1,5 +1,7 @@
 import type { Tensor } from '../engine/ir/tensor.js';
 import { add } from '../engine/ops/add.js';
+import { log } from '../engine/ops/log.js';
+import { grad } from '../engine/transforms/vjp.js';
 import { broadcastTo } from '../engine/ops/broadcast-to.js';
 import { exp } from '../engine/ops/exp.js';
 import { logSoftmax } from '../engine/ops/log-softmax.js';
@@ -12,7 +14,7 @@ import { stopGradient } from '../engine/ops/stop-gradient.js';
 import { sub } from '../engine/ops/sub.js';
 import { sum } from '../engine/ops/sum.js';
 import { matrixTranspose } from '../engine/ops/transpose.js';
-import { crossEntropy } from './losses.js';
+import { crossEntropy, unitRows } from './losses.js';
 import type { LocalBlock } from './model.js';
 
 /**
@@ -43,19 +45,62 @@ export interface LocalLoss {
  * elementwise product. `feedback` replaces W in r (feedback alignment).
  */
 export function localLoss(block: LocalBlock, labels: Tensor, granularity: Granularity, feedback?: Tensor): LocalLoss {
-  const x = block.output;
-  if (x.rank !== 3) throw new RangeError(`local losses need block outputs [batch, patches, channels], got ${x}`);
+  const x = checkOutput(block);
   const { weight, bias } = block.head;
-  const [batch, patches, channels] = x.shape as [string | number, number, number];
   const pooled = mean(x, -2);
   const logits = add(matmul(pooled, weight), bias);
   const ce = crossEntropy(logits, labels);
   const head = crossEntropy(add(matmul(stopGradient(pooled), weight), bias), labels);
   const error = stopGradient(sub(exp(logSoftmax(logits)), oneHot(labels, weight.shape[1] as number, x.dtype)));
   const r = matmul(error, matrixTranspose(stopGradient(feedback ?? weight)));
+  return { slots: slotLosses(block, ce, r, granularity), head };
+}
+
+/**
+ * The contrastive local loss of one block (Ren et al. 2023, §5.3 and Table 4: SimCLR's
+ * InfoNCE, Chen et al. 2020): the head projects the patch-averaged output of each view to
+ * z, normalised to unit length; example i's loss is −log softmax_j(zᵢ·z'ⱼ/τ)ᵢ against the
+ * second view z' of every example in the batch, under a stop-gradient, without which Ren
+ * et al. found it does not learn. `view` is the block's output on the second view. The
+ * slots are built as for the supervised loss, with r = SG(∂ℓᵢ/∂pooledᵢ) computed by reverse
+ * mode (ℓᵢ depends on example i's pooled output alone, as the other views are constants);
+ * `feedback` replaces the head's weight in it (feedback alignment).
+ */
+export function contrastiveLocalLoss(block: LocalBlock, view: Tensor, granularity: Granularity, temperature: number, feedback?: Tensor): LocalLoss {
+  if (!(temperature > 0)) throw new RangeError(`temperature must be positive, got ${temperature}`);
+  const x = checkOutput(block);
+  const { weight, bias } = block.head;
+  const project = (pooled: Tensor) => unitRows(add(matmul(pooled, weight), bias));
+  const pooled = mean(x, -2);
+  const other = stopGradient(project(mean(view, -2)));
+  const loss = infoNce(project(pooled), other, temperature);
+  const [r] = grad(sum(loss), [pooled], feedback ? { substitutes: new Map([[weight, feedback]]) } : {});
+  return { slots: slotLosses(block, loss, stopGradient(r!), granularity), head: infoNce(project(stopGradient(pooled)), other, temperature) };
+}
+
+/** InfoNCE per row of z [batch, D] against z' [batch, D] (both unit rows): log Σⱼ exp(zᵢ·z'ⱼ/τ) − zᵢ·z'ᵢ/τ. */
+function infoNce(z: Tensor, other: Tensor, temperature: number): Tensor {
+  const logits = mul(matmul(z, matrixTranspose(other)), 1 / temperature);
+  const positive = mul(sum(mul(z, other), -1), 1 / temperature);
+  return sub(log(sum(exp(logits), -1)), positive);
+}
+
+function checkOutput(block: LocalBlock): Tensor {
+  if (block.output.rank !== 3) throw new RangeError(`local losses need block outputs [batch, patches, channels], got ${block.output}`);
+  return block.output;
+}
+
+/**
+ * Slot losses [batch] | [batch, P] | [batch, P, G] with the value of the block's loss
+ * `loss` [batch] and the first derivatives of the replicated aggregator: value + (s − SG(s)),
+ * s the first-order term (1/P) Σ_{c∈slot} x_{p,c} rᶜ with r [batch, C] = SG(∂loss/∂pooled).
+ */
+function slotLosses(block: LocalBlock, loss: Tensor, r: Tensor, granularity: Granularity): Tensor {
+  const x = block.output;
+  const [batch, patches, channels] = x.shape as [string | number, number, number];
   const terms = mul(x, mul(reshape(r, [batch, 1, channels]), 1 / patches));
   const s =
     granularity === 'group' ? sum(reshape(terms, [batch, patches, block.groups, channels / block.groups]), -1) : granularity === 'patch' ? sum(terms, -1) : sum(terms, [1, 2]);
-  const value = broadcastTo(reshape(stopGradient(ce), [batch, ...new Array<number>(s.rank - 1).fill(1)]), s.shape);
-  return { slots: add(value, sub(s, stopGradient(s))), head };
+  const value = broadcastTo(reshape(stopGradient(loss), [batch, ...new Array<number>(s.rank - 1).fill(1)]), s.shape);
+  return add(value, sub(s, stopGradient(s)));
 }

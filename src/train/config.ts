@@ -1,3 +1,4 @@
+import type { Statistics } from '../allocators/allocator.js';
 import type { AllocatorName } from '../allocators/registry.js';
 import type { OptionValue } from '../estimators/options.js';
 import type { EstimatorName } from '../estimators/registry.js';
@@ -10,6 +11,8 @@ export interface TrainConfig {
   readonly dataset: string;
   /** Train and test on these classes only (labels unchanged), e.g. to pretrain on some and fine-tune on others. */
   readonly classes?: readonly number[];
+  /** Standardise inputs per channel by the training split's mean and std (the papers' preprocessing); default: pixels in [0, 1]. */
+  readonly normalize?: boolean;
   /** Start from the parameters of this checkpoint (a run directory or file) instead of a fresh initialisation. */
   readonly init?: string;
   /** 'mlp:784-256-256-10' | 'cnn' | …, see modelFromSpec. */
@@ -34,6 +37,8 @@ export interface TrainConfig {
   readonly seed: number;
   /** Split each step's queries between examples with this allocator (methods whose descriptor allows it). */
   readonly allocator?: AllocatorName;
+  /** With an allocator: where it reads per-example statistics from, 'running' or 'fresh' (a pilot at each step's θ); default: the allocator's own (flops fresh, the others running). */
+  readonly allocatorStatistics?: Statistics;
   /** With an allocator: average queries per example per step (the step budget is this × batch). */
   readonly queriesPerExample?: number;
   /** Pause after this many queries in total (forward evaluations × examples): a hard limit, never exceeded. */

@@ -1,6 +1,6 @@
 import { type Seed, deriveSeed } from '../rng/index.js';
 
-/** Stream ids under a run's seed: initial parameters and estimator noise (the batch order uses the seed itself; 3 and 4: run-hooks.ts). */
+/** Stream ids under a run's seed: initial parameters and estimator noise (the batch order uses the seed itself; 3 and 4: run-hooks.ts, and allocation.ts under the same ids, so a run with both sub-nets or a holdout and a seeded allocator or pilot draws them from one stream). */
 const INIT_STREAM = 1;
 const NOISE_STREAM = 2;
 

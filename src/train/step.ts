@@ -1,4 +1,3 @@
-import type { Allocator } from '../allocators/allocator.js';
 import { type Batch, batchCount, batches } from '../data/batches.js';
 import type { AnyDataset } from '../data/dataset.js';
 import type { Estimate, Estimator } from '../estimators/estimator.js';
@@ -7,6 +6,7 @@ import { type GradientTransformation, applyGradient } from '../optim/transform.j
 import { masked } from '../optim/wrappers.js';
 import type { Seed } from '../rng/stream.js';
 import type { State } from '../state/state.js';
+import type { QueryAllocation } from './allocation.js';
 
 /** Where a run stands. */
 export interface Progress {
@@ -71,8 +71,8 @@ export interface StepHook<S extends State = State> {
 export interface Stepper {
   readonly estimator: Estimator;
   readonly optimizer: GradientTransformation;
-  /** Query allocation: the allocator, its unit and the step budget for a batch of b examples. */
-  readonly allocation?: { readonly allocator: Allocator; readonly unit: number; readonly budget: (b: number) => number };
+  /** Query allocation: the allocator, its unit, the step budget for a batch of b examples, and its pilot (see createQueryAllocation). */
+  readonly allocation?: QueryAllocation;
   readonly hooks?: readonly StepHook[];
   /** 0/1 per entry of θ, or per step: masked entries are never perturbed nor updated (frozen, still part of the forward pass). */
   readonly mask?: Float32Array | ((step: number) => Float32Array);
@@ -127,8 +127,9 @@ export function initTrainState(stepper: Stepper, params: Float32Array, examples:
 }
 
 /**
- * The estimating half of a step: allocate → estimate (at θ ⊙ the hooks' sub-net, under
- * the step's mask) → allocator feedback → the hooks' corrections. The returned state
+ * The estimating half of a step: pilot (allocators that measure at θ) → allocate →
+ * estimate (at θ ⊙ the hooks' sub-net, under the step's mask) → allocator feedback →
+ * the hooks' corrections; the estimate's queries include the pilot's. The returned state
  * carries the estimator's, allocator's and hooks' new states; θ, the optimiser and the
  * progress are untouched; `mask` is the step's (what the update must keep to). For loops
  * that measure estimates without training on them (the allocation experiment). With
@@ -142,11 +143,23 @@ export async function estimateStep(stepper: Stepper, state: TrainState, batch: B
   const params = subnet ? product(state.params, subnet) : state.params;
   const allocation = stepper.allocation;
   if (allocation && batch.indices === undefined) throw new TypeError('a query allocation needs batches with dataset indices (its statistics are per example)');
-  const queries = allocation?.allocator.allocate(state.allocator, { examples: batch.indices!, budget: allocation.budget(batch.y.shape[0]!), minimum: allocation.unit, unit: allocation.unit });
+  const kind = allocation?.allocator.pilot;
+  if (kind && !allocation!.pilot) throw new TypeError(`allocator ${allocation!.allocator.name} measures each step's ${kind} at θ and needs a pilot (see createQueryAllocation)`);
+  const pilot = kind ? await allocation!.pilot!.measure(kind, { params, batch, step: progress.step, estimator: state.estimator, ...(mask && { mask }) }) : undefined;
+  const fresh = pilot?.fresh;
+  const queries = allocation?.allocator.allocate(state.allocator, { examples: batch.indices!, budget: allocation.budget(batch.y.shape[0]!), minimum: allocation.unit, unit: allocation.unit, ...(fresh && { fresh }) });
   const estimated = await stepper.estimator.estimate(state.estimator, { params, batch, step: progress.step, ...(queries && { allocation: queries }), ...(mask && { mask }), ...(streamGradient && { streamGradient }) });
-  let estimate = estimated.estimate;
+  let estimate = pilot ? { ...estimated.estimate, queries: estimated.estimate.queries + pilot.queries } : estimated.estimate;
   const allocator = queries
-    ? allocation!.allocator.observe(state.allocator, { examples: batch.indices!, queries, variance: estimate.perExample.variance ?? new Float32Array(queries.length).fill(Number.NaN), loss: estimate.perExample.loss })
+    ? allocation!.allocator.observe(state.allocator, {
+      examples: batch.indices!,
+      queries,
+      variance: estimate.perExample.variance ?? new Float32Array(queries.length).fill(Number.NaN),
+      loss: estimate.perExample.loss,
+      minimum: allocation!.unit,
+      unit: allocation!.unit,
+      ...(fresh && { fresh }),
+    })
     : state.allocator;
   const hooks: Record<string, State> = { ...state.hooks };
   for (const hook of stepper.hooks ?? []) {

@@ -1,10 +1,10 @@
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createAllocator } from '../allocators/registry.js';
 import { type DatasetBatch, type RegressionBatch, batchCount, batches, gatherRows } from '../data/batches.js';
 import { type AnyDataset, type DatasetSplit, withClasses } from '../data/dataset.js';
 import { loadDataset, parseDatasetSpec } from '../data/load.js';
+import { normalizeSplit } from '../data/normalize.js';
 import type { CompileOptions } from '../engine/runtime/backend.js';
 import { createEstimator, descriptor } from '../estimators/registry.js';
 import { resolveOptions } from '../estimators/options.js';
@@ -18,6 +18,7 @@ import { objectiveFromSpec } from '../objectives/objective.js';
 import { createOptimizer, createSchedule } from '../optim/registry.js';
 import { deserializeState, serializeState } from '../state/state.js';
 import { loadCheckpoint, saveCheckpoint } from './checkpoint.js';
+import { createQueryAllocation, stepQueries } from './allocation.js';
 import { BUDGET_KEYS, type TrainConfig } from './config.js';
 import { type Evaluation, Evaluator } from './evaluate.js';
 import { runSeeds } from './seeds.js';
@@ -161,7 +162,12 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
 
   const compile: CompileOptions = { device: config.device, ...(config.threads !== undefined && { threads: config.threads }) };
   const method = descriptor(config.method);
-  const estimator = createEstimator(config.method, { objective, model, seed: runSeeds(config.seed).noise, compile, ...(options.oracle && { oracle: options.oracle }) }, config.options);
+  const context = { objective, model, compile, ...(options.oracle && { oracle: options.oracle }) };
+  const estimator = createEstimator(config.method, { ...context, seed: runSeeds(config.seed).noise }, config.options);
+  const allocation = config.allocator && createQueryAllocation({
+    allocator: config.allocator, method: config.method, options: config.options, context, seed: config.seed,
+    ...(config.allocatorStatistics && { statistics: config.allocatorStatistics }), ...(config.queriesPerExample !== undefined && { queriesPerExample: config.queriesPerExample }),
+  });
   const batchesPerEpoch = batchCount(data.train.size, config.batchSize);
   const plannedSteps = config.epochs * batchesPerEpoch;
   // The step schedule decays tenfold twice over the plan, at a third and two thirds.
@@ -171,10 +177,10 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
   const stepper: Stepper = {
     estimator,
     optimizer: createOptimizer(config.optimizer, { lr: schedule, momentum: config.momentum, weightDecay: config.weightDecay, clip: config.clip }),
-    ...(config.allocator && { allocation: { allocator: createAllocator(config.allocator), ...queryAllocation(config) } }),
+    ...(allocation && { allocation }),
     ...(hooks.length > 0 && { hooks }),
   };
-  const stepCost = (b: number) => stepper.allocation?.budget(b) ?? method.cost(resolveOptions(config.method, method.options, config.options), b, model.layout.size);
+  const stepCost = (b: number) => (stepper.allocation ? stepQueries(stepper.allocation, b) : undefined) ?? method.cost(resolveOptions(config.method, method.options, config.options), b, model.layout.size);
 
   let state = initTrainState(stepper, config.init ? await initialParams(config.init, model) : model.init(runSeeds(config.seed).init), data.train.size);
   if (saved) {
@@ -307,7 +313,7 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
     if (options.out) await writeFileAtomic(join(options.out, SUMMARY_FILE), `${JSON.stringify(summary, null, 2)}\n`);
     return summary;
   } finally {
-    await Promise.all([estimator.dispose(), evaluator.dispose(), extra.dispose()]);
+    await Promise.all([estimator.dispose(), evaluator.dispose(), extra.dispose(), allocation?.pilot?.dispose()]);
   }
 }
 
@@ -360,16 +366,17 @@ async function tidyRunDirectory(dir: string, step: number): Promise<string[]> {
 }
 
 /** The run's train and test splits (classification or regression, as the spec says), restricted to `classes` when given. */
-export async function trainingData(config: Pick<TrainConfig, 'dataset' | 'classes' | 'seed'>): Promise<DatasetSplit<AnyDataset>> {
+export async function trainingData(config: Pick<TrainConfig, 'dataset' | 'classes' | 'seed' | 'normalize'>): Promise<DatasetSplit<AnyDataset>> {
   const options = { task: parseDatasetSpec(config.dataset).task, ...(config.dataset.startsWith('csv:') && { seed: config.seed }) };
-  const data = await loadDataset(config.dataset, options);
-  if (!config.classes) return data;
+  const loaded = await loadDataset(config.dataset, options);
   const classes = config.classes;
   const keep = (d: AnyDataset) => {
     if (d.task === 'regression') throw new RangeError('classes select classes of a classification dataset');
-    return withClasses(d, classes);
+    return withClasses(d, classes!);
   };
-  return { train: keep(data.train), test: keep(data.test) };
+  const data: DatasetSplit<AnyDataset> = classes ? { train: keep(loaded.train), test: keep(loaded.test) } : loaded;
+  // Statistics of the examples trained on (after the class selection), applied to both splits.
+  return config.normalize ? normalizeSplit(data) : data;
 }
 
 /** Model outputs a dataset needs: one per class, or one per target value. */
@@ -383,19 +390,6 @@ async function initialParams(path: string, model: Model): Promise<Float32Array> 
   const { params } = await loadCheckpoint(file);
   model.layout.check(params, `parameters in ${file} (for ${model.spec})`);
   return params;
-}
-
-/**
- * A step's query budget (whole units, at least the minimum for every example) and unit,
- * from the method's descriptor; throws a RangeError for a method that takes no allocation.
- */
-export function queryAllocation(config: { readonly method: string; readonly queriesPerExample?: number }): { unit: number; budget: (batch: number) => number } {
-  const allocation = descriptor(config.method).allocation;
-  if (allocation === undefined) throw new RangeError(`method ${config.method} takes no query allocation`);
-  const { unit } = allocation;
-  const perExample = config.queriesPerExample ?? allocation.queriesPerExample;
-  if (perExample < unit) throw new RangeError(`queries per example must be at least ${unit} for ${config.method}, got ${perExample}`);
-  return { unit, budget: (batch) => unit * Math.max(batch, Math.round((perExample * batch) / unit)) };
 }
 
 /** The loss and accuracy of the current θ on a dataset, timed. */

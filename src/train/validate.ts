@@ -78,6 +78,7 @@ export function validateConfig(config: TrainConfig): void {
       : `objective '${config.objective}' takes class labels, and '${config.dataset}' is a regression dataset (use --objective mse)`);
   }
   if (config.classes !== undefined && task === 'regression') fail('classes', 'classes select classes of a classification dataset');
+  if (config.normalize !== undefined && typeof config.normalize !== 'boolean') fail('normalize', `normalize must be true or false, got ${String(config.normalize)}`);
   // The built-in datasets' class counts are known without reading them.
   const known = ({ mnist: 10, 'fashion-mnist': 10, cifar10: 10 } as Record<string, number>)[parseDatasetSpec(config.dataset).kind];
   const past = config.classes?.find((c) => known !== undefined && c >= known);
@@ -100,8 +101,11 @@ export function validateConfig(config: TrainConfig): void {
     if (config.queriesPerExample !== undefined && !(config.queriesPerExample >= allocation.unit && Number.isFinite(config.queriesPerExample))) {
       fail('queriesPerExample', `queries per example must be at least ${allocation.unit} for ${config.method}, got ${config.queriesPerExample}`);
     }
+    if (config.allocatorStatistics !== undefined && !['running', 'fresh'].includes(config.allocatorStatistics)) fail('allocatorStatistics', `allocator statistics must be running or fresh, got '${String(config.allocatorStatistics)}'`);
   } else if (config.queriesPerExample !== undefined) {
     fail('queriesPerExample', 'queries per example sets an allocator\'s budget; give an allocator too');
+  } else if (config.allocatorStatistics !== undefined) {
+    fail('allocatorStatistics', 'allocator statistics say where an allocator reads its statistics; give an allocator too');
   }
   if (config.queries !== undefined) number('queries', 0, true);
   if (config.steps !== undefined) integer('steps', 1);

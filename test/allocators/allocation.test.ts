@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { roundAllocation } from '../../src/allocators/allocator.js';
-import { FlopsAllocator } from '../../src/allocators/flops.js';
 import { NeymanAllocator } from '../../src/allocators/neyman.js';
 import { createAllocator } from '../../src/allocators/registry.js';
+import { SoftmaxAllocator } from '../../src/allocators/softmax.js';
 import { initStats } from '../../src/allocators/running-stats.js';
 import { UniformAllocator } from '../../src/allocators/uniform.js';
 import { normals, testRandom } from '../helpers.js';
@@ -30,7 +30,7 @@ describe('allocation', () => {
     assert.deepEqual([...new UniformAllocator().allocate({}, { examples: Int32Array.of(5, 6, 7), budget: 11, minimum: 1 })], [4, 4, 3]);
     assert.throws(() => roundAllocation([1, 1], 3, 2), /a budget of 3 queries cannot give 2 examples at least 2 each \(needs 4\)/);
     assert.throws(() => roundAllocation([1, 1], 5, 2, 2), /budget must be a whole number of 2-query units/);
-    assert.throws(() => createAllocator('oracle'), /unknown allocator 'oracle'; allocators: uniform, neyman, flops/);
+    assert.throws(() => createAllocator('oracle'), /unknown allocator 'oracle'; allocators: uniform, neyman, softmax, flops/);
   });
 
   test('neyman reaches the theoretical variance (Σσ)²/(B²N) on a batch with known variances, below uniform', () => {
@@ -64,7 +64,7 @@ describe('allocation', () => {
     assert.ok(neyman < 0.8 * uniform, `neyman ${neyman} should beat uniform ${uniform}`);
   });
 
-  test('neyman and flops learn per-example noise from feedback; flops moves towards Neyman', () => {
+  test('neyman and softmax learn per-example noise from feedback; softmax moves towards Neyman', () => {
     const examples = Int32Array.from({ length: 8 }, (_, i) => i);
     const variance = Float32Array.from(examples, (i) => (i < 2 ? 100 : 1));
     const loss = new Float32Array(8).fill(1);
@@ -75,11 +75,11 @@ describe('allocation', () => {
     // σ̂ = 10, 10, 1, …: the 56 queries beyond the minimum split 21.5, 21.5, 2.2, … and round by largest remainder.
     assert.deepEqual([...neyman.allocate(seen, { examples, budget: 64, minimum: 1 })], [23, 23, 3, 3, 3, 3, 3, 3]);
     assert.deepEqual([...neyman.allocate(start, { examples, budget: 64, minimum: 1 })], [8, 8, 8, 8, 8, 8, 8, 8], 'observe returns a new state and leaves the old one as it was');
-    const flops = new FlopsAllocator(0.2);
-    let state = flops.init(8);
-    const before = flops.allocate(state, { examples, budget: 64, minimum: 1 });
-    for (let step = 0; step < 20; step++) state = flops.observe(state, feedback);
-    const after = flops.allocate(state, { examples, budget: 64, minimum: 1 });
+    const softmax = new SoftmaxAllocator(0.2);
+    let state = softmax.init(8);
+    const before = softmax.allocate(state, { examples, budget: 64, minimum: 1 });
+    for (let step = 0; step < 20; step++) state = softmax.observe(state, feedback);
+    const after = softmax.allocate(state, { examples, budget: 64, minimum: 1 });
     assert.deepEqual([...before], [8, 8, 8, 8, 8, 8, 8, 8], 'starts uniform');
     assert.ok(after[0]! > 12 && after[2]! < 8, `learned ${after}`);
     assert.ok(state.theta[0]! > 0.5, `a = ${state.theta[0]}`);

@@ -19,10 +19,15 @@ function part(g: Float32Array, prefix: string): Float32Array {
 }
 
 describe('local losses on a tiny LocalMixer', () => {
-  for (const [method, directions, calls] of [['lg-fg-a', 8, 256], ['lg-fg-w', 32, 160]] as const) {
-    test(`${method} is unbiased for the local objective: its mean approaches lg-bp's gradient at the 1/√n rate`, async () => {
+  const cases = [
+    ['lg-fg-a', {}, 8, 256],
+    ['lg-fg-a', { variant: 'block' }, 16, 256],
+    ['lg-fg-w', {}, 32, 160],
+  ] as const;
+  for (const [method, options, directions, calls] of cases) {
+    test(`${method} ${JSON.stringify(options)} is unbiased for the local objective: its mean approaches lg-bp's gradient at the 1/√n rate`, async () => {
       const exact = await gradient('lg-bp');
-      const estimator = make(method, model, { directions });
+      const estimator = make(method, model, { ...options, directions });
       const sixteenth = new Float64Array(theta.length);
       const all = new Float64Array(theta.length);
       for (let s = 0; s < calls; s++) {

@@ -5,7 +5,7 @@ import type { Model } from '../../src/nn/model.js';
 import { assertAllClose } from '../helpers.js';
 import { cosine, distance, estimateOnce, exactGradient, make, randomBatch, tinyCnn } from './fixtures.js';
 
-type Options = Readonly<Record<string, number | string>>;
+type Options = Readonly<Record<string, number | string | boolean>>;
 
 /**
  * Each estimator is unbiased: the mean of many estimates approaches the exact
@@ -16,6 +16,8 @@ const rows: { method: string; options: Options; calls: number }[] = [
   { method: 'spsa', options: { directions: 64, scheme: 'forward', noise: 'gaussian' }, calls: 64 },
   { method: 'fg-w', options: { directions: 32 }, calls: 128 },
   { method: 'fg-a', options: { directions: 16 }, calls: 64 },
+  // The output perturbed too, so that the block variant's one pass carries two sites' noise.
+  { method: 'fg-a', options: { directions: 16, variant: 'block', exactReadout: false }, calls: 64 },
   { method: 'cge', options: { directions: 20 }, calls: 200 },
 ];
 

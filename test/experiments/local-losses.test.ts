@@ -14,6 +14,8 @@ import {
   localLossMarkdown,
   runLocalLossExperiment,
 } from '../../src/experiments/local-losses.js';
+import { loadCheckpoint } from '../../src/train/checkpoint.js';
+import type { TrainConfig } from '../../src/train/config.js';
 import { CHECKPOINT_FILE, METRICS_FILE, SUMMARY_FILE } from '../../src/train/trainer.js';
 import { runCli } from '../cli/run-cli.js';
 
@@ -62,6 +64,19 @@ describe('local-losses experiment', () => {
     assert.doesNotMatch(markdown, /paper/i, 'no paper column for a model the paper did not use');
     assert.deepEqual(tableRows(markdown).map((line) => line.split(' | ')[0]), ['| bp', '| fg-a']);
     assert.match(tableRows(markdown)[0]!, new RegExp(`^\\| bp \\| 0.001 \\| ${bp.test_error.toFixed(2)} / ${bp.train_error.toFixed(2)} \\|$`));
+  });
+
+  test("the paper's protocol: the variant reaches the activity methods only, the training settings every method", async () => {
+    const options = await tiny({ variant: 'block', directions: 2, normalize: true, optimizer: 'momentum', schedule: 'cosine', warmupSteps: 2, momentum: 0.8, weightDecay: 1e-4 });
+    const report = await runLocalLossExperiment(options);
+    const saved = async (method: string) => (await loadCheckpoint(join(options.out, method, CHECKPOINT_FILE))).config as unknown as TrainConfig;
+    const [bp, fgA] = [await saved('bp'), await saved('fg-a')];
+    assert.deepEqual(bp.options, {});
+    assert.deepEqual(fgA.options, { directions: 2, variant: 'block' });
+    for (const config of [bp, fgA]) assert.deepEqual([config.normalize, config.optimizer, config.warmupSteps, config.momentum, config.weightDecay], [true, 'momentum', 2, 0.8, 1e-4]);
+    assert.match(report.markdown, /2 directions per step for the perturbation methods, activity perturbation variant 'block', batch 32, momentum with a cosine schedule with 2 warmup steps, momentum 0.8, weight decay 0.0001, inputs standardised/);
+    await assert.rejects(runLocalLossExperiment({ ...options, variant: 'joint' as never }), /^RangeError: variant must be one of per-site, block, got 'joint'/);
+    await assert.rejects(runLocalLossExperiment({ ...options, localLoss: 'contrastive' }), /^RangeError: methods: contrastive local losses are for the local-loss methods \(l-bp, lg-bp, l-fa, lg-fa, lg-fg-w, lg-fg-a\); bp, fg-a would train a supervised loss/);
   });
 
   test('a diverging method records its error and the others still run', async () => {
