@@ -14,6 +14,7 @@ import { type Command, UsageError, parseFlags, usage } from './args.js';
 import { methodFlagSpecs, methodOptions } from './method-flags.js';
 import { flagName } from '../estimators/options.js';
 import { ProgressBar, formatDuration, timestamp } from './progress.js';
+import { WorkerPoolOracle } from '../scale/pool.js';
 
 const d = DEFAULT_CONFIG;
 
@@ -57,7 +58,8 @@ With no flags: ${d.method} on the embedded MNIST (8,000 train / 2,000 test digit
     resume: { type: 'boolean', help: 'continue the run in --out from its checkpoint' },
     json: { type: 'boolean', help: 'print one JSON object per epoch and a summary object last' },
     'eval-batch-size': { type: 'integer', default: d.evalBatchSize, min: 1, help: 'examples per evaluation call' },
-    threads: { type: 'integer', min: 1, help: 'onnxruntime intra-op threads (default: one per core not busy with other work)' },
+    threads: { type: 'integer', min: 1, help: 'onnxruntime intra-op threads (default: one per core not busy with other work; 1 per worker with --workers)' },
+    workers: { type: 'integer', min: 1, help: 'loss-only methods: evaluate each step\'s engine calls on this many worker threads, each with its own onnxruntime session (results identical to one process)' },
     device: { type: 'string', default: d.device, help: 'execution device: cpu | webgpu | cuda …' },
     ...methodFlagSpecs,
   },
@@ -67,6 +69,10 @@ With no flags: ${d.method} on the embedded MNIST (8,000 train / 2,000 test digit
 function defaultOptimizers(): string {
   const others = Object.entries(ESTIMATORS).flatMap(([m, e]) => (e.defaultOptimizer ? [`${e.defaultOptimizer.name} lr ${e.defaultOptimizer.lr} for ${m}`] : []));
   return [`${d.optimizer}`, ...others].join('; ');
+}
+
+function lossOnlyMethods(): string {
+  return Object.entries(ESTIMATORS).flatMap(([m, e]) => (e.needs === 'losses' ? [m] : [])).join(', ');
 }
 
 function allocating(): string {
@@ -143,6 +149,8 @@ export async function runTrain(argv: readonly string[]): Promise<number> {
     throw e;
   }
   const out = flags.out ?? join('runs', `${timestamp()}-${config.method}`);
+  const workers = flags.workers;
+  if (workers !== undefined && descriptor(config.method).needs !== 'losses') throw new UsageError(`--workers: method ${config.method} needs the model's graph; worker threads serve the loss-only methods (${lossOnlyMethods()})`);
 
   const json = flags.json === true;
   const info = (line: string) => (json ? undefined : console.log(line));
@@ -168,6 +176,7 @@ export async function runTrain(argv: readonly string[]): Promise<number> {
   try {
     summary = await train(config, {
     out,
+    ...(workers !== undefined && { oracle: (model, objective) => new WorkerPoolOracle(model, objective, { workers, threads: config.threads ?? 1 }) }),
     resume: flags.resume === true,
     signal: interrupt.signal,
     log: info,

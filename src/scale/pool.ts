@@ -9,8 +9,8 @@ import { type CallsResult, assembleCalls, planCalls } from '../objectives/copy-c
 import { type LossOracle, type LossRequest, type LossResult, checkLossRequest } from '../objectives/loss-oracle.js';
 import type { Objective } from '../objectives/objective.js';
 import { batchFeeds } from '../objectives/program-inputs.js';
-import { type CopiesJob, type SurfaceJob, copyProgramKey } from './executor.js';
-import { ProgramCatalog } from './programs.js';
+import { type CopiesJob, type ParamShape, type SurfaceJob, copyProgramKey } from './executor.js';
+import { ProgramCatalog, type ProgramBytes } from './programs.js';
 
 /**
  * Scale-out on one machine: a pool of worker threads (tinypool), each with its own
@@ -45,24 +45,22 @@ export type ThreadJob = { readonly x: ThreadTensor; readonly y: ThreadTensor; re
 
 const WORKER = fileURLToPath(new URL('./pool-worker.js', import.meta.url));
 
-/** Worker threads evaluating parts of requests for one model. */
+/** Worker threads evaluating parts of requests on θ of one layout. */
 export class WorkerPool {
   readonly workers: number;
-  readonly catalog: ProgramCatalog;
   private readonly pool: Tinypool;
   private readonly shared = new Map<string, Uint8Array>();
   private readonly parts: number;
 
   /** @throws RangeError for fewer than one worker or thread. */
-  constructor(model: Model, objective: Objective, options: WorkerPoolOptions) {
+  constructor(params: readonly ParamShape[], options: WorkerPoolOptions) {
     const { workers, threads = 1, partsPerWorker = 2 } = options;
     for (const [name, v] of [['workers', workers], ['threads', threads], ['partsPerWorker', partsPerWorker]] as const) {
       if (!Number.isSafeInteger(v) || v < 1) throw new RangeError(`${name} must be a positive integer, got ${v}`);
     }
     this.workers = workers;
     this.parts = workers * partsPerWorker;
-    this.catalog = new ProgramCatalog(model, objective);
-    this.pool = new Tinypool({ filename: WORKER, minThreads: workers, maxThreads: workers, idleTimeout: Infinity, teardown: 'teardown', workerData: { params: this.catalog.params, threads } });
+    this.pool = new Tinypool({ filename: WORKER, minThreads: workers, maxThreads: workers, idleTimeout: Infinity, teardown: 'teardown', workerData: { params, threads } });
   }
 
   /** Contiguous ranges of `count` calls, balanced by `weight(call)`, at most `parts` of them. */
@@ -83,7 +81,7 @@ export class WorkerPool {
   }
 
   /** Program bytes in shared memory, copied once per program. */
-  programBytes(programs: readonly { hash: string; bytes: Uint8Array }[]): Record<string, Uint8Array> {
+  private programBytes(programs: readonly { hash: string; bytes: Uint8Array }[]): Record<string, Uint8Array> {
     return Object.fromEntries(programs.map(({ hash, bytes }) => {
       let shared = this.shared.get(hash);
       if (shared === undefined) this.shared.set(hash, (shared = share(bytes)));
@@ -91,8 +89,29 @@ export class WorkerPool {
     }));
   }
 
-  run<R>(job: ThreadJob): Promise<R> {
-    return this.pool.run(job);
+  /**
+   * Parts of a loss request, each on a thread: `request.batch` holds the program's feeds
+   * (batchFeeds), `programs` the copy programs the calls need (by copyProgramKey).
+   */
+  evaluateCopies(request: LossRequest, ranges: readonly { readonly from: number; readonly to: number }[], programs: Readonly<Record<string, ProgramBytes>>): Promise<CallsResult[]> {
+    const { batch, ...rest } = request;
+    const p = rest.perturbation;
+    const shared: Omit<LossRequest, 'batch'> = {
+      ...rest,
+      params: share(request.params),
+      perturbation: p.kind === 'noise' && p.mask ? { ...p, mask: share(p.mask) } : p.kind === 'offsets' ? { ...p, offsets: share(p.offsets) } : p,
+    };
+    const hashes = Object.fromEntries(Object.entries(programs).map(([key, program]) => [key, program.hash]));
+    const common = { x: threadTensor(batch.x), y: threadTensor(batch.y), programs: this.programBytes(Object.values(programs)) };
+    return Promise.all(ranges.map(({ from, to }) => this.pool.run({ ...common, kind: 'copies', part: { kind: 'copies', request: shared, from, to, programs: hashes } } satisfies ThreadJob)));
+  }
+
+  /** Parts of a landscape grid, each on a thread (see SurfaceJob). */
+  evaluateSurface(job: Omit<SurfaceJob, 'from' | 'to' | 'program'>, ranges: readonly { readonly from: number; readonly to: number }[], program: ProgramBytes): Promise<Float64Array[]> {
+    const { batch, theta, d1, d2, alpha, beta, k } = job;
+    const common = { x: threadTensor(batch.x), y: threadTensor(batch.y), programs: this.programBytes([program]) };
+    const vectors = { theta: share(theta), d1: share(d1), d2: share(d2), alpha: share(alpha), beta: share(beta) };
+    return Promise.all(ranges.map(({ from, to }) => this.pool.run({ ...common, kind: 'surface', part: { kind: 'surface', ...vectors, k, from, to, program: program.hash } } satisfies ThreadJob)));
   }
 
   /** Ends the threads (their sessions released first). */
@@ -122,6 +141,7 @@ function threadTensor(t: HostTensor): ThreadTensor {
 export class WorkerPoolOracle implements LossOracle {
   readonly dimension: number;
   readonly pool: WorkerPool;
+  private readonly catalog: ProgramCatalog;
 
   constructor(
     readonly model: Model,
@@ -129,7 +149,8 @@ export class WorkerPoolOracle implements LossOracle {
     options: WorkerPoolOptions,
   ) {
     this.dimension = model.layout.size;
-    this.pool = new WorkerPool(model, objective, options);
+    this.catalog = new ProgramCatalog(model, objective);
+    this.pool = new WorkerPool(this.catalog.params, options);
   }
 
   async evaluate(request: LossRequest): Promise<LossResult> {
@@ -138,18 +159,9 @@ export class WorkerPoolOracle implements LossOracle {
     const calls = planCalls(request, this.dimension);
     const slotted = request.slots !== undefined;
     const sizes = [...new Set(calls.map((c) => c.length))];
-    const programs = await Promise.all(sizes.map((rows) => this.pool.catalog.copies(rows, slotted)));
-    const hashes = Object.fromEntries(sizes.map((rows, i) => [copyProgramKey(rows, slotted), programs[i]!.hash]));
-    const { batch: _batch, ...rest } = request;
-    const p = rest.perturbation;
-    const shared: Omit<LossRequest, 'batch'> = {
-      ...rest,
-      params: share(request.params),
-      perturbation: p.kind === 'noise' && p.mask ? { ...p, mask: share(p.mask) } : p.kind === 'offsets' ? { ...p, offsets: share(p.offsets) } : p,
-    };
-    const common = { x: threadTensor(feeds.x), y: threadTensor(feeds.y), programs: this.pool.programBytes(programs) };
+    const programs = Object.fromEntries(await Promise.all(sizes.map(async (rows) => [copyProgramKey(rows, slotted), await this.catalog.copies(rows, slotted)] as const)));
     const ranges = this.pool.split(calls.map((c) => c.length));
-    const results = await Promise.all(ranges.map(({ from, to }) => this.pool.run<CallsResult>({ ...common, kind: 'copies', part: { kind: 'copies', request: shared, from, to, programs: hashes } })));
+    const results = await this.pool.evaluateCopies({ ...request, batch: feeds as LossRequest['batch'] }, ranges, programs);
     return assembleCalls(request, ranges.map(({ from, to }, i) => ({ calls: calls.slice(from, to), result: results[i]! })));
   }
 
@@ -164,23 +176,23 @@ export class WorkerPoolOracle implements LossOracle {
  */
 export class WorkerPoolSurface implements SurfaceLosses {
   readonly pool: WorkerPool;
+  private readonly catalog: ProgramCatalog;
 
   constructor(
     readonly model: Model,
     readonly objective: Objective,
     options: WorkerPoolOptions,
   ) {
-    this.pool = new WorkerPool(model, objective, options);
+    this.catalog = new ProgramCatalog(model, objective);
+    this.pool = new WorkerPool(this.catalog.params, options);
   }
 
   async losses(theta: Float32Array, d1: Float32Array, d2: Float32Array, alpha: Float32Array, beta: Float32Array, batch: Batch, copiesPerCall = 16): Promise<Float64Array> {
     const k = checkSurface(this.model.layout, theta, d1, d2, alpha, beta, copiesPerCall);
-    const feeds = batchFeeds(this.model, this.objective, batch);
-    const program = await this.pool.catalog.surface(k);
-    const common = { x: threadTensor(feeds.x), y: threadTensor(feeds.y), programs: this.pool.programBytes([program]) };
-    const vectors = { theta: share(theta), d1: share(d1), d2: share(d2), alpha: share(alpha), beta: share(beta) };
+    const feeds = batchFeeds(this.model, this.objective, batch) as Batch;
+    const program = await this.catalog.surface(k);
     const ranges = this.pool.split(new Array<number>(surfaceCallCount(alpha.length, k)).fill(1));
-    const parts = await Promise.all(ranges.map(({ from, to }) => this.pool.run<Float64Array>({ ...common, kind: 'surface', part: { kind: 'surface', ...vectors, k, from, to, program: program.hash } })));
+    const parts = await this.pool.evaluateSurface({ kind: 'surface', theta, d1, d2, alpha, beta, batch: feeds, k }, ranges, program);
     const out = new Float64Array(alpha.length);
     ranges.forEach(({ from }, i) => out.set(parts[i]!, from * k));
     return out;
