@@ -15,7 +15,11 @@ export const PROTOCOL = 1;
 const hash = z.string().regex(/^[0-9a-f]{64}$/, 'a SHA-256 in hex');
 const count = z.number().int().nonnegative();
 const positive = z.number().int().positive();
-const f32 = z.instanceof(Float32Array);
+/** Typed arrays of any buffer (the wire decodes into fresh ones; a sender may hold shared ones). */
+const f32 = z.custom<Float32Array>((v) => v instanceof Float32Array, 'expected a Float32Array');
+const f64 = z.custom<Float64Array>((v) => v instanceof Float64Array, 'expected a Float64Array');
+const i32 = z.custom<Int32Array>((v) => v instanceof Int32Array, 'expected an Int32Array');
+const i64 = z.custom<BigInt64Array>((v) => v instanceof BigInt64Array, 'expected a BigInt64Array');
 const shape = z.array(count);
 
 const noise = z.strictObject({
@@ -28,15 +32,15 @@ const noise = z.strictObject({
   count: positive,
   mask: f32.optional(),
 });
-const coordinates = z.strictObject({ kind: z.literal('coordinates'), coordinates: z.instanceof(Int32Array), epsilon: z.number().positive() });
+const coordinates = z.strictObject({ kind: z.literal('coordinates'), coordinates: i32, epsilon: z.number().positive() });
 const offsets = z.strictObject({ kind: z.literal('offsets'), offsets: f32, copies: positive });
 
 /** A batch by dataset index (workers hold the run's data) or inline: the feeds themselves. */
 const batch = z.union([
-  z.strictObject({ indices: z.instanceof(Int32Array) }),
+  z.strictObject({ indices: i32 }),
   z.strictObject({
     x: z.strictObject({ shape, data: f32 }),
-    y: z.strictObject({ dtype: z.enum(['int64', 'float32']), shape, data: z.union([z.instanceof(BigInt64Array), f32]) }),
+    y: z.strictObject({ dtype: z.enum(['int64', 'float32']), shape, data: z.union([i64, f32]) }),
   }),
 ]);
 
@@ -55,7 +59,7 @@ export const taskSchema = z.strictObject({
   runtime: z.string().max(64),
   theta,
   perturbation: z.discriminatedUnion('kind', [noise, coordinates, offsets]),
-  slots: z.strictObject({ m: positive, example: z.instanceof(Int32Array) }).optional(),
+  slots: z.strictObject({ m: positive, example: i32 }).optional(),
   directionsPerCall: positive.optional(),
   copyBytes: z.number().positive().optional(),
   batch,
@@ -76,7 +80,7 @@ export const replySchema = z.discriminatedUnion('kind', [
     runtime: z.string().max(64),
     losses: f32,
     queries: count,
-    applied: z.instanceof(Float64Array),
+    applied: f64,
   }),
   z.strictObject({ kind: z.literal('refused'), protocol: z.number().int(), id: z.string().max(128), attempt: count, worker: z.string().max(128), reason: z.string().max(1000) }),
 ]);
@@ -120,7 +124,7 @@ export const updateSchema = z.strictObject({
   session: z.string().min(1).max(64),
   version: positive,
   step: z.discriminatedUnion('kind', [
-    z.strictObject({ kind: z.literal('directions'), updates: count, key: z.bigint().nonnegative(), distribution: z.enum(['gaussian', 'rademacher']), epsilon: z.number().positive(), weights: z.instanceof(Float64Array) }),
+    z.strictObject({ kind: z.literal('directions'), updates: count, key: z.bigint().nonnegative(), distribution: z.enum(['gaussian', 'rademacher']), epsilon: z.number().positive(), weights: f64 }),
     z.strictObject({ kind: z.literal('dense'), object: z.string().min(1) }),
   ]),
 });

@@ -1,3 +1,4 @@
+import type { AnyDataset } from '../data/dataset.js';
 import { lowerToBytes } from '../engine/onnx/lower.js';
 import { surfaceProgram } from '../landscape/surface.js';
 import type { Model } from '../nn/model.js';
@@ -17,6 +18,13 @@ export async function sha256(bytes: Uint8Array | Float32Array): Promise<string> 
   // WebCrypto refuses views of shared memory: those are copied first.
   const digest = await crypto.subtle.digest('SHA-256', (view.buffer instanceof ArrayBuffer ? view : view.slice()) as Uint8Array<ArrayBuffer>);
   return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+/** SHA-256 of a dataset's inputs and targets: a worker loading the run's data by name checks it got the same examples. */
+export async function datasetHash(dataset: AnyDataset): Promise<string> {
+  const targets = dataset.task === 'regression' ? dataset.targets : dataset.y;
+  const parts = await Promise.all([sha256(dataset.x), sha256(new Uint8Array(targets.buffer, targets.byteOffset, targets.byteLength))]);
+  return sha256(new TextEncoder().encode(`${dataset.size}:${dataset.inputShape.join('x')}:${parts.join(':')}`));
 }
 
 /**
