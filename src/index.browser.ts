@@ -27,6 +27,8 @@ export {
 } from './data/dataset.js';
 export { MNIST_DIGIT_FILES, MNIST_SPLIT_SEED, decodeMnistDigits } from './data/mnist-digits.js';
 export { stratifiedSplit } from './data/split.js';
+export { MAX_PARITY_BITS, parity } from './data/parity.js';
+export { LETTERS, LETTERS_SEED, type LettersOptions, letters7x7 } from './data/letters.js';
 export { NonFiniteError, type Progress, type StepContext, type StepHook, type Stepper, type TrainState, estimateStep, initTrainState, runSteps, trainStep } from './train/step.js';
 export { Evaluator, type Evaluation } from './train/evaluate.js';
 export { runSeeds } from './train/seeds.js';

@@ -20,6 +20,7 @@ export { benchImport } from './bench/import.js';
 export { benchLandscape } from './bench/landscape.js';
 export { checkpointSubnet, splitHoldout } from './train/run-hooks.js';
 export { type RunLandscape, type RunLandscapeOptions, landscapeOfRun } from './experiments/landscape.js';
+export { MGD_STEP_TARGET, benchMgd } from './bench/mgd.js';
 // ONNX import (reads files with onnx-proto and node:fs): Node only.
 export { IMPORT_OPSETS, type OnnxGraph, type OnnxNode, type ReadOptions, readOnnx } from './engine/onnx/read.js';
 export { loadOnnx } from './engine/onnx/load.js';

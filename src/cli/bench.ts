@@ -4,20 +4,22 @@ import { benchImport } from '../bench/import.js';
 import { benchLandscape } from '../bench/landscape.js';
 import { benchMemory } from '../bench/memory.js';
 import { benchTargets } from '../bench/targets.js';
+import { benchMgd } from '../bench/mgd.js';
 import { type Command, UsageError, parseFlags, usage } from './args.js';
 
 export const benchCommand = {
   name: 'bench',
-  positionals: 'engine | estimators | memory | import | targets | landscape',
+  positionals: 'engine | estimators | memory | import | targets | landscape | mgd',
   summary: `Benchmarks (numbers for docs/benchmarks.md; ratios are measured within one run).
   engine       forward passes/s of the 784-256-256-10 MLP at one and K copies per call, and noise throughput
   estimators   one step of each estimator against the forward passes it is made of
   memory       peak RSS of training (spsa's memory plan, fg-a, bp) against evaluation alone, MLPs 784-W-W-10
   import       an imported ONNX file against running it directly, and an fg-a step on it
   targets      every measure of the performance table (docs/benchmarks.md) as a ratio, with its target
-  landscape    a 51 × 51 loss landscape on 1,000 examples against the engine's stacked forward`,
+  landscape    a 51 × 51 loss landscape on 1,000 examples against the engine's stacked forward
+  mgd          an MGD step on the MGD papers' Fashion-MNIST CNN against a forward pass (batch 1000 by default)`,
   flags: {
-    batch: { type: 'integer', min: 1, help: 'examples per forward pass or step (default: 256; memory, targets: 64)' },
+    batch: { type: 'integer', min: 1, help: 'examples per forward pass or step (default: 256; memory, targets: 64; mgd: 1000)' },
     examples: { type: 'integer', default: 1000, min: 1, help: 'landscape: examples the loss is taken on' },
     points: { type: 'integer', default: 51, min: 3, help: 'landscape: grid points per axis of the full landscape' },
     copies: { type: 'integer', default: 16, min: 1, help: 'perturbed copies per call, K' },
@@ -47,7 +49,7 @@ export async function runBench(argv: readonly string[]): Promise<number> {
 }
 
 type Flags = ReturnType<typeof parseFlags<typeof benchCommand.flags>>['flags'];
-const SUITES = ['engine', 'estimators', 'memory', 'import', 'targets', 'landscape'] as const;
+const SUITES = ['engine', 'estimators', 'memory', 'import', 'targets', 'landscape', 'mgd'] as const;
 type Suite = (typeof SUITES)[number];
 const isSuite = (name: string | undefined): name is Suite => (SUITES as readonly (string | undefined)[]).includes(name);
 const compileOptions = (flags: Flags) => (flags.threads !== undefined ? { compile: { threads: flags.threads } } : {});
@@ -59,6 +61,7 @@ const SUITE_RUNNERS = {
   import: (flags: Flags) => benchImport({ file: flags.file, batch: flags.batch ?? 256, seconds: flags.seconds, ...(flags.threads !== undefined && { threads: flags.threads }) }),
   targets: (flags: Flags) => benchTargets({ batch: flags.batch ?? 64, seconds: flags.seconds, ...widths(flags), memory: flags.memory === true }),
   landscape: (flags: Flags) => benchLandscape({ examples: flags.examples, points: flags.points, copies: flags.copies, batch: flags.batch ?? 256, seconds: flags.seconds, ...compileOptions(flags) }),
+  mgd: (flags: Flags) => benchMgd({ batch: flags.batch ?? 1000, seconds: flags.seconds, ...(flags.threads !== undefined && { threads: flags.threads }) }),
 } as const;
 
 /** --widths 256,1024 as numbers (a UsageError for anything else). */
@@ -102,6 +105,13 @@ function format(suite: Suite, result: Awaited<ReturnType<(typeof SUITE_RUNNERS)[
       `load (cold):  import ${r.load.importMs.toFixed(1)} ms, onnxruntime on the file ${r.load.fileMs.toFixed(1)} ms: ${r.load.ratio.toFixed(2)}×`,
       `forward pass: imported ${r.forward.importedMs.toFixed(3)} ms, the file ${r.forward.fileMs.toFixed(3)} ms: ${r.forward.ratio.toFixed(2)}×`,
       `fg-a step:    ${r.fgA.stepMs.toFixed(3)} ms, forward pass with the loss ${r.fgA.forwardMs.toFixed(3)} ms: ${r.fgA.ratio.toFixed(2)}×`,
+    ].join('\n');
+  }
+  if (suite === 'mgd') {
+    const r = result as Awaited<ReturnType<typeof benchMgd>>;
+    return [
+      `${r.model} (${r.parameters.toLocaleString('en-US')} parameters), batch ${r.batch}, ${r.machine.runtime} on ${r.machine.cpu} × ${r.machine.cores}, threads ${r.machine.threads}, Node ${r.machine.node}`,
+      `mgd step (cdma, baseline and perturbed cost): ${r.stepMs.toFixed(2)} ms, forward pass ${r.forwardMs.toFixed(2)} ms: ${r.ratio.toFixed(2)}× (target ≤ ${r.target}×: ${r.ratio <= r.target ? 'met' : 'not met'})`,
     ].join('\n');
   }
   if (suite === 'targets') {

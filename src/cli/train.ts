@@ -12,7 +12,6 @@ import { CORRECTION_MODES } from '../train/hooks/gradient-correction.js';
 import { SUBNET_DEFAULTS } from '../train/run-hooks.js';
 import { type Command, UsageError, parseFlags, usage } from './args.js';
 import { methodFlagSpecs, methodOptions } from './method-flags.js';
-import { flagName } from '../estimators/options.js';
 import { ProgressBar, formatDuration, timestamp } from './progress.js';
 import { WorkerPoolOracle } from '../scale/pool.js';
 import type { CoordinatorStats } from '../scale/nats-oracle.js';
@@ -152,7 +151,7 @@ export async function runTrain(argv: readonly string[]): Promise<number> {
   try {
     validateConfig(config);
   } catch (e) {
-    if (e instanceof ConfigError) throw new UsageError(`${e.option ? `--${flagName(e.option)}` : flagOf(e.field)}: ${e.message}`);
+    if (e instanceof ConfigError) throw new UsageError(e.option ? e.message : `${flagOf(e.field)}: ${e.message}`);
     throw e;
   }
   const out = flags.out ?? join('runs', `${timestamp()}-${config.method}`);
@@ -218,7 +217,7 @@ export async function runTrain(argv: readonly string[]): Promise<number> {
     });
   } catch (e) {
     // What the config alone could not show (an N:M pattern the model's shapes cannot take) is still a usage error.
-    if (e instanceof ConfigError) throw new UsageError(`${e.option ? `--${flagName(e.option)}` : flagOf(e.field)}: ${e.message}`);
+    if (e instanceof ConfigError) throw new UsageError(e.option ? e.message : `${flagOf(e.field)}: ${e.message}`);
     throw e;
   } finally {
     process.off('SIGINT', stop);

@@ -10,3 +10,5 @@ export { loadMnist } from './mnist.js';
 export { permutation } from './permutation.js';
 export { pixelsToUnit } from './pixels.js';
 export { type SplitOptions, stratifiedSplit } from './split.js';
+export { LETTERS, LETTERS_SEED, type LettersOptions, letters7x7 } from './letters.js';
+export { MAX_PARITY_BITS, parity } from './parity.js';

@@ -194,6 +194,11 @@ export interface EstimatorDescriptor<O extends object = OptionValues> {
   /** Objectives the method supports (default all). */
   readonly objectives?: readonly string[];
   readonly options: OptionSpecs<O>;
+  /**
+   * Checks options that must agree with each other (each is already in its range), before
+   * anything is built: throws a RangeError naming the flags (--fdma-high with --taup).
+   */
+  check?(options: O): void;
   /** Learning rate that works with Adam (see the README's results). */
   readonly defaultLearningRate: number;
   /**

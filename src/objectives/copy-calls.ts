@@ -30,7 +30,8 @@ export type CopyCall = readonly CopyRow[];
 
 /**
  * Runs one engine call of `rows` copies: feeds by input name (x, y and each parameter's
- * [rows, …shape] block) → per-example losses [rows, m]. `slotted`: x and y carry a leading
+ * [rows, …shape] block; [...shape] when `rows` is 0, see callRows) → per-example losses
+ * [max(rows, 1), m]. `slotted`: x and y carry a leading
  * copy axis (allocated queries).
  */
 export type CopyRunner = (rows: number, slotted: boolean, feeds: Record<string, HostTensor>) => Promise<Float32Array>;
@@ -41,6 +42,15 @@ export interface CallsResult {
   readonly queries: number;
   /** Per `plus` row, in call order: the fraction of εzₖ the copies moved θ (see appliedFractions). */
   readonly applied: Float64Array;
+}
+
+/**
+ * The copy-axis length of the program a call runs: the call's copies, or 0 for one
+ * explicit offset copy without slots, run as a plain forward pass (copyProgram). Noise
+ * directions keep the copy-axis program the golden test pins.
+ */
+export function callRows(call: CopyCall, slotted: boolean): number {
+  return call.length === 1 && call[0]!.kind === 'offset' && !slotted ? 0 : call.length;
 }
 
 /**
@@ -147,7 +157,8 @@ export class CopyEvaluator {
     let r0 = 0;
     for (const call of calls) {
       const inputs: Record<string, HostTensor> = slots ? {} : { x: feeds.x, y: feeds.y };
-      this.layout.entries.forEach((e) => (inputs[e.name] = new HostTensor('float32', [call.length, ...e.shape], this.copyView(call, params, e.offset, e.size))));
+      const rows = callRows(call, slots !== undefined);
+      this.layout.entries.forEach((e) => (inputs[e.name] = new HostTensor('float32', rows === 0 ? e.shape : [rows, ...e.shape], this.copyView(call, params, e.offset, e.size))));
       const sums = p.kind === 'noise' ? new Map(call.filter((row) => row.kind === 'plus').map((row) => [row.d, new Float64Array(8)])) : undefined;
       if (call.length > 1 || call[0]!.kind !== 'base') this.form(call, params, p, sums);
       if (slots) {
@@ -155,7 +166,7 @@ export class CopyEvaluator {
         call.forEach((row, r) => positions.set(slots.example.subarray(row.d * m, (row.d + 1) * m), r * m));
         Object.assign(inputs, gatherRows({ x: feeds.x, y: feeds.y as Batch['y'] }, positions, [call.length, m]));
       }
-      const out = await this.run(call.length, slots !== undefined, inputs);
+      const out = await this.run(rows, slots !== undefined, inputs);
       if (out.length !== call.length * m) throw new RangeError(`an engine call of ${call.length} copies returned ${out.length} losses (expected ${call.length} × ${m})`);
       queries += out.length;
       losses.set(out, r0 * m);

@@ -57,11 +57,13 @@ export class ModelLossOracle implements LossOracle {
  * copy axis and the objective's per-example losses [rows, batch]. Without slots every copy
  * sees the same batch (x [batch, …] broadcast over the copies); with slots, each copy sees
  * its own examples (x [rows, slots, …]). Inputs: x, y, then each parameter [rows, …shape]
- * under its name.
+ * under its name. `rows` 0 is one explicit copy run as a plain forward pass (parameters
+ * [...shape], losses [batch]), with no copy axis to tile the activations along (a
+ * device-like loop such as MGD's, one candidate at a time; see callRows).
  */
 export function copyProgram(model: Model, objective: Objective, rows: number, slotted: boolean): GraphSpec {
-  const params = model.paramInputs([rows]);
+  const params = model.paramInputs(rows === 0 ? [] : [rows]);
   const { x, y } = programInputs(model, objective, slotted ? [rows] : []);
-  const losses = objective.loss(model.forward(x, params, { lead: 1, inputLead: slotted }).out, y);
+  const losses = objective.loss(model.forward(x, params, rows === 0 ? {} : { lead: 1, inputLead: slotted }).out, y);
   return { inputs: [x, y, ...params], outputs: [losses] };
 }

@@ -16,5 +16,5 @@ export {
 export { constantSchedule, cosine, cosineDecay, join, linear, stepDecay, type CosineOptions, type Schedule } from './schedules.js';
 export { applyGradient, applyUpdates, chain, elementwise, type GradientTransformation, type UpdateResult } from './transform.js';
 export { addDecayedWeights } from './weight-decay.js';
-export { type EveryKState, everyK, masked } from './wrappers.js';
+export { type EveryKState, everyK, masked, updateNoise } from './wrappers.js';
 export { type Gradient, type Stage, runStages } from './stages.js';

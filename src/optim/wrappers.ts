@@ -1,5 +1,7 @@
+import { fillGaussian } from '../rng/noise.js';
+import { type Seed, deriveSeed } from '../rng/stream.js';
 import type { State } from '../state/state.js';
-import { positiveInteger } from './check.js';
+import { nonNegative, positiveInteger } from './check.js';
 import { runStages } from './stages.js';
 import { type GradientTransformation, elementwise } from './transform.js';
 
@@ -59,6 +61,28 @@ export function everyK<S extends State>(k: number, inner: GradientTransformation
       sum.fill(0);
       const result = inner.update(updates, state.inner, params, Math.floor(step / k));
       return { updates: result.updates, state: { sum, count: 0, inner: result.state } };
+    },
+  };
+}
+
+/**
+ * updateNoise(σ, seed, inner): the inner updates plus σ·N(0, 1) on every parameter, drawn
+ * from (seed, update count) so a replay adds the same noise — the imprecise writes of
+ * analog weights (θσ of McCaughan et al. 2023; their code adds one draw to all
+ * parameters, which we take for a slip: here each parameter has its own). σ = 0 is
+ * `inner` itself, so a noiseless run is bit for bit the clean one.
+ */
+export function updateNoise<S extends State>(sigma: number, seed: Seed, inner: GradientTransformation<S>): GradientTransformation<S> {
+  nonNegative('sigma', sigma);
+  if (sigma === 0) return inner;
+  return {
+    init: (params) => inner.init(params),
+    update(updates, state, params, step) {
+      const result = inner.update(updates, state, params, step);
+      const noise = new Float32Array(result.updates.length);
+      fillGaussian(noise, deriveSeed(seed, step), 0, sigma);
+      for (let i = 0; i < noise.length; i++) result.updates[i]! += noise[i]!;
+      return result;
     },
   };
 }

@@ -3,7 +3,7 @@ import { backend } from '../engine/runtime/backend.js';
 import type { DirectionSamples } from '../estimators/estimator.js';
 import { directionWeights } from '../estimators/spsa.js';
 import type { Model } from '../nn/model.js';
-import { type CallsResult, type CopyCall, assembleCalls, planCalls, slotsPerCopy } from '../objectives/copy-calls.js';
+import { type CallsResult, type CopyCall, assembleCalls, callRows, planCalls, slotsPerCopy } from '../objectives/copy-calls.js';
 import { type LossOracle, type LossRequest, type LossResult, checkLossRequest } from '../objectives/loss-oracle.js';
 import type { Objective } from '../objectives/objective.js';
 import { batchFeeds } from '../objectives/program-inputs.js';
@@ -131,7 +131,7 @@ export class NatsLossOracle implements LossOracle {
     const calls = planCalls(request, this.dimension);
     const slotted = request.slots !== undefined;
     const programs: Record<string, string> = {};
-    for (const rows of new Set(calls.map((c) => c.length))) programs[copyProgramKey(rows, slotted)] = await this.upload(rows, slotted);
+    for (const rows of new Set(calls.map((c) => callRows(c, slotted)))) programs[copyProgramKey(rows, slotted)] = await this.upload(rows, slotted);
     const batch = this.options.data && request.batch.indices ? { indices: request.batch.indices } : { x: { shape: [...feeds.x.shape], data: feeds.x.data }, y: { dtype: feeds.y.dtype as 'int64' | 'float32', shape: [...feeds.y.shape], data: feeds.y.data as Float32Array | BigInt64Array } };
     const p = request.perturbation;
     const base = {

@@ -5,7 +5,7 @@ import type { DType, HostArrays } from '../engine/ir/dtype.js';
 import type { HostTensor } from '../engine/ir/host-tensor.js';
 import { type SurfaceLosses, checkSurface, surfaceCallCount } from '../landscape/surface.js';
 import type { Model } from '../nn/model.js';
-import { type CallsResult, assembleCalls, planCalls } from '../objectives/copy-calls.js';
+import { type CallsResult, assembleCalls, callRows, planCalls } from '../objectives/copy-calls.js';
 import { type LossOracle, type LossRequest, type LossResult, checkLossRequest } from '../objectives/loss-oracle.js';
 import type { Objective } from '../objectives/objective.js';
 import { batchFeeds } from '../objectives/program-inputs.js';
@@ -158,7 +158,7 @@ export class WorkerPoolOracle implements LossOracle {
     const feeds = batchFeeds(this.model, this.objective, request.batch);
     const calls = planCalls(request, this.dimension);
     const slotted = request.slots !== undefined;
-    const sizes = [...new Set(calls.map((c) => c.length))];
+    const sizes = [...new Set(calls.map((c) => callRows(c, slotted)))];
     const programs = Object.fromEntries(await Promise.all(sizes.map(async (rows) => [copyProgramKey(rows, slotted), await this.catalog.copies(rows, slotted)] as const)));
     const ranges = this.pool.split(calls.map((c) => c.length));
     const results = await this.pool.evaluateCopies({ ...request, batch: feeds as LossRequest['batch'] }, ranges, programs);

@@ -47,7 +47,9 @@ export function serializeState(state: State, { copy = true } = {}): SerializedSt
 
 /**
  * Restores a serialised state into `template`, a fresh `init(params)` of the same owner:
- * buffers are copied into the template's buffers, numbers taken from the saved tree. Throws
+ * buffers are copied into the template's buffers, numbers taken from the saved tree. An
+ * empty buffer in the template stands for state whose size the data decides, not θ (a
+ * held batch, per-example baselines): it takes the saved buffer at its length. Throws
  * if the saved state has another structure (a checkpoint from a differently configured optimiser or estimator).
  */
 export function deserializeState<S extends State>(saved: SerializedState, template: S): S {
@@ -59,6 +61,8 @@ export function deserializeState<S extends State>(saved: SerializedState, templa
     if (like instanceof Float32Array) {
       const index = asObject(node)?.f32;
       const buffer = typeof index === 'number' ? saved.buffers[index] : undefined;
+      // An empty template buffer holds data-sized state (MGD's held batch): any saved length.
+      if (buffer !== undefined && like.length === 0) return buffer.slice();
       if (buffer?.length !== like.length) return mismatch(`a buffer of length ${like.length}`);
       like.set(buffer);
       return like;

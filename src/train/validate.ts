@@ -64,7 +64,9 @@ export function validateConfig(config: TrainConfig): void {
   wrap('method', () => descriptor(config.method));
   const method = descriptor(config.method);
   try {
-    resolveOptions(config.method, method.options, config.options);
+    // Resolved first: an optional call would skip evaluating its argument when there is no check.
+    const resolved = resolveOptions(config.method, method.options, config.options);
+    method.check?.(resolved);
   } catch (e) {
     throw new ConfigError('options', (e as Error).message, e instanceof OptionError ? e.option : undefined);
   }

@@ -25,9 +25,9 @@ describe('forwardprop CLI', () => {
       [['train', '--bogus'], /Unknown option '--bogus'/],
       [['train', '--epochs', 'abc'], /--epochs expects a number, got 'abc'/],
       [['train', '--epochs', '0'], /--epochs must be at least 1, got 0/],
-      [['train', '--method', 'magic'], /--method must be one of bp, l-bp, .*, surrogate; got 'magic'/],
+      [['train', '--method', 'magic'], /--method must be one of bp, l-bp, (.*, )?surrogate(, mgd)?; got 'magic'/],
       [['train', '--resume'], /--resume needs --out/],
-      [['bench', 'everything'], /bench takes one suite: engine, estimators, memory, import, targets, landscape; got 'everything'/],
+      [['bench', 'everything'], /bench takes one suite: engine, estimators, memory, import, targets, landscape, mgd; got 'everything'/],
     ];
     for (const [args, message] of cases) {
       const r = await runCli(...args);

@@ -18,8 +18,8 @@ const f = (x: Float64Array) => x.reduce((s, v, i) => s + (1 + i / d) * (v - 0.1 
 const OVERRIDES: Readonly<Record<string, Record<string, unknown>>> = { surrogate: { virtualSteps: 1, restarts: 1 } };
 const lossOnly = Object.values(ESTIMATORS).filter((e) => e.needs === 'losses');
 
-test('the loss-only methods include the surrogate and its baselines', () => {
-  assert.deepEqual(lossOnly.map((e) => e.name).sort(), ['cge', 'prgf', 'rgf', 'spsa', 'surrogate']);
+test('the loss-only methods include the surrogate, its baselines and mgd', () => {
+  assert.deepEqual(lossOnly.map((e) => e.name).sort(), ['cge', 'mgd', 'prgf', 'rgf', 'spsa', 'surrogate']);
 });
 
 for (const method of lossOnly) {

@@ -106,8 +106,8 @@ test('non-finite losses leave the state as it was and give no gradient and a NaN
 test('the surrogate refuses options that cannot work, naming them', () => {
   assert.throws(() => make({ capacity: 100, neighbours: 150 }), /^RangeError: surrogate option capacity \(100\) must hold the GP's neighbours \(150\)/);
   assert.throws(() => make({ activeQueries: 8, candidates: 4 }), /^RangeError: surrogate option activeQueries \(8\) must not exceed candidates \(4\)/);
-  assert.throws(() => make({ initialQueries: 1 }), /surrogate option initialQueries must be at least 2/);
-  assert.throws(() => make({ kernel: 'cubic' }), /surrogate option kernel must be one of matern52, rbf/);
+  assert.throws(() => make({ initialQueries: 1 }), /surrogate option initialQueries \(--initial-queries\) must be at least 2/);
+  assert.throws(() => make({ kernel: 'cubic' }), /surrogate option kernel \(--kernel\) must be one of matern52, rbf/);
   const wide = createEstimator('surrogate', { oracle: vectorOracle(200_000, () => 0), seed: 0 }, {});
   assert.throws(() => wide.init(new Float32Array(200_000)), /^RangeError: surrogate: a history of 1000 queries of 200000 parameters needs 1\.5 GiB; lower the option capacity/);
 });
