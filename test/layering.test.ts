@@ -18,7 +18,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ['estimators', 'allocators', 'surrogate', 'sparse', 'explore', 'control'],
   ['optim'],
   ['train', 'landscape'],
-  ['report', 'federated'],
+  ['report', 'federated', 'scale'],
   ['experiments'],
   ['bench', 'cli'],
 ];

@@ -20,7 +20,8 @@ Writes <out>/${LANDSCAPE_JSON}, ${RESULT_FILE} (for forwardprop report), ${CONTO
     'copies-per-call': { type: 'integer', default: 16, min: 1, help: 'grid points per engine call (each holds its own activations)' },
     'hessian-iterations': { type: 'integer', default: 100, min: 0, help: 'most power-iteration products per Hessian eigenvalue (0: skip)' },
     out: { type: 'string', help: 'output directory (default: <run directory>/landscape)' },
-    threads: { type: 'integer', min: 1, help: 'onnxruntime intra-op threads' },
+    threads: { type: 'integer', min: 1, help: 'onnxruntime intra-op threads (per worker with --workers, default 1 there)' },
+    workers: { type: 'integer', min: 1, help: 'evaluate the grid on this many worker threads, each with its own onnxruntime session (the same values)' },
     device: { type: 'string', default: 'cpu', help: 'execution device' },
     json: { type: 'boolean', help: 'print the result as one JSON object' },
   },
@@ -53,6 +54,7 @@ export async function runLandscape(argv: readonly string[]): Promise<number> {
     ...(flags.subnet !== undefined && { subnet: flags.subnet }),
     seed: flags.seed,
     copiesPerCall: flags['copies-per-call'],
+    ...(flags.workers !== undefined && { workers: flags.workers }),
     hessianIterations: flags['hessian-iterations'],
     compile: { device: flags.device, ...(flags.threads !== undefined && { threads: flags.threads }) },
   };

@@ -8,6 +8,7 @@ import { inspectCommand, runInspect } from './inspect.js';
 import { landscapeCommand, runLandscape } from './landscape.js';
 import { reportCommand, runReport } from './report.js';
 import { runTrain, trainCommand } from './train.js';
+import { runWorker, workerCommand } from './worker.js';
 
 const COMMANDS = {
   train: { summary: trainCommand.summary.split('\n')[0]!, run: runTrain },
@@ -18,6 +19,7 @@ const COMMANDS = {
   landscape: { summary: landscapeCommand.summary.split(':')[0]!, run: runLandscape },
   report: { summary: reportCommand.summary.split('\n')[0]!, run: runReport },
   inspect: { summary: inspectCommand.summary.split(':')[0]!, run: runInspect },
+  worker: { summary: workerCommand.summary.split(':')[0]!, run: runWorker },
 } as const;
 
 function help(): string {

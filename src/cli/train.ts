@@ -6,13 +6,18 @@ import { OBJECTIVE_SPECS } from '../objectives/objective.js';
 import { OPTIMIZER_NAMES, SCHEDULE_NAMES } from '../optim/registry.js';
 import { loadCheckpoint } from '../train/checkpoint.js';
 import { DEFAULT_CONFIG, type TrainConfig } from '../train/config.js';
-import { CHECKPOINT_FILE, type EpochMetrics, train } from '../train/trainer.js';
+import { CHECKPOINT_FILE, type EpochMetrics, type TrainOptions, train } from '../train/trainer.js';
 import { ConfigError, validateConfig } from '../train/validate.js';
 import { CORRECTION_MODES } from '../train/hooks/gradient-correction.js';
 import { SUBNET_DEFAULTS } from '../train/run-hooks.js';
 import { type Command, UsageError, parseFlags, usage } from './args.js';
 import { methodFlagSpecs, methodOptions } from './method-flags.js';
 import { ProgressBar, formatDuration, timestamp } from './progress.js';
+import { WorkerPoolOracle } from '../scale/pool.js';
+import type { CoordinatorStats } from '../scale/nats-oracle.js';
+import { natsConnect } from '../scale/nats-node.js';
+import { trainOverNats } from '../scale/nats-train.js';
+import { NATS_FLAGS, natsOptions } from './nats-flags.js';
 
 const d = DEFAULT_CONFIG;
 
@@ -58,7 +63,11 @@ With no flags: ${d.method} on the embedded MNIST (8,000 train / 2,000 test digit
     resume: { type: 'boolean', help: 'continue the run in --out from its checkpoint' },
     json: { type: 'boolean', help: 'print one JSON object per epoch and a summary object last' },
     'eval-batch-size': { type: 'integer', default: d.evalBatchSize, min: 1, help: 'examples per evaluation call' },
-    threads: { type: 'integer', min: 1, help: 'onnxruntime intra-op threads (default: one per core not busy with other work)' },
+    threads: { type: 'integer', min: 1, help: 'onnxruntime intra-op threads (default: one per core not busy with other work; 1 per worker with --workers)' },
+    workers: { type: 'integer', min: 1, help: 'loss-only methods: evaluate each step\'s engine calls on this many worker threads, each with its own onnxruntime session (results identical to one process)' },
+    ...NATS_FLAGS,
+    'nats-timeout': { type: 'number', default: 30, min: 0.001, help: 'with --nats: seconds a task waits for a worker\'s reply before it is re-issued' },
+    'nats-deadline': { type: 'number', default: 120, min: 0.001, help: 'with --nats: seconds without an answer after which the run evaluates the step itself and stops with its checkpoint' },
     device: { type: 'string', default: d.device, help: 'execution device: cpu | webgpu | cuda …' },
     ...methodFlagSpecs,
   },
@@ -68,6 +77,10 @@ With no flags: ${d.method} on the embedded MNIST (8,000 train / 2,000 test digit
 function defaultOptimizers(): string {
   const others = Object.entries(ESTIMATORS).flatMap(([m, e]) => (e.defaultOptimizer ? [`${e.defaultOptimizer.name} lr ${e.defaultOptimizer.lr} for ${m}`] : []));
   return [`${d.optimizer}`, ...others].join('; ');
+}
+
+function lossOnlyMethods(): string {
+  return Object.entries(ESTIMATORS).flatMap(([m, e]) => (e.needs === 'losses' ? [m] : [])).join(', ');
 }
 
 function allocating(): string {
@@ -144,6 +157,11 @@ export async function runTrain(argv: readonly string[]): Promise<number> {
     throw e;
   }
   const out = flags.out ?? join('runs', `${timestamp()}-${config.method}`);
+  const workers = flags.workers;
+  if (workers !== undefined && descriptor(config.method).needs !== 'losses') throw new UsageError(`--workers: method ${config.method} needs the model's graph; worker threads serve the loss-only methods (${lossOnlyMethods()})`);
+  const nats = natsOptions(flags, `forwardprop train ${out}`);
+  if (nats && descriptor(config.method).needs !== 'losses') throw new UsageError(`--nats: method ${config.method} needs the model's graph; workers serve the loss-only methods (${lossOnlyMethods()})`);
+  if (nats && workers !== undefined) throw new UsageError('--nats and --workers: give one (a NATS worker takes --threads for threads of its own)');
 
   const json = flags.json === true;
   const info = (line: string) => (json ? undefined : console.log(line));
@@ -164,11 +182,27 @@ export async function runTrain(argv: readonly string[]): Promise<number> {
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
-  const resumeWith = `forwardprop train --out ${out} --resume`;
+  const resumeWith = `forwardprop train --out ${out} --resume${nats ? ` --nats ${nats.servers} --run ${flags.run}` : ''}`;
+  let lost: string | undefined;
+  const connection = nats && (await natsConnect(nats));
   let summary: Awaited<ReturnType<typeof train>>;
+  let coordinator: CoordinatorStats | undefined;
+  const trainWith = async (config: TrainConfig, options: TrainOptions) => {
+    if (!connection) return train(config, options);
+    const onLost = (reason: string) => {
+      lost = reason;
+      bar?.clear();
+      console.error(`forwardprop train: ${reason}; evaluating this step here and stopping after it with a checkpoint`);
+      interrupt.abort();
+    };
+    const result = await trainOverNats(config, options, { nc: connection, run: flags.run, timeout: 1000 * flags['nats-timeout'], deadline: 1000 * flags['nats-deadline'], onLost });
+    coordinator = result.stats;
+    return result.summary;
+  };
   try {
-    summary = await train(config, {
+    summary = await trainWith(config, {
     out,
+    ...(workers !== undefined && { oracle: (model, objective) => new WorkerPoolOracle(model, objective, { workers, threads: config.threads ?? 1 }) }),
     resume: flags.resume === true,
     signal: interrupt.signal,
     log: info,
@@ -190,6 +224,17 @@ export async function runTrain(argv: readonly string[]): Promise<number> {
   } finally {
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);
+    await connection?.close();
+  }
+  if (coordinator) {
+    const c = coordinator;
+    const line = { tasks: c.tasks, attempts: c.attempts, timeouts: c.timeouts, busy: c.busy, refused: c.refused, foreign: c.foreign, malformed: c.malformed, oversized: c.oversized, replayed: c.replayed, dense_updates: c.dense, replayed_updates: c.replayed_updates, fallback: c.fallback };
+    if (json) console.log(JSON.stringify({ coordinator: line }));
+    else console.log(`NATS: ${c.tasks} tasks in ${c.attempts} attempts (${c.timeouts} timed out, ${c.busy} busy, refused ${JSON.stringify(c.refused)}, ${c.foreign} from other models or runtimes); rejected ${c.malformed} malformed, ${c.oversized} oversized, ${c.replayed} replayed replies; θ by ${c.replayed_updates} replayed and ${c.dense} dense updates`);
+  }
+  if (lost) {
+    console.error(`forwardprop train: stopped because ${lost}; the checkpoint is written: resume with ${resumeWith}`);
+    return 1;
   }
   if (json) console.log(JSON.stringify(summary));
   else {

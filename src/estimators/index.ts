@@ -1,7 +1,7 @@
 export * from './estimator.js';
 export { type OptionSpec, type OptionSpecs, type OptionValue, type OptionValues, flagName, resolveOptions } from './options.js';
 export { Backprop, bp, fa } from './bp.js';
-export { type SpsaOptions, Spsa, combineDirections, spsa } from './spsa.js';
+export { type SpsaOptions, Spsa, combineDirections, directionWeights, spsa } from './spsa.js';
 export { type ForwardGradientWeightsOptions, ForwardGradientWeights, fgW } from './fg-w.js';
 export { type ForwardGradientActivitiesOptions, ForwardGradientActivities, fgA } from './fg-a.js';
 export { ownership } from './ownership.js';

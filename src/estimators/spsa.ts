@@ -145,9 +145,14 @@ function directionWeight(coefficients: Float32Array, weight: Float32Array, d: nu
  * one chunk of each beside the result.
  */
 export function combineDirections(samples: DirectionSamples, size: number): Float32Array {
-  const { key, distribution, mask, k, m, coefficients, weight, epsilon } = samples;
-  const weights = Float64Array.from({ length: k }, (_, d) => directionWeight(coefficients, weight, d, m));
-  return readChunks(directionSum({ key, distribution, epsilon, first: 0, count: k, ...(mask && { mask }) }, weights, size));
+  const { key, distribution, mask, k, epsilon } = samples;
+  return readChunks(directionSum({ key, distribution, epsilon, first: 0, count: k, ...(mask && { mask }) }, directionWeights(samples), size));
+}
+
+/** aₖ = Σⱼ wₖⱼ cₖⱼ for every direction: ĝ = Σₖ aₖ zₖ, the K numbers a replica of θ needs besides the key. */
+export function directionWeights(samples: DirectionSamples): Float64Array {
+  const { k, m, coefficients, weight } = samples;
+  return Float64Array.from({ length: k }, (_, d) => directionWeight(coefficients, weight, d, m));
 }
 
 export const spsa = defineEstimator<SpsaOptions>({

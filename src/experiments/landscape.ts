@@ -7,6 +7,7 @@ import { HessianVectorProduct, hessianExtremes } from '../landscape/curvature.js
 import { filterNormalizedDirection } from '../landscape/directions.js';
 import { type Landscape, computeLandscape } from '../landscape/landscape.js';
 import { SurfaceEvaluator } from '../landscape/surface.js';
+import { WorkerPoolSurface } from '../scale/pool.js';
 import { modelFromSpec } from '../nn/factories.js';
 import { objectiveFromSpec } from '../objectives/objective.js';
 import { chartSpec } from '../report/chart-spec.js';
@@ -42,6 +43,8 @@ export interface RunLandscapeOptions {
   /** Seed of the random directions (default 0). */
   readonly seed?: number;
   readonly copiesPerCall?: number;
+  /** Evaluate the grid on this many worker threads (WorkerPoolSurface; compile.threads each, default 1) instead of this one. */
+  readonly workers?: number;
   /** Most power-iteration products per Hessian eigenvalue (0: skip them; default 100). */
   readonly hessianIterations?: number;
   readonly compile?: CompileOptions;
@@ -101,7 +104,7 @@ export async function landscapeOfRun(run: string, options: RunLandscapeOptions):
   const range = options.range ?? (to !== undefined ? [-0.5, 1.5] : [-1, 1]);
   const n = Math.min(examples, data.size);
   const batch: Batch = batches(data, { batchSize: n, shuffle: false }).next().value!;
-  const evaluator = new SurfaceEvaluator(model, objective, compile);
+  const evaluator = options.workers === undefined ? new SurfaceEvaluator(model, objective, compile) : new WorkerPoolSurface(model, objective, { workers: options.workers, threads: compile.threads ?? 1 });
   const hvp = new HessianVectorProduct(model, objective, compile);
   try {
     const landscape = await computeLandscape(evaluator, batch, { centre, directions, range, points, copiesPerCall });

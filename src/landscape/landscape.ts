@@ -1,6 +1,6 @@
 import type { Batch } from '../data/batches.js';
 import { centreCurvature } from './curvature.js';
-import { type SurfaceEvaluator, linspace } from './surface.js';
+import { type SurfaceLosses, linspace } from './surface.js';
 
 export interface LandscapeSpec {
   /** θ at the origin of the grid. */
@@ -36,7 +36,7 @@ export interface Landscape {
  * (Li, Xu, Taylor, Studer, Goldstein, NeurIPS 2018).
  * @throws RangeError for fewer than 3 points per axis or an empty range.
  */
-export async function computeLandscape(evaluator: SurfaceEvaluator, batch: Batch, spec: LandscapeSpec): Promise<Landscape> {
+export async function computeLandscape(evaluator: SurfaceLosses, batch: Batch, spec: LandscapeSpec): Promise<Landscape> {
   const { centre, directions, range, points, copiesPerCall = 16 } = spec;
   if (!Number.isSafeInteger(points) || points < 3) throw new RangeError(`points must be an integer ≥ 3 per axis, got ${points}`);
   if (!(range[0] < range[1]) || !range.every(Number.isFinite)) throw new RangeError(`range must be [lo, hi] with lo < hi, got [${range.join(', ')}]`);

@@ -1,5 +1,6 @@
 import type { Batch } from '../data/batches.js';
 import { HostTensor } from '../engine/ir/host-tensor.js';
+import type { GraphSpec } from '../engine/ir/graph.js';
 import { type Tensor, input } from '../engine/ir/tensor.js';
 import { add } from '../engine/ops/add.js';
 import { mean } from '../engine/ops/mean.js';
@@ -8,8 +9,21 @@ import { reshape } from '../engine/ops/reshape.js';
 import { type CompileOptions, type Program, float32Output } from '../engine/runtime/backend.js';
 import { compile } from '../engine/runtime/compile.js';
 import type { Model } from '../nn/model.js';
+import type { ParamLayout } from '../nn/params.js';
 import type { Objective } from '../objectives/objective.js';
 import { batchFeeds, programInputs } from '../objectives/program-inputs.js';
+
+/**
+ * What computes a landscape's grid: the mean batch loss at θ + alpha[i]·d1 + beta[i]·d2
+ * for every i. `SurfaceEvaluator` runs it in this process; a worker pool splits the calls.
+ */
+export interface SurfaceLosses {
+  /**
+   * @throws RangeError when the vectors are not laid out like θ, alpha and beta differ in
+   * length, or copiesPerCall is not a positive integer.
+   */
+  losses(theta: Float32Array, d1: Float32Array, d2: Float32Array, alpha: Float32Array, beta: Float32Array, batch: Batch, copiesPerCall?: number): Promise<Float64Array>;
+}
 
 /**
  * Mean losses at grid points θ + αᵢ d₁ + βᵢ d₂, K points per engine call. The program
@@ -17,7 +31,7 @@ import { batchFeeds, programInputs } from '../objectives/program-inputs.js';
  * copies itself (3·K·P multiply-adds in the graph), so a call feeds 3P + 2K numbers
  * instead of K·P offsets: the copies' forward passes are all it costs.
  */
-export class SurfaceEvaluator {
+export class SurfaceEvaluator implements SurfaceLosses {
   private readonly programs = new Map<number, Promise<Program>>();
 
   constructor(
@@ -28,19 +42,7 @@ export class SurfaceEvaluator {
 
   private program(k: number): Promise<Program> {
     let program = this.programs.get(k);
-    if (program === undefined) {
-      const { x, y } = programInputs(this.model, this.objective);
-      const params = this.model.paramInputs();
-      const entries = this.model.layout.entries;
-      const d1 = entries.map((e) => input(`${e.name}:d1`, 'float32', e.shape));
-      const d2 = entries.map((e) => input(`${e.name}:d2`, 'float32', e.shape));
-      const alpha = input('alpha', 'float32', [k]);
-      const beta = input('beta', 'float32', [k]);
-      const along = (c: Tensor, rank: number) => reshape(c, [k, ...new Array<number>(rank).fill(1)]);
-      const copies = params.map((p, i) => add(p, add(mul(along(alpha, p.rank), d1[i]!), mul(along(beta, p.rank), d2[i]!))));
-      const losses = this.objective.loss(this.model.forward(x, copies, { lead: 1 }).out, y);
-      this.programs.set(k, (program = compile({ inputs: [x, y, ...params, ...d1, ...d2, alpha, beta], outputs: [mean(losses, [1])] }, this.compileOptions)));
-    }
+    if (program === undefined) this.programs.set(k, (program = compile(surfaceProgram(this.model, this.objective, k), this.compileOptions)));
     return program;
   }
 
@@ -48,33 +50,12 @@ export class SurfaceEvaluator {
    * The mean batch loss at θ + alpha[i]·d1 + beta[i]·d2 for every i, in calls of at most
    * `copiesPerCall` points (a memory bound: each holds that many copies of the activations;
    * the last call of several is padded to the same size).
-   * @throws RangeError when the vectors are not laid out like θ or alpha and beta differ in length.
    */
   async losses(theta: Float32Array, d1: Float32Array, d2: Float32Array, alpha: Float32Array, beta: Float32Array, batch: Batch, copiesPerCall = 16): Promise<Float64Array> {
-    const layout = this.model.layout;
-    for (const [what, v] of [['theta', theta], ['d1', d1], ['d2', d2]] as const) layout.check(v, what);
-    if (alpha.length !== beta.length) throw new RangeError(`alpha and beta must have one value per point, got ${alpha.length} and ${beta.length}`);
-    if (!Number.isSafeInteger(copiesPerCall) || copiesPerCall < 1) throw new RangeError(`copiesPerCall must be a positive integer, got ${copiesPerCall}`);
-    const feeds: Record<string, HostTensor | Float32Array> = { ...batchFeeds(this.model, this.objective, batch), ...this.model.paramFeeds(theta) };
-    for (const e of layout.entries) {
-      feeds[`${e.name}:d1`] = layout.view(d1, e.name);
-      feeds[`${e.name}:d2`] = layout.view(d2, e.name);
-    }
-    const out = new Float64Array(alpha.length);
-    // Every call of a long request holds copiesPerCall points, the last one padded with
-    // the origin: one compiled program, where a remainder would compile a second.
-    const k = Math.min(copiesPerCall, alpha.length);
+    const k = checkSurface(this.model.layout, theta, d1, d2, alpha, beta, copiesPerCall);
+    const feeds = { ...batchFeeds(this.model, this.objective, batch), ...surfaceFeeds(this.model.layout, theta, d1, d2) };
     const program = await this.program(k);
-    const a = new Float32Array(k);
-    const b = new Float32Array(k);
-    for (let start = 0; start < alpha.length; start += k) {
-      const n = Math.min(k, alpha.length - start);
-      a.fill(0).set(alpha.subarray(start, start + n));
-      b.fill(0).set(beta.subarray(start, start + n));
-      const result = await program.run({ ...feeds, alpha: a, beta: b });
-      out.set(float32Output(result, 0).subarray(0, n), start);
-    }
-    return out;
+    return surfaceCalls(async (f) => float32Output(await program.run(f), 0), feeds, alpha, beta, k, 0, surfaceCallCount(alpha.length, k));
   }
 
   async dispose(): Promise<void> {
@@ -82,6 +63,72 @@ export class SurfaceEvaluator {
     this.programs.clear();
     await Promise.all(programs.map(async (p) => (await p.catch(() => undefined))?.dispose()));
   }
+}
+
+/**
+ * The landscape program for k points a call: inputs x, y, θ (each parameter under its
+ * name), d1 and d2 (`<name>:d1`, `<name>:d2`), alpha [k] and beta [k]; output the mean loss
+ * of each point [k].
+ */
+export function surfaceProgram(model: Model, objective: Objective, k: number): GraphSpec {
+  const { x, y } = programInputs(model, objective);
+  const params = model.paramInputs();
+  const entries = model.layout.entries;
+  const d1 = entries.map((e) => input(`${e.name}:d1`, 'float32', e.shape));
+  const d2 = entries.map((e) => input(`${e.name}:d2`, 'float32', e.shape));
+  const alpha = input('alpha', 'float32', [k]);
+  const beta = input('beta', 'float32', [k]);
+  const along = (c: Tensor, rank: number) => reshape(c, [k, ...new Array<number>(rank).fill(1)]);
+  const copies = params.map((p, i) => add(p, add(mul(along(alpha, p.rank), d1[i]!), mul(along(beta, p.rank), d2[i]!))));
+  const losses = objective.loss(model.forward(x, copies, { lead: 1 }).out, y);
+  return { inputs: [x, y, ...params, ...d1, ...d2, alpha, beta], outputs: [mean(losses, [1])] };
+}
+
+/** Checks a surface request against θ's layout; returns the points per call (k ≤ copiesPerCall). */
+export function checkSurface(layout: ParamLayout, theta: Float32Array, d1: Float32Array, d2: Float32Array, alpha: Float32Array, beta: Float32Array, copiesPerCall: number): number {
+  for (const [what, v] of [['theta', theta], ['d1', d1], ['d2', d2]] as const) layout.check(v, what);
+  if (alpha.length !== beta.length) throw new RangeError(`alpha and beta must have one value per point, got ${alpha.length} and ${beta.length}`);
+  if (!Number.isSafeInteger(copiesPerCall) || copiesPerCall < 1) throw new RangeError(`copiesPerCall must be a positive integer, got ${copiesPerCall}`);
+  return Math.min(copiesPerCall, alpha.length);
+}
+
+/** Feeds of θ, d1 and d2 by the landscape program's input names (views, no copies). */
+export function surfaceFeeds(layout: ParamLayout, theta: Float32Array, d1: Float32Array, d2: Float32Array): Record<string, HostTensor> {
+  const feeds: Record<string, HostTensor> = {};
+  for (const e of layout.entries) {
+    const view = (v: Float32Array) => new HostTensor('float32', e.shape, v.subarray(e.offset, e.offset + e.size));
+    feeds[e.name] = view(theta);
+    feeds[`${e.name}:d1`] = view(d1);
+    feeds[`${e.name}:d2`] = view(d2);
+  }
+  return feeds;
+}
+
+/** Calls a grid of n points takes at k points a call. */
+export function surfaceCallCount(n: number, k: number): number {
+  return Math.ceil(n / k);
+}
+
+/**
+ * Mean losses of calls [from, to) of a grid (points [from·k, min(to·k, n)) of alpha and
+ * beta), returned for those points. Every call holds k points, the last one padded with
+ * the origin: one compiled program, where a remainder would compile a second — and the
+ * same computation for a call wherever it runs.
+ */
+export async function surfaceCalls(run: (feeds: Record<string, HostTensor>) => Promise<Float32Array>, feeds: Record<string, HostTensor>, alpha: Float32Array, beta: Float32Array, k: number, from: number, to: number): Promise<Float64Array> {
+  const first = from * k;
+  const out = new Float64Array(Math.max(0, Math.min(to * k, alpha.length) - first));
+  const a = new Float32Array(k);
+  const b = new Float32Array(k);
+  for (let call = from; call < to; call++) {
+    const start = call * k;
+    const n = Math.min(k, alpha.length - start);
+    a.fill(0).set(alpha.subarray(start, start + n));
+    b.fill(0).set(beta.subarray(start, start + n));
+    const result = await run({ ...feeds, alpha: new HostTensor('float32', [k], a), beta: new HostTensor('float32', [k], b) });
+    out.set(result.subarray(0, n), start - first);
+  }
+  return out;
 }
 
 /** n evenly spaced points on [lo, hi] (n ≥ 2; the ends exact). */

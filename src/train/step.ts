@@ -57,8 +57,12 @@ export interface StepHook<S extends State = State> {
   readonly name: string;
   init(params: Float32Array): S;
   afterEstimate?(state: S, estimate: Estimate, context: StepContext): { readonly estimate: Estimate; readonly state: S };
-  /** `context.params` is θ after the update; returning `params` replaces it. */
-  afterUpdate?(state: S, context: StepContext): Promise<{ readonly state: S; readonly queries: number; readonly params?: Float32Array }>;
+  /**
+   * `context.params` is θ after the update; returning `params` replaces it. `update` is
+   * what the update applied: the estimate (after the corrections) and the optimiser's step
+   * count it was applied at — all a replica of θ elsewhere needs to take the same step.
+   */
+  afterUpdate?(state: S, context: StepContext & { readonly update?: { readonly estimate: Estimate; readonly updates: number } }): Promise<{ readonly state: S; readonly queries: number; readonly params?: Float32Array }>;
   /**
    * The sparse sub-net this step trains (AST's sub-net t mod K), 0/1 over θ: the estimate
    * is taken at θ ⊙ mask (pruned weights read as zero), only the sub-net's entries are
@@ -198,10 +202,11 @@ export async function trainStep(stepper: Stepper, state: TrainState, batch: Batc
     // The optimiser may overwrite the gradient buffer in place: it is the estimate's, handed over.
     // Masked entries stay where they are, whatever the optimiser's momentum or decay says.
     optimizer = applyGradient(mask ? masked(mask, stepper.optimizer) : stepper.optimizer, gradient, optimizer, params, updates);
+    const update = { estimate, updates };
     updates++;
     for (const hook of stepper.hooks ?? []) {
       if (!hook.afterUpdate) continue;
-      const looked = await hook.afterUpdate(hooks[hook.name]!, { params, batch, step: progress.step, ...(mask && { mask }) });
+      const looked = await hook.afterUpdate(hooks[hook.name]!, { params, batch, step: progress.step, ...(mask && { mask }), update });
       hooks[hook.name] = looked.state;
       extraQueries += looked.queries;
       if (looked.params) params.set(looked.params);

@@ -14,8 +14,8 @@ import { statIfExists } from '../io/stat-if-exists.js';
 import { modelFromSpec } from '../nn/factories.js';
 import type { Model } from '../nn/model.js';
 import type { LossOracle } from '../objectives/loss-oracle.js';
-import { objectiveFromSpec } from '../objectives/objective.js';
-import { createOptimizer, createSchedule } from '../optim/registry.js';
+import { type Objective, objectiveFromSpec } from '../objectives/objective.js';
+import { runOptimizer, runSchedule } from './run-optimizer.js';
 import { deserializeState, serializeState } from '../state/state.js';
 import { loadCheckpoint, saveCheckpoint } from './checkpoint.js';
 import { createQueryAllocation, stepQueries } from './allocation.js';
@@ -130,8 +130,12 @@ export interface TrainOptions {
   readonly signal?: AbortSignal;
   /** Extensions of every step (corrections, exploration); their state is checkpointed. */
   readonly hooks?: readonly StepHook[];
-  /** Evaluate losses through this oracle (a black box) instead of the model's program; loss-only methods only. */
-  readonly oracle?: LossOracle;
+  /**
+   * Evaluate losses through this oracle (a black box, a worker pool, workers on a broker)
+   * instead of the model's program; loss-only methods only. A function makes the oracle
+   * for the run's model and objective, and the run disposes it when it ends.
+   */
+  readonly oracle?: LossOracle | ((model: Model, objective: Objective) => LossOracle);
 }
 
 /**
@@ -162,7 +166,9 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
 
   const compile: CompileOptions = { device: config.device, ...(config.threads !== undefined && { threads: config.threads }) };
   const method = descriptor(config.method);
-  const context = { objective, model, compile, ...(options.oracle && { oracle: options.oracle }) };
+  const oracle = typeof options.oracle === 'function' ? options.oracle(model, objective) : options.oracle;
+  const ownOracle = typeof options.oracle === 'function' ? oracle : undefined;
+  const context = { objective, model, compile, ...(oracle && { oracle }) };
   const estimator = createEstimator(config.method, { ...context, seed: runSeeds(config.seed).noise }, config.options);
   const allocation = config.allocator && createQueryAllocation({
     allocator: config.allocator, method: config.method, options: config.options, context, seed: config.seed,
@@ -170,13 +176,12 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
   });
   const batchesPerEpoch = batchCount(data.train.size, config.batchSize);
   const plannedSteps = config.epochs * batchesPerEpoch;
-  // The step schedule decays tenfold twice over the plan, at a third and two thirds.
-  const schedule = createSchedule(config.schedule, config.lr, { totalSteps: plannedSteps, warmupSteps: config.warmupSteps, every: Math.max(1, Math.ceil(plannedSteps / 3)) });
-  const extra = runHooks(config, { model, objective, compile, seed: config.seed, plannedSteps, ...(holdout && { holdout }), ...(options.oracle && { oracle: options.oracle }) });
+  const schedule = runSchedule(config, plannedSteps);
+  const extra = runHooks(config, { model, objective, compile, seed: config.seed, plannedSteps, ...(holdout && { holdout }), ...(oracle && { oracle }) });
   const hooks = [...extra.hooks, ...(options.hooks ?? [])];
   const stepper: Stepper = {
     estimator,
-    optimizer: createOptimizer(config.optimizer, { lr: schedule, momentum: config.momentum, weightDecay: config.weightDecay, clip: config.clip }),
+    optimizer: runOptimizer(config, schedule),
     ...(allocation && { allocation }),
     ...(hooks.length > 0 && { hooks }),
   };
@@ -313,7 +318,7 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
     if (options.out) await writeFileAtomic(join(options.out, SUMMARY_FILE), `${JSON.stringify(summary, null, 2)}\n`);
     return summary;
   } finally {
-    await Promise.all([estimator.dispose(), evaluator.dispose(), extra.dispose(), allocation?.pilot?.dispose()]);
+    await Promise.all([estimator.dispose(), evaluator.dispose(), extra.dispose(), allocation?.pilot?.dispose(), ownOracle?.dispose()]);
   }
 }
 

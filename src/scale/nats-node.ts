@@ -1,0 +1,84 @@
+import { hostname } from 'node:os';
+import type { NatsConnection } from '@nats-io/nats-core';
+import { connect } from '@nats-io/transport-node';
+import type { AnyDataset } from '../data/dataset.js';
+import { splitHoldout } from '../train/run-hooks.js';
+import { trainingData } from '../train/trainer.js';
+import { RunChannel } from './channel.js';
+import type { Head } from './messages.js';
+import type { PartEngine } from './nats-worker.js';
+import { WorkerPool } from './pool.js';
+
+/**
+ * Scale-out over NATS in Node: connecting with credentials, a worker's engine (a pool of
+ * worker threads, so that the connection stays responsive while parts run) and its data
+ * loader (the trainer's), and a worker process's life.
+ */
+
+/** How to reach and log in to the NATS server. Credentials are optional; TLS is used when any TLS file is given. */
+export interface NatsConnectOptions {
+  /** Server URL(s), comma-separated: nats://host:4222, tls://host:4222. */
+  readonly servers: string;
+  readonly token?: string;
+  readonly user?: string;
+  readonly pass?: string;
+  /** PEM files: the CA that signed the server's certificate, and the client's certificate and key (mutual TLS). */
+  readonly tls?: { readonly ca?: string; readonly cert?: string; readonly key?: string };
+  /** The connection's name on the server's monitoring pages. */
+  readonly name?: string;
+}
+
+/**
+ * A connection that reconnects for as long as it is open (a restarted server is found again;
+ * subscriptions are renewed), every 250 ms.
+ * @throws Error naming the servers when the first connection fails (refused, or bad credentials).
+ */
+export async function natsConnect(options: NatsConnectOptions): Promise<NatsConnection> {
+  const { servers, token, user, pass, tls, name } = options;
+  try {
+    return await connect({
+      servers: servers.split(',').map((s) => s.trim()),
+      ...(token !== undefined && { token }),
+      ...(user !== undefined && { user, pass: pass ?? '' }),
+      ...(tls && { tls: { ...(tls.ca && { caFile: tls.ca }), ...(tls.cert && { certFile: tls.cert }), ...(tls.key && { keyFile: tls.key }) } }),
+      name: name ?? `forwardprop@${hostname()}`,
+      maxReconnectAttempts: -1,
+      reconnectTimeWait: 250,
+      reconnectJitter: 50,
+    });
+  } catch (e) {
+    throw new Error(`cannot connect to the NATS server at ${servers}: ${e instanceof Error ? e.message : String(e)}`);
+  }
+}
+
+/** A worker's engine: `threads` worker threads (one onnxruntime session each, one intra-op thread), `threads` parts at once. */
+export function poolEngine(threads: number): (head: Head) => Promise<PartEngine> {
+  return async (head) => {
+    const pool = new WorkerPool(head.params, { workers: threads });
+    return {
+      capacity: threads,
+      evaluate: async (request, from, to, programs) => (await pool.evaluateCopies(request, [{ from, to }], programs))[0]!,
+      dispose: () => pool.close(),
+    };
+  };
+}
+
+/** The run's training split as the trainer has it (classes kept, examples held out). */
+export async function runData(spec: NonNullable<Head['data']>): Promise<AnyDataset> {
+  const config = { dataset: spec.dataset, seed: spec.seed, ...(spec.classes && { classes: spec.classes }), ...(spec.holdout !== undefined && { holdout: spec.holdout }) };
+  return splitHoldout((await trainingData(config)).train, config).train;
+}
+
+/** The run's channel once its coordinator created it, polling every `every` ms until then (or until `signal` aborts). */
+export async function awaitRun(nc: NatsConnection, run: string, { signal, log, every = 500 }: { readonly signal?: AbortSignal; readonly log?: (line: string) => void; readonly every?: number } = {}): Promise<RunChannel> {
+  for (let waited = false; ; waited = true) {
+    try {
+      return await RunChannel.open(nc, run);
+    } catch {
+      if (!waited) log?.(`waiting for run '${run}' to be started by a coordinator`);
+      if (signal?.aborted) throw new Error(`stopped while waiting for run '${run}'`);
+      await new Promise((resolve) => setTimeout(resolve, every));
+    }
+  }
+}
+

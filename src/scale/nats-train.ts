@@ -1,0 +1,73 @@
+import { join } from 'node:path';
+import type { NatsConnection } from '@nats-io/nats-core';
+import { batchCount } from '../data/batches.js';
+import { ModelLossOracle } from '../objectives/model-oracle.js';
+import { loadCheckpoint } from '../train/checkpoint.js';
+import type { TrainConfig } from '../train/config.js';
+import type { StepHook } from '../train/step.js';
+import { splitHoldout } from '../train/run-hooks.js';
+import { CHECKPOINT_FILE, type Summary, type TrainOptions, train, trainingData } from '../train/trainer.js';
+import { RunChannel } from './channel.js';
+import type { Head } from './messages.js';
+import { type CoordinatorStats, NatsLossOracle, type NatsOracleOptions } from './nats-oracle.js';
+
+/**
+ * Training coordinated over NATS: `train()` as always, its loss oracle a NatsLossOracle
+ * whose tasks the run's workers answer, and a step hook that records each update for the
+ * workers' replicas of θ. θ is replayed (keys and weights per step) when the run has no
+ * hooks that change θ or the estimate (sub-nets, corrections, exploration): then every
+ * optimiser replays, SGD with θ alone and momentum or Adam with their state on each
+ * worker; otherwise θ goes out as dense snapshots when it changed. A resumed run starts a
+ * new session from the checkpoint's θ and optimiser state.
+ */
+
+export interface NatsTrainOptions {
+  readonly nc: NatsConnection;
+  /** The run's name on the server (workers join it by name). */
+  readonly run: string;
+  readonly timeout?: number;
+  readonly deadline?: number;
+  /** Called when the workers or the server were lost for a request: the run should stop at the step's end (its checkpoint is written). */
+  readonly onLost?: (reason: string) => void;
+}
+
+/** The name of the step hook that records updates (its state is empty). */
+export const NATS_HOOK = 'nats';
+
+/** Trains `config` with its queries answered by the run's workers; returns the summary and what the coordinator saw. */
+export async function trainOverNats(config: TrainConfig, options: TrainOptions, nats: NatsTrainOptions): Promise<{ summary: Summary; stats: CoordinatorStats | undefined }> {
+  const channel = await RunChannel.create(nats.nc, nats.run);
+  const data = splitHoldout((await trainingData(config)).train, config).train;
+  const replayable = config.subnets === undefined && config.explore === undefined && (options.hooks ?? []).length === 0;
+  const replay: Head['replay'] = replayable
+    ? { optimizer: config.optimizer, lr: config.lr, schedule: config.schedule, warmupSteps: config.warmupSteps, momentum: config.momentum, weightDecay: config.weightDecay, clip: config.clip, plannedSteps: config.epochs * batchCount(data.size, config.batchSize) }
+    : undefined;
+  const resumed = options.resume && options.out ? await loadCheckpoint(join(options.out, CHECKPOINT_FILE)) : undefined;
+  const compile = { device: config.device, ...(config.threads !== undefined && { threads: config.threads }) };
+  let oracle: NatsLossOracle | undefined;
+  const oracleOptions = (fallback: ModelLossOracle): NatsOracleOptions => ({
+    ...(nats.timeout !== undefined && { timeout: nats.timeout }),
+    ...(nats.deadline !== undefined && { deadline: nats.deadline }),
+    data: { spec: { dataset: config.dataset, seed: config.seed, ...(config.classes && { classes: [...config.classes] }), ...(config.holdout !== undefined && { holdout: config.holdout }) }, dataset: data },
+    ...(replay && { replay }),
+    ...(resumed && { optimizerState: resumed.optimizer }),
+    fallback,
+    ...(nats.onLost && { onLost: nats.onLost }),
+    ...(options.log && { log: options.log }),
+  });
+  const record: StepHook = {
+    name: NATS_HOOK,
+    init: () => ({}),
+    async afterUpdate(state, context) {
+      const samples = context.update?.estimate.samples;
+      await oracle?.recordUpdate(samples?.kind === 'directions' ? samples : undefined, context.update?.updates ?? 0);
+      return { state, queries: 0 };
+    },
+  };
+  const summary = await train(config, {
+    ...options,
+    oracle: (model, objective) => (oracle = new NatsLossOracle(channel, model, objective, oracleOptions(new ModelLossOracle(model, objective, compile)))),
+    hooks: [...(options.hooks ?? []), record],
+  });
+  return { summary, stats: oracle?.stats };
+}

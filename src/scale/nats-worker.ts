@@ -1,0 +1,246 @@
+import type { Msg, Subscription } from '@nats-io/nats-core';
+import { batches } from '../data/batches.js';
+import { type AnyDataset, subset } from '../data/dataset.js';
+import { HostTensor } from '../engine/ir/host-tensor.js';
+import type { CallsResult } from '../objectives/copy-calls.js';
+import type { LossRequest } from '../objectives/loss-oracle.js';
+import { objectiveFromSpec } from '../objectives/objective.js';
+import { targetFeed } from '../objectives/program-inputs.js';
+import type { RunChannel } from './channel.js';
+import { type Head, PROTOCOL, RejectedMessage, type Reply, type Task, decode, encode, rejectionCounts, taskSchema } from './messages.js';
+import { type ProgramBytes, datasetHash, sha256 } from './programs.js';
+import { ThetaReplica } from './replica.js';
+
+/**
+ * A worker of a run on a NATS server: a member of the run's queue group that answers
+ * tasks (parts of loss requests) with per-example losses. It joins with nothing but the
+ * run's name: the head (key-value store) names the model (its programs in the object
+ * store, fetched once by hash and checked against it), θ's snapshot and the update
+ * stream, from which it keeps its own replica of θ (ThetaReplica); the run's data it
+ * loads itself when tasks name batches by index. A task is answered only when the
+ * replica's hash is the task's, so an answer never depends on which worker gave it.
+ * The same class runs in Node (engine: a pool of worker threads) and in a browser tab
+ * (engine: onnxruntime-web on the page's thread).
+ */
+
+/** Evaluates parts of requests for one model (PartEngine implementations: a thread pool, an in-page Executor). */
+export interface PartEngine {
+  /** Parts it evaluates at once; a task beyond them is refused as 'busy' (and re-issued to another worker). */
+  readonly capacity: number;
+  /** Calls [from, to) of the request's plan; `request.batch` holds the feeds; `programs` the copy programs by copyProgramKey. */
+  evaluate(request: LossRequest, from: number, to: number, programs: Readonly<Record<string, ProgramBytes>>): Promise<CallsResult>;
+  dispose(): Promise<void>;
+}
+
+export interface NatsWorkerOptions {
+  /** The worker's name in replies and logs. */
+  readonly name: string;
+  /** The runtime the worker evaluates with (backend().name): a run accepts one runtime only. */
+  readonly runtime: string;
+  /** The engine for a session's model: its layout and programs. */
+  readonly engine: (head: Head) => Promise<PartEngine>;
+  /** The run's training split, for tasks that name batches by index (absent: such tasks are refused). */
+  readonly data?: (spec: NonNullable<Head['data']>) => Promise<AnyDataset>;
+  /** Largest message accepted, in bytes (default: the server's max_payload). */
+  readonly limit?: number;
+  readonly log?: (line: string) => void;
+}
+
+/** What a worker saw: tasks answered and refused, and messages rejected by reason. */
+export interface WorkerStats {
+  tasks: number;
+  answered: number;
+  busy: number;
+  /** Refusals other than busy, by reason. */
+  refused: Record<string, number>;
+  malformed: number;
+  oversized: number;
+  replayed: number;
+}
+
+/** A refusal with the reason it is counted under. */
+class Refusal extends Error {
+  constructor(
+    readonly reason: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+interface Session {
+  readonly head: Head;
+  readonly engine: PartEngine;
+  readonly replica: ThetaReplica;
+  readonly dataset?: AnyDataset;
+}
+
+/** Task ids (with attempt) remembered to reject replays: the most recent this many. */
+const REMEMBERED = 4096;
+
+export class NatsWorker {
+  readonly stats: WorkerStats = { tasks: 0, answered: 0, busy: 0, refused: {}, ...rejectionCounts() };
+  private session: Promise<Session> | undefined;
+  private readonly programs = new Map<string, Promise<ProgramBytes>>();
+  private readonly seen = new Set<string>();
+  private running = 0;
+  /** The session engine's capacity (1 until a session is open). */
+  private capacity = 1;
+  /** Replica updates and session changes happen one at a time. */
+  private lock: Promise<unknown> = Promise.resolve();
+  private subscription: Subscription | undefined;
+
+  constructor(
+    readonly channel: RunChannel,
+    private readonly options: NatsWorkerOptions,
+  ) {}
+
+  private get limit(): number {
+    return this.options.limit ?? this.channel.nc.info?.max_payload ?? 1024 * 1024;
+  }
+
+  /** Joins the run's queue group. */
+  start(): void {
+    this.subscription = this.channel.nc.subscribe(this.channel.names.tasks, { queue: this.channel.names.queue, callback: (error, msg) => (error ? this.options.log?.(`subscription: ${error.message}`) : void this.handle(msg)) });
+  }
+
+  /** Leaves the queue group (tasks in progress are answered first) and releases the session's engine. */
+  async stop(): Promise<void> {
+    await this.subscription?.drain();
+    await Promise.resolve(this.lock).catch(() => undefined);
+    const session = await this.session?.catch(() => undefined);
+    await session?.engine.dispose();
+  }
+
+  private async handle(msg: Msg): Promise<void> {
+    let task: Task | undefined;
+    const respond = (reply: Reply) => msg.reply !== undefined && msg.respond(encode(reply));
+    const refuse = (reason: string, message: string) => {
+      if (reason === 'busy') this.stats.busy++;
+      else this.stats.refused[reason] = (this.stats.refused[reason] ?? 0) + 1;
+      respond({ kind: 'refused', protocol: PROTOCOL, id: task?.id ?? '', attempt: task?.attempt ?? 0, worker: this.options.name, reason: `${reason}: ${message}` });
+    };
+    try {
+      task = decode(taskSchema, msg.data, 'task', this.limit);
+    } catch (e) {
+      if (!(e instanceof RejectedMessage)) throw e;
+      this.stats[e.reason]++;
+      this.options.log?.(`rejected a message: ${e.message}`);
+      return refuse(e.reason, e.message);
+    }
+    this.stats.tasks++;
+    if (task.protocol !== PROTOCOL) return refuse('protocol', `task of protocol ${task.protocol}, this worker speaks ${PROTOCOL}`);
+    const key = `${task.id}#${task.attempt}`;
+    if (this.seen.has(key)) {
+      this.stats.replayed++;
+      return refuse('replayed', `task ${key} was already received`);
+    }
+    this.seen.add(key);
+    if (this.seen.size > REMEMBERED) this.seen.delete(this.seen.values().next().value!);
+    if (this.running >= this.capacity) return refuse('busy', `${this.running} parts in progress`);
+    this.running++;
+    try {
+      const { session, request } = await this.serial(() => this.prepare(task!));
+      const programs = Object.fromEntries(await Promise.all(Object.entries(task.programs).map(async ([k, hash]) => [k, await this.program(hash)] as const)));
+      const result = await session.engine.evaluate(request, task.from, task.to, programs);
+      this.stats.answered++;
+      respond({ kind: 'result', protocol: PROTOCOL, id: task.id, attempt: task.attempt, worker: this.options.name, model: session.head.model, runtime: this.options.runtime, ...result });
+    } catch (e) {
+      if (e instanceof Refusal) refuse(e.reason, e.message);
+      else refuse('failed', e instanceof Error ? e.message : String(e));
+    } finally {
+      this.running--;
+    }
+  }
+
+  private serial<T>(work: () => Promise<T>): Promise<T> {
+    const next = this.lock.then(work, work);
+    this.lock = next.catch(() => undefined);
+    return next;
+  }
+
+  /** The task's session and θ (the replica caught up to the task's version and checked), and its request with feeds. */
+  private async prepare(task: Task): Promise<{ session: Session; request: LossRequest }> {
+    let session = await this.session?.catch(() => undefined);
+    if (session?.head.session !== task.session) {
+      const head = await this.channel.head(this.limit);
+      if (head?.session !== task.session) throw new Refusal('stale', `task of session ${task.session}, the run's is ${head?.session ?? 'none'}`);
+      if (head.protocol !== PROTOCOL) throw new Refusal('protocol', `the run speaks protocol ${head.protocol}, this worker ${PROTOCOL}`);
+      if (head.runtime !== this.options.runtime) throw new Refusal('runtime', `the run evaluates with ${head.runtime}, this worker with ${this.options.runtime}`);
+      const previous = session;
+      this.session = this.open(head);
+      session = await this.session;
+      if (previous && previous.engine !== session.engine) await previous.engine.dispose();
+    }
+    const { head, replica } = session;
+    if (task.model !== head.model) throw new Refusal('model', `task for model ${task.model.slice(0, 12)}, the session's is ${head.model.slice(0, 12)}`);
+    if (task.runtime !== this.options.runtime) throw new Refusal('runtime', `task for ${task.runtime}, this worker evaluates with ${this.options.runtime}`);
+    if (task.theta.version < replica.version) throw new Refusal('stale', `task at θ version ${task.theta.version}, this worker is at ${replica.version}`);
+    while (replica.version < task.theta.version) {
+      const update = await this.channel.update(head.stream.seq + replica.version, this.limit);
+      await replica.apply(update, (name) => this.channel.snapshot(name));
+    }
+    if ((await replica.hash()) !== task.theta.hash) throw new Refusal('diverged', `θ at version ${replica.version} has hash ${(await replica.hash()).slice(0, 12)}, the task's is ${task.theta.hash.slice(0, 12)}`);
+    return { session, request: this.request(task, session) };
+  }
+
+  private async open(head: Head): Promise<Session> {
+    let dataset: AnyDataset | undefined;
+    if (head.data) {
+      if (!this.options.data) throw new Refusal('data', `tasks name batches of ${head.data.dataset} by index, and this worker has no data loader`);
+      dataset = await this.options.data(head.data);
+      const hash = await datasetHash(dataset);
+      if (hash !== head.data.hash) throw new Refusal('data', `${head.data.dataset} here has hash ${hash.slice(0, 12)}, the run's ${head.data.hash.slice(0, 12)}`);
+    }
+    const snapshot = await this.channel.snapshot(head.snapshot);
+    const replica = ThetaReplica.fromSnapshot(head, snapshot);
+    if ((await replica.hash()) !== snapshot.hash) throw new Refusal('diverged', `snapshot ${head.snapshot} does not match its hash`);
+    const engine = await this.options.engine(head);
+    this.capacity = engine.capacity;
+    this.options.log?.(`session ${head.session}: model ${head.model.slice(0, 12)}, θ from ${head.snapshot}${head.replay ? `, replaying ${head.replay.optimizer} updates` : ', dense updates'}`);
+    return { head, engine, replica, ...(dataset && { dataset }) };
+  }
+
+  /** A program's bytes from the run's object store, checked against the hash that names it. */
+  private program(hash: string): Promise<ProgramBytes> {
+    let program = this.programs.get(hash);
+    if (program === undefined) {
+      program = (async () => {
+        const bytes = await this.channel.object(`program/${hash}`);
+        if (bytes === undefined) throw new Refusal('program', `the run's object store holds no program ${hash.slice(0, 12)}`);
+        if ((await sha256(bytes)) !== hash) throw new Refusal('program', `program ${hash.slice(0, 12)} does not match its hash`);
+        return { hash, bytes };
+      })();
+      this.programs.set(hash, program);
+      program.catch(() => this.programs.delete(hash));
+    }
+    return program;
+  }
+
+  /** The task as a loss request on the replica's θ, with the batch's feeds. */
+  private request(task: Task, session: Session): LossRequest {
+    const { head, replica, dataset } = session;
+    let x: HostTensor<'float32'>;
+    let y: HostTensor;
+    if ('indices' in task.batch) {
+      if (!dataset) throw new Refusal('data', 'the task names a batch by index, and the run declares no data');
+      const indices = task.batch.indices;
+      if (indices.some((i) => !(i >= 0 && i < dataset.size))) throw new Refusal('data', `batch indices outside [0, ${dataset.size})`);
+      const batch = batches(subset(dataset, indices), { batchSize: indices.length, shuffle: false }).next().value!;
+      x = new HostTensor('float32', [indices.length, ...head.input], batch.x.data);
+      y = targetFeed(objectiveFromSpec(head.objective), head.outputs, batch.y, indices.length);
+    } else {
+      const { x: xs, y: ys } = task.batch;
+      x = new HostTensor('float32', xs.shape, xs.data);
+      y = new HostTensor(ys.dtype, ys.shape, ys.data as never);
+    }
+    return {
+      params: replica.theta,
+      batch: { x, y: y as LossRequest['batch']['y'] },
+      perturbation: task.perturbation,
+      ...(task.slots && { slots: task.slots }),
+      ...(task.directionsPerCall !== undefined && { directionsPerCall: task.directionsPerCall }),
+      ...(task.copyBytes !== undefined && { copyBytes: task.copyBytes }),
+    };
+  }
+}

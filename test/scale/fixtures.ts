@@ -1,0 +1,53 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { NatsConnection } from '@nats-io/nats-core';
+import { backend } from '../../src/engine/runtime/backend.js';
+import { loadCheckpoint } from '../../src/train/checkpoint.js';
+import { DEFAULT_CONFIG, type TrainConfig } from '../../src/train/config.js';
+import { CHECKPOINT_FILE } from '../../src/train/trainer.js';
+import { awaitRun, natsConnect, poolEngine, runData } from '../../src/scale/nats-node.js';
+import { NatsWorker } from '../../src/scale/nats-worker.js';
+import { testRandom } from '../helpers.js';
+
+/** A classification table of `rows` rows, 8 features and 3 classes (separable enough to learn), written to a temporary CSV. */
+export async function classificationCsv(rows = 120, seed = 1): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'forwardprop-scale-'));
+  const random = testRandom(seed);
+  const lines = [['f0', 'f1', 'f2', 'f3', 'f4', 'f5', 'f6', 'f7', 'label'].join(',')];
+  for (let i = 0; i < rows; i++) {
+    const label = i % 3;
+    const features = Array.from({ length: 8 }, (_, j) => (random() - 0.5 + (j % 3 === label ? 1 : 0)).toFixed(4));
+    lines.push([...features, `c${label}`].join(','));
+  }
+  const path = join(dir, 'table.csv');
+  await writeFile(path, `${lines.join('\n')}\n`);
+  return path;
+}
+
+/** spsa on the table: small enough for seconds, with several engine calls a step. */
+export function spsaConfig(csv: string, overrides: Partial<TrainConfig> = {}): TrainConfig {
+  return { ...DEFAULT_CONFIG, dataset: `csv:${csv}`, model: 'mlp:8-16-3', method: 'spsa', options: { directions: 8, directionsPerCall: 2 }, epochs: 2, batchSize: 16, optimizer: 'sgd', lr: 0.05, schedule: 'cosine', evalBatchSize: 200, ...overrides };
+}
+
+/** θ of a run directory's checkpoint, as bytes in hex (bit-exact comparisons). */
+export async function checkpointBits(dir: string): Promise<string> {
+  const { params } = await loadCheckpoint(join(dir, CHECKPOINT_FILE));
+  return Buffer.from(params.buffer, params.byteOffset, params.byteLength).toString('hex');
+}
+
+/** An in-process worker of `run` on its own connection, with one thread. */
+export async function startWorker(url: string, run: string, name: string, options: { readonly limit?: number; readonly token?: string } = {}): Promise<{ worker: NatsWorker; nc: NatsConnection; stop(): Promise<void> }> {
+  const nc = await natsConnect({ servers: url, ...(options.token && { token: options.token }) });
+  const channel = await awaitRun(nc, run, { every: 50 });
+  const worker = new NatsWorker(channel, { name, runtime: backend().name, engine: poolEngine(1), data: runData, ...(options.limit && { limit: options.limit }) });
+  worker.start();
+  return {
+    worker,
+    nc,
+    async stop() {
+      await worker.stop();
+      await nc.close();
+    },
+  };
+}

@@ -1,0 +1,85 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { type AddressInfo, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/**
+ * A nats-server (the Debian package's; FORWARDPROP_NATS_SERVER overrides the path) for a
+ * test: 127.0.0.1 on free ports, JetStream in a temporary directory that outlives restarts,
+ * optionally with a token or user/password and a WebSocket listener. Stop it in `after`.
+ */
+const BINARY = process.env.FORWARDPROP_NATS_SERVER ?? 'nats-server';
+
+export interface TestServer {
+  readonly url: string;
+  readonly port: number;
+  /** ws://127.0.0.1:<port> when started with a WebSocket listener. */
+  readonly ws?: string;
+  /** Stops the server (JetStream's files stay) and starts it again on the same ports; resolves when it is ready. */
+  restart(downMs?: number): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export async function startNatsServer(options: { readonly token?: string; readonly user?: string; readonly pass?: string; readonly websocket?: boolean; readonly maxPayload?: number } = {}): Promise<TestServer> {
+  const dir = await mkdtemp(join(tmpdir(), 'forwardprop-nats-'));
+  const port = await freePort();
+  const wsPort = options.websocket ? await freePort() : undefined;
+  const auth = options.token ? `authorization { token: "${options.token}" }` : options.user ? `authorization { user: "${options.user}", password: "${options.pass}" }` : '';
+  const config = [
+    `listen: 127.0.0.1:${port}`,
+    `jetstream { store_dir: "${join(dir, 'js')}" }`,
+    options.maxPayload ? `max_payload: ${options.maxPayload}` : '',
+    auth,
+    wsPort ? `websocket { listen: "127.0.0.1:${wsPort}", no_tls: true${options.token ? `, authorization { token: "${options.token}" }` : ''} }` : '',
+  ].join('\n');
+  const file = join(dir, 'nats.conf');
+  await writeFile(file, config);
+  let child: ChildProcess;
+  const launch = () =>
+    new Promise<void>((resolve, reject) => {
+      child = spawn(BINARY, ['-c', file], { stdio: ['ignore', 'ignore', 'pipe'] });
+      let log = '';
+      const timer = setTimeout(() => reject(new Error(`nats-server did not start in 10 s:\n${log}`)), 10_000);
+      child.stderr!.on('data', (chunk: Buffer) => {
+        log += chunk.toString();
+        if (log.includes('Server is ready')) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+      child.on('error', (e) => reject(new Error(`cannot start ${BINARY} (install the nats-server package: scripts/install-system-deps.sh): ${e.message}`)));
+    });
+  const halt = () =>
+    new Promise<void>((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) return resolve();
+      child.once('exit', () => resolve());
+      child.kill('SIGTERM');
+    });
+  await launch();
+  return {
+    url: `nats://127.0.0.1:${port}`,
+    port,
+    ...(wsPort && { ws: `ws://127.0.0.1:${wsPort}` }),
+    async restart(downMs = 0) {
+      await halt();
+      await new Promise((resolve) => setTimeout(resolve, downMs));
+      await launch();
+    },
+    async stop() {
+      await halt();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
