@@ -1,8 +1,7 @@
 #!/usr/bin/env bash
 # Debian/Ubuntu packages the test suite uses: the full Fashion-MNIST (60k/10k IDX files)
-# for the data tests, Chromium for the browser test and nats-server for the scale-out
-# tests. The embedded MNIST and the main
-# job need none of them. Runs apt-get through sudo unless already root.
+# for the data tests, Chromium for the browser tests and nats-server for the scale-out
+# tests. The embedded MNIST and the main job need none of them. Runs apt-get through sudo unless already root.
 set -euo pipefail
 sudo=''
 [ "$(id -u)" -eq 0 ] || sudo='sudo'
