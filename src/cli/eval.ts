@@ -1,12 +1,9 @@
-import { stat } from 'node:fs/promises';
-import { join } from 'node:path';
 import { DATASET_SPECS } from '../data/load.js';
-import { modelFromSpec } from '../nn/factories.js';
 import { objectiveFromSpec } from '../objectives/objective.js';
-import { loadCheckpoint } from '../train/checkpoint.js';
 import type { TrainConfig } from '../train/config.js';
-import { Evaluator } from '../train/evaluate.js';
-import { CHECKPOINT_FILE, outputsFor, trainingData } from '../train/trainer.js';
+import { type Evaluation, Evaluator } from '../train/evaluate.js';
+import { runModelAndData } from '../train/run-model.js';
+import { loadRunCheckpoint } from '../train/trainer.js';
 import { type Command, UsageError, parseFlags, usage } from './args.js';
 
 export const evalCommand = {
@@ -30,18 +27,23 @@ export async function runEval(argv: readonly string[]): Promise<number> {
   }
   if (positionals.length !== 1) throw new UsageError('eval takes exactly one run directory or checkpoint file');
   const target = positionals[0]!;
-  const isDir = await stat(target).then((s) => s.isDirectory(), () => false);
-  const checkpoint = await loadCheckpoint(isDir ? join(target, CHECKPOINT_FILE) : target);
+  const checkpoint = await loadRunCheckpoint(target);
   const config = checkpoint.config as unknown as TrainConfig;
   const dataset = flags.dataset ?? config.dataset;
-  const data = await trainingData({ ...config, dataset });
-  const model = modelFromSpec(config.model, data.train.inputShape, outputsFor(data.train));
-  model.layout.check(checkpoint.params, 'checkpoint parameters');
-  const evaluator = new Evaluator(model, objectiveFromSpec(config.objective ?? 'cross-entropy'), { device: flags.device, ...(flags.threads !== undefined && { threads: flags.threads }) });
+  const compile = { device: flags.device, ...(flags.threads !== undefined && { threads: flags.threads }) };
+  // The run's model as it trained it (imported, adapted or a black box), from its config.
+  const { model, data } = await runModelAndData(config, compile, () => {}, dataset);
+  const evaluator = new Evaluator(model.predictor, objectiveFromSpec(config.objective ?? 'cross-entropy'), compile);
   const start = performance.now();
-  const train = await evaluator.evaluate(checkpoint.params, data.train, flags['batch-size']);
-  const test = await evaluator.evaluate(checkpoint.params, data.test, flags['batch-size']);
-  await evaluator.dispose();
+  let train: Evaluation;
+  let test: Evaluation;
+  try {
+    model.check(checkpoint.params, 'checkpoint parameters');
+    train = await evaluator.evaluate(checkpoint.params, data.train, flags['batch-size']);
+    test = await evaluator.evaluate(checkpoint.params, data.test, flags['batch-size']);
+  } finally {
+    await Promise.all([evaluator.dispose(), model.dispose()]);
+  }
   const result = {
     method: config.method,
     dataset,

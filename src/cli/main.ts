@@ -3,6 +3,7 @@ import { UsageError } from './args.js';
 import { benchCommand, runBench } from './bench.js';
 import { evalCommand, runEval } from './eval.js';
 import { experimentSummary, runExperiment } from './experiment.js';
+import { exportCommand, runExport } from './export.js';
 import { inspectCommand, runInspect } from './inspect.js';
 import { reportCommand, runReport } from './report.js';
 import { runTrain, trainCommand } from './train.js';
@@ -10,6 +11,7 @@ import { runTrain, trainCommand } from './train.js';
 const COMMANDS = {
   train: { summary: trainCommand.summary.split('\n')[0]!, run: runTrain },
   eval: { summary: evalCommand.summary, run: runEval },
+  export: { summary: exportCommand.summary.split('\n')[0]!, run: runExport },
   bench: { summary: benchCommand.summary.split('\n')[0]!, run: runBench },
   experiment: { summary: experimentSummary, run: runExperiment },
   report: { summary: reportCommand.summary.split('\n')[0]!, run: runReport },

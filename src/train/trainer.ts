@@ -3,28 +3,28 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createAllocator } from '../allocators/registry.js';
 import { type DatasetBatch, type RegressionBatch, batchCount, batches, gatherRows } from '../data/batches.js';
-import { type AnyDataset, type DatasetSplit, withClasses } from '../data/dataset.js';
-import { loadDataset, parseDatasetSpec } from '../data/load.js';
+import type { AnyDataset, DatasetSplit } from '../data/dataset.js';
 import type { CompileOptions } from '../engine/runtime/backend.js';
 import { createEstimator, descriptor } from '../estimators/registry.js';
 import { resolveOptions } from '../estimators/options.js';
 import { removeStaleTemps, writeFileAtomic } from '../io/atomic-write.js';
 import { appendJsonLines, truncateJsonLines } from '../io/json-lines.js';
 import { statIfExists } from '../io/stat-if-exists.js';
-import { modelFromSpec } from '../nn/factories.js';
-import type { Model } from '../nn/model.js';
 import type { LossOracle } from '../objectives/loss-oracle.js';
 import { objectiveFromSpec } from '../objectives/objective.js';
+import { OutputLossOracle } from '../objectives/output-oracle.js';
 import { createOptimizer, createSchedule } from '../optim/registry.js';
 import { deriveSeed } from '../rng/stream.js';
 import { deserializeState, serializeState } from '../state/state.js';
-import { loadCheckpoint, saveCheckpoint } from './checkpoint.js';
+import { type Checkpoint, loadCheckpoint, saveCheckpoint } from './checkpoint.js';
 import { BUDGET_KEYS, type TrainConfig } from './config.js';
 import { Evaluator } from './evaluate.js';
+import { type RunModel, runModelAndData } from './run-model.js';
 import { NonFiniteError, type Progress, type StepHook, type Stepper, type TrainState, initTrainState, trainStep } from './step.js';
 import { validateConfig } from './validate.js';
 
 export { NonFiniteError } from './step.js';
+export { outputsFor, trainingData } from './run-model.js';
 
 /** Stream ids under the run seed: initial parameters, estimator noise. */
 const INIT_STREAM = 1;
@@ -139,16 +139,17 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
   const saved = options.resume ? await loadCheckpoint(checkpointPath!) : undefined;
   if (saved) checkCompatible(saved.config, config);
 
-  const data = await trainingData(config);
-  const model = modelFromSpec(config.model, data.train.inputShape, outputsFor(data.train));
+  const compile: CompileOptions = { device: config.device, ...(config.threads !== undefined && { threads: config.threads }) };
+  const { model, data } = await runModelAndData(config, compile, log);
   const objective = objectiveFromSpec(config.objective);
   const targets = data.train.task === 'regression' ? `targets of [${data.train.targetShape.join(', ')}]` : `${data.train.classes} classes`;
   log(`${config.dataset}: ${data.train.size} train / ${data.test.size} test examples of [${data.train.inputShape.join(', ')}], ${targets}`);
   log(model.describe().split('\n')[0]!);
 
-  const compile: CompileOptions = { device: config.device, ...(config.threads !== undefined && { threads: config.threads }) };
   const method = descriptor(config.method);
-  const estimator = createEstimator(config.method, { objective, model, seed: deriveSeed(config.seed, NOISE_STREAM), compile, ...(options.oracle && { oracle: options.oracle }) }, config.options);
+  // A black box has no graph: loss-only methods query it through its outputs.
+  const oracle = options.oracle ?? (model.blackBox && new OutputLossOracle(model.blackBox, objective, compile));
+  const estimator = createEstimator(config.method, { objective, ...(model.graph && { model: model.graph }), seed: deriveSeed(config.seed, NOISE_STREAM), compile, ...(oracle && { oracle }) }, config.options);
   const batchesPerEpoch = batchCount(data.train.size, config.batchSize);
   const plannedSteps = config.epochs * batchesPerEpoch;
   // The step schedule decays tenfold twice over the plan, at a third and two thirds.
@@ -159,11 +160,11 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
     ...(config.allocator && { allocation: { allocator: createAllocator(config.allocator), ...queryAllocation(config) } }),
     ...(options.hooks && { hooks: options.hooks }),
   };
-  const stepCost = (b: number) => stepper.allocation?.budget(b) ?? method.cost(resolveOptions(config.method, method.options, config.options), b, model.layout.size);
+  const stepCost = (b: number) => stepper.allocation?.budget(b) ?? method.cost(resolveOptions(config.method, method.options, config.options), b, model.size);
 
   let state = initTrainState(stepper, config.init ? await initialParams(config.init, model) : model.init(deriveSeed(config.seed, INIT_STREAM)), data.train.size);
   if (saved) {
-    model.layout.check(saved.params, `parameters in ${checkpointPath}`);
+    model.check(saved.params, `parameters in ${checkpointPath}`);
     state.params.set(saved.params);
     const restore = <S>(name: string, template: S): S => (saved.extras?.[name] ? deserializeState(saved.extras[name]!, template as never) : template);
     state = {
@@ -181,7 +182,7 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
     for (const note of await tidyRunDirectory(options.out, state.progress.step)) log(note);
   }
 
-  const evaluator = new Evaluator(model, objective, compile);
+  const evaluator = new Evaluator(model.predictor, objective, compile);
   const warned = new Set<string>();
   let stopped: StopReason = 'epochs';
   let metrics: EpochMetrics | undefined;
@@ -266,7 +267,7 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
       dataset: config.dataset,
       model: model.spec,
       objective: objective.name,
-      parameters: model.layout.size,
+      parameters: model.size,
       epochs: metrics.epoch,
       steps: state.progress.step,
       test_acc: metrics.test_acc,
@@ -282,7 +283,7 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
     if (options.out) await writeFileAtomic(join(options.out, SUMMARY_FILE), `${JSON.stringify(summary, null, 2)}\n`);
     return summary;
   } finally {
-    await Promise.all([estimator.dispose(), evaluator.dispose()]);
+    await Promise.all([estimator.dispose(), evaluator.dispose(), oracle !== options.oracle && oracle?.dispose(), model.dispose()]);
   }
 }
 
@@ -333,31 +334,21 @@ async function tidyRunDirectory(dir: string, step: number): Promise<string[]> {
   return notes;
 }
 
-/** The run's train and test splits (classification or regression, as the spec says), restricted to `classes` when given. */
-export async function trainingData(config: Pick<TrainConfig, 'dataset' | 'classes' | 'seed'>): Promise<DatasetSplit<AnyDataset>> {
-  const options = { task: parseDatasetSpec(config.dataset).task, ...(config.dataset.startsWith('csv:') && { seed: config.seed }) };
-  const data = await loadDataset(config.dataset, options);
-  if (!config.classes) return data;
-  const classes = config.classes;
-  const keep = (d: AnyDataset) => {
-    if (d.task === 'regression') throw new RangeError('classes select classes of a classification dataset');
-    return withClasses(d, classes);
-  };
-  return { train: keep(data.train), test: keep(data.test) };
-}
 
-/** Model outputs a dataset needs: one per class, or one per target value. */
-export function outputsFor(dataset: AnyDataset): number {
-  return dataset.task === 'regression' ? Math.max(1, dataset.targetShape.reduce((a, b) => a * b, 1)) : dataset.classes;
-}
 
 /** Parameters from a checkpoint (a run directory or the file), checked against the model. */
-async function initialParams(path: string, model: Model): Promise<Float32Array> {
-  const file = (await statIfExists(path))?.isDirectory() ? join(path, CHECKPOINT_FILE) : path;
-  const { params } = await loadCheckpoint(file);
-  model.layout.check(params, `parameters in ${file} (for ${model.spec})`);
+async function initialParams(path: string, model: RunModel): Promise<Float32Array> {
+  const { params, file } = await loadRunCheckpoint(path);
+  model.check(params, `parameters in ${file} (for ${model.spec})`);
   return params;
 }
+
+/** The checkpoint of a run directory, or a checkpoint file itself, with the file it was read from. */
+export async function loadRunCheckpoint(path: string): Promise<Checkpoint & { readonly file: string }> {
+  const file = (await statIfExists(path))?.isDirectory() ? join(path, CHECKPOINT_FILE) : path;
+  return { ...(await loadCheckpoint(file)), file };
+}
+
 
 /**
  * A step's query budget (whole units, at least the minimum for every example) and unit,

@@ -9,6 +9,7 @@ import { checkModelSpec } from '../nn/factories.js';
 import { objectiveFromSpec } from '../objectives/objective.js';
 import { OPTIMIZER_NAMES, SCHEDULE_NAMES } from '../optim/registry.js';
 import type { TrainConfig } from './config.js';
+import { checkAdaptation } from './validate-adapt.js';
 
 /** A config value that cannot work, found before anything is loaded; `field` names the config key. */
 export class ConfigError extends RangeError {
@@ -60,6 +61,7 @@ export function validateConfig(config: TrainConfig): void {
   wrap('model', () => checkModelSpec(config.model));
   wrap('method', () => descriptor(config.method));
   const method = descriptor(config.method);
+  checkAdaptation(config, fail);
   try {
     resolveOptions(config.method, method.options, config.options);
   } catch (e) {
