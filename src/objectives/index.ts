@@ -3,4 +3,5 @@ export { type ProgramInputs, batchFeeds, modelFeeds, programInputs, targetFeed }
 export { type Distribution, DirectionBuffers, applyMask, drawDirection, stepKey } from './directions.js';
 export * from './loss-oracle.js';
 export { ModelLossOracle } from './model-oracle.js';
-export { type BlackBoxObjective, type BlackBoxQueries, BlackBoxLossOracle } from './black-box.js';
+export { type BlackBoxObjective, type BlackBoxQueries, BlackBoxLossOracle, copyOffset } from './black-box.js';
+export { type OutputFunction, OutputLossOracle, OutputLosses } from './output-oracle.js';

@@ -5,6 +5,8 @@ import type { TrainConfig } from './config.js';
 /** The adaptation keys of a config: what to train of an imported model, and how it runs. */
 export const ADAPT_KEYS = ['trainable', 'lora', 'prompt', 'blackBox'] as const satisfies readonly (keyof TrainConfig)[];
 
+const WHAT: Readonly<Record<(typeof ADAPT_KEYS)[number], string>> = { trainable: 'trainable globs', lora: 'LoRA adapters', prompt: 'prompts', blackBox: 'black-box mode' };
+
 /** Methods that need only losses, from their descriptors: the ones that train a black box. */
 export function lossOnlyMethods(): string[] {
   return Object.entries(ESTIMATORS).filter(([, d]) => d.needs === 'losses').map(([name]) => name);
@@ -21,7 +23,7 @@ export function lossOnlyMethods(): string[] {
 export function checkAdaptation(config: TrainConfig, fail: (field: keyof TrainConfig, message: string) => never): void {
   const given = ADAPT_KEYS.filter((key) => config[key] !== undefined && config[key] !== false);
   if (given.length === 0) return;
-  if (!config.model.startsWith('onnx:')) fail(given[0]!, `${given.join(', ')} ${given.length > 1 ? 'apply' : 'applies'} to imported models (onnx:<file>), not '${config.model}'`);
+  if (!config.model.startsWith('onnx:')) fail(given[0]!, `${given.map((key) => WHAT[key]).join(', ')} apply to imported models (onnx:<file>), not '${config.model}'`);
   const globs = (field: keyof TrainConfig, value: string) => {
     try {
       globPatterns(value);

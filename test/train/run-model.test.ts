@@ -75,7 +75,7 @@ describe('training imported models (onnx:<file>)', () => {
     await assert.rejects(train({ ...noData, trainable: 'head.*' }), (e: unknown) => e instanceof ConfigError && e.field === 'trainable' && /trainable glob 'head\.\*' matches no parameter; parameters: w1, b1, w2, b2/.test(e.message));
     await assert.rejects(train({ ...noData, lora: { rank: 2, targets: 'b1' } }), (e: unknown) => e instanceof ConfigError && e.field === 'lora' && /LoRA target 'b1' .* is not a matrix: it has shape \[8\]/.test(e.message));
     await assert.rejects(train({ ...noData, prompt: { tokens: 2 } }), (e: unknown) => e instanceof ConfigError && e.field === 'prompt' && /no token sequence/.test(e.message));
-    await assert.rejects(train({ ...noData, model: 'mlp', trainable: 'w*' }), (e: unknown) => e instanceof ConfigError && e.field === 'trainable' && /applies to imported models \(onnx:<file>\), not 'mlp'/.test(e.message));
+    await assert.rejects(train({ ...noData, model: 'mlp', trainable: 'w*' }), (e: unknown) => e instanceof ConfigError && e.field === 'trainable' && /trainable globs apply to imported models \(onnx:<file>\), not 'mlp'/.test(e.message));
     await assert.rejects(train({ ...noData, blackBox: true }), (e: unknown) => e instanceof ConfigError && e.field === 'method');
     const wide = join(dir, 'wide.csv');
     await writeFile(wide, 'a,b,c,d,e,label\n1,2,3,4,5,0\n2,3,4,5,6,1\n3,4,5,6,7,2\n4,5,6,7,8,0\n5,6,7,8,9,1\n');
