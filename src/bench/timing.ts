@@ -3,6 +3,12 @@ export interface Timing {
   readonly calls: number;
   readonly meanMs: number;
   readonly medianMs: number;
+  /**
+   * Median CPU time of the process per call (user + system): the work done, whatever
+   * else the machine runs. With one onnxruntime thread (--threads 1) it is the call's
+   * own work; with more, spinning pool threads add to it.
+   */
+  readonly cpuMedianMs: number;
 }
 
 export interface TimingOptions {
@@ -30,20 +36,21 @@ export async function timeIt(fn: () => unknown, options: TimingOptions = {}): Pr
 export async function timeInterleaved(fns: readonly (() => unknown)[], { seconds = 2, warmup = 5, minCalls = 5, blockMs = 200 }: TimingOptions & { readonly blockMs?: number } = {}): Promise<Timing[]> {
   for (const fn of fns) for (let i = 0; i < warmup; i++) await fn();
   const samples: number[][] = fns.map(() => []);
+  const cpu: number[][] = fns.map(() => []);
   const start = performance.now();
   while (samples.some((s) => s.length < minCalls) || performance.now() - start < seconds * 1000) {
     for (const [i, fn] of fns.entries()) {
       await fn();
       const blockStart = performance.now();
       do {
-        const t = performance.now();
+        const [t, c] = [performance.now(), process.cpuUsage()];
         await fn();
         samples[i]!.push(performance.now() - t);
+        const used = process.cpuUsage(c);
+        cpu[i]!.push((used.user + used.system) / 1000);
       } while (performance.now() - blockStart < blockMs);
     }
   }
-  return samples.map((s) => {
-    const sorted = [...s].sort((a, b) => a - b);
-    return { calls: s.length, meanMs: s.reduce((a, b) => a + b, 0) / s.length, medianMs: sorted[Math.floor(sorted.length / 2)]! };
-  });
+  const median = (s: readonly number[]) => [...s].sort((a, b) => a - b)[Math.floor(s.length / 2)]!;
+  return samples.map((s, i) => ({ calls: s.length, meanMs: s.reduce((a, b) => a + b, 0) / s.length, medianMs: median(s), cpuMedianMs: median(cpu[i]!) }));
 }

@@ -148,7 +148,8 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
 
   const method = descriptor(config.method);
   // A black box has no graph: loss-only methods query it through its outputs.
-  const oracle = options.oracle ?? (model.blackBox && new OutputLossOracle(model.blackBox, objective, compile));
+  const boxOracle = options.oracle ? undefined : model.blackBox && new OutputLossOracle(model.blackBox, objective, compile);
+  const oracle = options.oracle ?? boxOracle;
   const estimator = createEstimator(config.method, { objective, ...(model.graph && { model: model.graph }), seed: deriveSeed(config.seed, NOISE_STREAM), compile, ...(oracle && { oracle }) }, config.options);
   const batchesPerEpoch = batchCount(data.train.size, config.batchSize);
   const plannedSteps = config.epochs * batchesPerEpoch;
@@ -283,7 +284,7 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
     if (options.out) await writeFileAtomic(join(options.out, SUMMARY_FILE), `${JSON.stringify(summary, null, 2)}\n`);
     return summary;
   } finally {
-    await Promise.all([estimator.dispose(), evaluator.dispose(), oracle !== options.oracle && oracle?.dispose(), model.dispose()]);
+    await Promise.all([estimator.dispose(), evaluator.dispose(), boxOracle?.dispose(), model.dispose()]);
   }
 }
 
@@ -334,8 +335,6 @@ async function tidyRunDirectory(dir: string, step: number): Promise<string[]> {
   return notes;
 }
 
-
-
 /** Parameters from a checkpoint (a run directory or the file), checked against the model. */
 async function initialParams(path: string, model: RunModel): Promise<Float32Array> {
   const { params, file } = await loadRunCheckpoint(path);
@@ -348,7 +347,6 @@ export async function loadRunCheckpoint(path: string): Promise<Checkpoint & { re
   const file = (await statIfExists(path))?.isDirectory() ? join(path, CHECKPOINT_FILE) : path;
   return { ...(await loadCheckpoint(file)), file };
 }
-
 
 /**
  * A step's query budget (whole units, at least the minimum for every example) and unit,
