@@ -11,7 +11,7 @@ export const benchCommand = {
   engine       forward passes/s of the 784-256-256-10 MLP at one and K copies per call, and noise throughput
   estimators   one step of each estimator against the forward passes it is made of
   memory       peak RSS of training with each method against evaluation alone
-  import       an imported ONNX file against running it directly, and an fg-a step on it`,
+  import       an imported ONNX file against running it directly, and an fg-a and a bp step on it`,
   flags: {
     batch: { type: 'integer', min: 1, help: 'examples per forward pass or step (default: 256; memory: 64)' },
     copies: { type: 'integer', default: 16, min: 1, help: 'perturbed copies per call, K' },
@@ -74,6 +74,7 @@ function format(suite: Suite, result: Awaited<ReturnType<(typeof SUITE_RUNNERS)[
       `load (cold):  import ${r.load.importMs.toFixed(1)} ms, onnxruntime on the file ${r.load.fileMs.toFixed(1)} ms: ${r.load.ratio.toFixed(2)}×`,
       `forward pass: imported ${r.forward.importedMs.toFixed(3)} ms, the file ${r.forward.fileMs.toFixed(3)} ms: ${r.forward.ratio.toFixed(2)}× (CPU time ${r.forward.cpuRatio.toFixed(2)}×)`,
       `fg-a step:    ${r.fgA.stepMs.toFixed(3)} ms, forward pass with the loss ${r.fgA.forwardMs.toFixed(3)} ms: ${r.fgA.ratio.toFixed(2)}× (CPU time ${r.fgA.cpuRatio.toFixed(2)}×)`,
+      `bp step:      ${r.bp.stepMs.toFixed(3)} ms: ${r.bp.ratio.toFixed(2)}× the forward pass (CPU time ${r.bp.cpuRatio.toFixed(2)}×)`,
     ].join('\n');
   }
   const r = result as Awaited<ReturnType<typeof benchMemory>>;
