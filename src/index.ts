@@ -17,6 +17,10 @@ export { benchEngine } from './bench/engine.js';
 export { benchEstimators } from './bench/estimators.js';
 export { benchMemory } from './bench/memory.js';
 export { benchImport } from './bench/import.js';
+export { benchLandscape } from './bench/landscape.js';
+export { checkpointSubnet, splitHoldout } from './train/run-hooks.js';
+export { type RunLandscape, type RunLandscapeOptions, landscapeOfRun } from './experiments/landscape.js';
+export { MGD_STEP_TARGET, benchMgd } from './bench/mgd.js';
 // ONNX import (reads files with onnx-proto and node:fs): Node only.
 export { IMPORT_OPSETS, type OnnxGraph, type OnnxNode, type ReadOptions, readOnnx } from './engine/onnx/read.js';
 export { loadOnnx } from './engine/onnx/load.js';
@@ -27,3 +31,5 @@ export { OnnxModule, exportOnnxFile, onnxModel, parameterNames } from './nn/onnx
 export { type LoadModelOptions, checkModelData, importModel, isAdapting, loadModel } from './nn/load-model.js';
 export { type BlackBoxOptions, OnnxBlackBox } from './nn/onnx-black-box.js';
 export { type RunModel, checkRunData, graphRunModel, importRunModel, runModelAndData } from './train/run-model.js';
+// Federated zeroth-order optimisation (checkpoints through node:fs): Node only.
+export * from './federated/index.js';

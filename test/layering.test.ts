@@ -15,10 +15,10 @@ const LAYERS: readonly (readonly string[])[] = [
   ['data'],
   ['nn'],
   ['objectives'],
-  ['estimators', 'allocators', 'surrogate'],
+  ['estimators', 'allocators', 'surrogate', 'sparse', 'explore', 'control'],
   ['optim'],
-  ['train'],
-  ['report'],
+  ['train', 'landscape'],
+  ['report', 'federated'],
   ['experiments'],
   ['bench', 'cli'],
 ];

@@ -1,4 +1,5 @@
 import { cpus } from 'node:os';
+import type { CompileOptions } from '../engine/runtime/backend.js';
 import { compile } from '../engine/runtime/compile.js';
 import { createEstimator } from '../estimators/registry.js';
 import { modelFromSpec } from '../nn/factories.js';
@@ -42,12 +43,12 @@ export interface EstimatorBenchResult {
 }
 
 /** One forward pass (with the loss) of `copies` weight copies in one call, ready to time (shared with the import suite). */
-export async function forwardPass(model: Model, objective: Objective, theta: Float32Array, batch: { x: HostTensor<'float32'>; y: HostTensor<'int64'> }, copies: number, threads?: number): Promise<() => Promise<unknown>> {
+export async function forwardPass(model: Model, objective: Objective, theta: Float32Array, batch: { x: HostTensor<'float32'>; y: HostTensor<'int64'> }, copies: number, options: CompileOptions = {}): Promise<() => Promise<unknown>> {
   const { x, y } = programInputs(model, objective);
   const lead = copies > 1 ? [copies] : [];
   const params = model.paramInputs(lead);
   const loss = objective.loss(model.forward(x, params, { lead: lead.length }).out, y);
-  const program = await compile({ inputs: [x, y, ...params], outputs: [loss] }, threads ? { threads } : {});
+  const program = await compile({ inputs: [x, y, ...params], outputs: [loss] }, options);
   const stacked = new Float32Array(copies * theta.length);
   for (let c = 0; c < copies; c++) stacked.set(theta, c * theta.length);
   const feeds = copies > 1 ? { ...modelFeeds(model, objective, theta, batch), ...Object.fromEntries(model.layout.entries.map((e) => [e.name, stackedView(stacked, theta.length, copies, e.offset, e.size)])) } : modelFeeds(model, objective, theta, batch);
@@ -75,8 +76,8 @@ export async function benchEstimators(options: EstimatorBenchOptions = {}): Prom
   fillGaussian(x.data, 3);
   const batch = { x, y: new HostTensor('int64', [b], BigInt64Array.from({ length: b }, (_, i) => BigInt(i % 10))) };
   const objective = crossEntropyObjective();
-  const forward = await forwardPass(model, objective, theta, batch, 1, threads);
-  const stacked = await forwardPass(model, objective, theta, batch, k, threads);
+  const forward = await forwardPass(model, objective, theta, batch, 1, threads ? { threads } : {});
+  const stacked = await forwardPass(model, objective, theta, batch, k, threads ? { threads } : {});
   const [forwardTiming, stackedTiming] = await timeInterleaved([forward, stacked], { seconds });
   const local = spec.startsWith('localmixer');
   type Row = readonly [string, Readonly<Record<string, number | string>>, 'forward' | 'stacked forward'];

@@ -81,7 +81,7 @@ export async function benchImport(options: ImportBenchOptions = {}): Promise<Imp
   const [importedRun, fileRun] = await timeInterleaved([() => program.run(feeds), () => session.run({ [graph.input.name]: x })], { seconds });
 
   const objective = crossEntropyObjective();
-  const forward = await forwardPass(model, objective, theta, { x, y }, 1, threads);
+  const forward = await forwardPass(model, objective, theta, { x, y }, 1, threads ? { threads } : {});
   // Backprop beside fg-a: an fg-a step is a backward pass (its local maps) plus tangent passes.
   const fga = createEstimator('fg-a', { model, objective, seed: 0, compile: compileOptions });
   const bp = createEstimator('bp', { model, objective, seed: 0, compile: compileOptions });
@@ -95,9 +95,9 @@ export async function benchImport(options: ImportBenchOptions = {}): Promise<Imp
     parameters: model.layout.size,
     batch,
     load: { importMs: median(importTimes), fileMs: median(fileTimes), ratio: median(importTimes) / median(fileTimes) },
-    forward: { importedMs: importedRun!.medianMs, fileMs: fileRun!.medianMs, ratio: importedRun!.medianMs / fileRun!.medianMs, cpuRatio: importedRun!.cpuMedianMs / fileRun!.cpuMedianMs },
-    fgA: { stepMs: fgaStep!.medianMs, forwardMs: forwardRun!.medianMs, ratio: fgaStep!.medianMs / forwardRun!.medianMs, cpuRatio: fgaStep!.cpuMedianMs / forwardRun!.cpuMedianMs },
-    bp: { stepMs: bpStep!.medianMs, ratio: bpStep!.medianMs / forwardRun!.medianMs, cpuRatio: bpStep!.cpuMedianMs / forwardRun!.cpuMedianMs },
+    forward: { importedMs: importedRun!.medianMs, fileMs: fileRun!.medianMs, ratio: importedRun!.medianMs / fileRun!.medianMs, cpuRatio: importedRun!.cpuMs / fileRun!.cpuMs },
+    fgA: { stepMs: fgaStep!.medianMs, forwardMs: forwardRun!.medianMs, ratio: fgaStep!.medianMs / forwardRun!.medianMs, cpuRatio: fgaStep!.cpuMs / forwardRun!.cpuMs },
+    bp: { stepMs: bpStep!.medianMs, ratio: bpStep!.medianMs / forwardRun!.medianMs, cpuRatio: bpStep!.cpuMs / forwardRun!.cpuMs },
     machine: { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, node: process.version, runtime: backend().name, threads: threads ?? 'default' },
   };
 }

@@ -4,11 +4,11 @@ export interface Timing {
   readonly meanMs: number;
   readonly medianMs: number;
   /**
-   * Median CPU time of the process per call (user + system): the work done, whatever
-   * else the machine runs. With one onnxruntime thread (--threads 1) it is the call's
-   * own work; with more, spinning pool threads add to it.
+   * CPU time of this process per call (all its threads), the median over blocks: on a
+   * machine with more runnable threads than cores, wall time also counts the waits for a
+   * core, which longer calls suffer more of; CPU time does not.
    */
-  readonly cpuMedianMs: number;
+  readonly cpuMs: number;
 }
 
 export interface TimingOptions {
@@ -42,15 +42,22 @@ export async function timeInterleaved(fns: readonly (() => unknown)[], { seconds
     for (const [i, fn] of fns.entries()) {
       await fn();
       const blockStart = performance.now();
+      const cpuStart = process.cpuUsage();
+      let calls = 0;
       do {
-        const [t, c] = [performance.now(), process.cpuUsage()];
+        const t = performance.now();
         await fn();
         samples[i]!.push(performance.now() - t);
-        const used = process.cpuUsage(c);
-        cpu[i]!.push((used.user + used.system) / 1000);
+        calls++;
       } while (performance.now() - blockStart < blockMs);
+      const used = process.cpuUsage(cpuStart);
+      cpu[i]!.push((used.user + used.system) / 1000 / calls);
     }
   }
-  const median = (s: readonly number[]) => [...s].sort((a, b) => a - b)[Math.floor(s.length / 2)]!;
-  return samples.map((s, i) => ({ calls: s.length, meanMs: s.reduce((a, b) => a + b, 0) / s.length, medianMs: median(s), cpuMedianMs: median(cpu[i]!) }));
+  return samples.map((s, i) => ({ calls: s.length, meanMs: s.reduce((a, b) => a + b, 0) / s.length, medianMs: median(s), cpuMs: median(cpu[i]!) }));
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
 }

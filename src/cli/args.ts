@@ -84,3 +84,19 @@ export function usage(command: Command, program = 'forwardprop'): string {
   for (const [left, right] of entries) lines.push(`${left.padEnd(width)}${right}`);
   return lines.join('\n');
 }
+
+/** `parse()`'s value, its error turned into a UsageError that names the flag (exit 2). */
+export function flagValue<T>(flag: string, parse: () => T): T {
+  try {
+    return parse();
+  } catch (e) {
+    throw e instanceof UsageError ? e : new UsageError(`${flag}: ${(e as Error).message}`);
+  }
+}
+
+/** A comma-separated list with one number per item of another list, each passing `ok` (UsageError naming the flag otherwise). */
+export function perItem(flag: string, text: string, count: number, what: string, ok: (v: number) => boolean): number[] {
+  const values = text.split(',').map(Number);
+  if (values.length !== count || !values.every(ok)) throw new UsageError(`${flag} takes ${what} per method (${count}), comma-separated; got '${text}'`);
+  return values;
+}

@@ -1,25 +1,35 @@
 import { benchEngine } from '../bench/engine.js';
 import { benchEstimators } from '../bench/estimators.js';
 import { benchImport } from '../bench/import.js';
+import { benchLandscape } from '../bench/landscape.js';
 import { benchMemory } from '../bench/memory.js';
+import { benchTargets } from '../bench/targets.js';
+import { benchMgd } from '../bench/mgd.js';
 import { type Command, UsageError, parseFlags, usage } from './args.js';
 
 export const benchCommand = {
   name: 'bench',
-  positionals: 'engine | estimators | memory | import',
+  positionals: 'engine | estimators | memory | import | targets | landscape | mgd',
   summary: `Benchmarks (numbers for docs/benchmarks.md; ratios are measured within one run).
   engine       forward passes/s of the 784-256-256-10 MLP at one and K copies per call, and noise throughput
   estimators   one step of each estimator against the forward passes it is made of
-  memory       peak RSS of training with each method against evaluation alone
-  import       an imported ONNX file against running it directly, and an fg-a and a bp step on it`,
+  memory       peak RSS of training (spsa's memory plan, fg-a, bp) against evaluation alone, MLPs 784-W-W-10
+  import       an imported ONNX file against running it directly, and an fg-a and a bp step on it
+  targets      every measure of the performance table (docs/benchmarks.md) as a ratio, with its target
+  landscape    a 51 × 51 loss landscape on 1,000 examples against the engine's stacked forward
+  mgd          an MGD step on the MGD papers' Fashion-MNIST CNN against a forward pass (batch 1000 by default)`,
   flags: {
-    batch: { type: 'integer', min: 1, help: 'examples per forward pass or step (default: 256; memory: 64)' },
+    batch: { type: 'integer', min: 1, help: 'examples per forward pass or step (default: 256; memory, targets: 64; mgd: 1000)' },
+    examples: { type: 'integer', default: 1000, min: 1, help: 'landscape: examples the loss is taken on' },
+    points: { type: 'integer', default: 51, min: 3, help: 'landscape: grid points per axis of the full landscape' },
     copies: { type: 'integer', default: 16, min: 1, help: 'perturbed copies per call, K' },
     seconds: { type: 'number', default: 3, min: 0.1, help: 'measuring time per measurement' },
-    threads: { type: 'integer', min: 1, help: 'onnxruntime intra-op threads (default: one per core)' },
+    threads: { type: 'integer', min: 1, help: 'onnxruntime intra-op threads (default: one per core not busy with other work)' },
     dataset: { type: 'string', default: 'mnist', help: 'memory: the data to train and evaluate on' },
-    model: { type: 'string', default: 'mlp:784-256-256-10', help: 'estimators, memory: the model (e.g. localmixer:M/1/16)' },
-    steps: { type: 'integer', default: 50, min: 1, help: 'memory: training steps per method' },
+    model: { type: 'string', help: 'estimators, memory: the model (e.g. localmixer:M/1/16; default: the 784-256-256-10 MLP, memory: the widths)' },
+    widths: { type: 'string', help: 'memory, targets: hidden widths W of the MLPs 784-W-W-10 (default: memory 256,1024,4096,8192; targets 256,1024,4096)' },
+    steps: { type: 'integer', default: 3, min: 1, help: 'memory: training steps per run' },
+    memory: { type: 'boolean', help: 'targets: also the peak-memory rows (W = 4096, a few minutes)' },
     file: { type: 'string', default: 'test/fixtures/models/vit-tiny.onnx', help: 'import: the ONNX file' },
     json: { type: 'boolean', help: 'print one JSON object' },
   },
@@ -39,17 +49,28 @@ export async function runBench(argv: readonly string[]): Promise<number> {
 }
 
 type Flags = ReturnType<typeof parseFlags<typeof benchCommand.flags>>['flags'];
-const SUITES = ['engine', 'estimators', 'memory', 'import'] as const;
+const SUITES = ['engine', 'estimators', 'memory', 'import', 'targets', 'landscape', 'mgd'] as const;
 type Suite = (typeof SUITES)[number];
 const isSuite = (name: string | undefined): name is Suite => (SUITES as readonly (string | undefined)[]).includes(name);
 const compileOptions = (flags: Flags) => (flags.threads !== undefined ? { compile: { threads: flags.threads } } : {});
 
 const SUITE_RUNNERS = {
   engine: (flags: Flags) => benchEngine({ batch: flags.batch ?? 256, copies: flags.copies, seconds: flags.seconds, ...compileOptions(flags) }),
-  estimators: (flags: Flags) => benchEstimators({ model: flags.model, batch: flags.batch ?? 256, directions: flags.copies, seconds: flags.seconds, ...(flags.threads !== undefined && { threads: flags.threads }) }),
-  memory: (flags: Flags) => benchMemory({ dataset: flags.dataset, model: flags.model, steps: flags.steps, batch: flags.batch ?? 64 }),
+  estimators: (flags: Flags) => benchEstimators({ model: flags.model ?? 'mlp:784-256-256-10', batch: flags.batch ?? 256, directions: flags.copies, seconds: flags.seconds, ...(flags.threads !== undefined && { threads: flags.threads }) }),
+  memory: (flags: Flags) => benchMemory({ dataset: flags.dataset, ...(flags.model !== undefined && { models: [flags.model] }), ...widths(flags), steps: flags.steps, batch: flags.batch ?? 64 }),
   import: (flags: Flags) => benchImport({ file: flags.file, batch: flags.batch ?? 256, seconds: flags.seconds, ...(flags.threads !== undefined && { threads: flags.threads }) }),
+  targets: (flags: Flags) => benchTargets({ batch: flags.batch ?? 64, seconds: flags.seconds, ...widths(flags), memory: flags.memory === true }),
+  landscape: (flags: Flags) => benchLandscape({ examples: flags.examples, points: flags.points, copies: flags.copies, batch: flags.batch ?? 256, seconds: flags.seconds, ...compileOptions(flags) }),
+  mgd: (flags: Flags) => benchMgd({ batch: flags.batch ?? 1000, seconds: flags.seconds, ...(flags.threads !== undefined && { threads: flags.threads }) }),
 } as const;
+
+/** --widths 256,1024 as numbers (a UsageError for anything else). */
+function widths(flags: Flags): { widths?: number[] } {
+  if (flags.widths === undefined) return {};
+  const list = flags.widths.split(',').map(Number);
+  if (list.some((w) => !Number.isSafeInteger(w) || w < 1)) throw new UsageError(`--widths takes positive integers separated by commas, e.g. 256,1024; got '${flags.widths}'`);
+  return { widths: list };
+}
 
 function format(suite: Suite, result: Awaited<ReturnType<(typeof SUITE_RUNNERS)[Suite]>>): string {
   if (suite === 'engine') {
@@ -67,6 +88,16 @@ function format(suite: Suite, result: Awaited<ReturnType<(typeof SUITE_RUNNERS)[
     const rows = r.steps.map((s) => `  ${`${s.method} ${JSON.stringify(s.options)}`.padEnd(46)} ${s.stepMs.toFixed(2).padStart(7)} ms  ${s.ratio.toFixed(2)}× the ${s.reference === 'forward' ? 'forward pass' : `forward of ${r.directions} copies`} (${s.referenceMs.toFixed(2)} ms alongside)`);
     return [`${r.model}, batch ${r.batch}: forward ${r.forwardMs.toFixed(3)} ms, ${r.directions} copies in one call ${r.stackedForwardMs.toFixed(2)} ms`, ...rows].join('\n');
   }
+  if (suite === 'landscape') {
+    const r = result as Awaited<ReturnType<typeof benchLandscape>>;
+    const t = r.throughput;
+    const k = (v: number) => `${(v / 1000).toFixed(1)}k`;
+    return [
+      `${r.model} (${r.parameters.toLocaleString('en-US')} parameters), ${r.examples} examples, ${r.copies} copies per call, ${r.machine.runtime} on ${r.machine.cpu} × ${r.machine.cores}, threads ${r.machine.threads}, Node ${r.machine.node}`,
+      `example-forwards/s, alternating blocks: stacked forward (engine benchmark) ${k(t.stacked)}; on the landscape's examples ${k(t.stackedOnExamples)}; landscape program ${k(t.landscape)} (${r.ratio.toFixed(2)}×); ModelLossOracle with dense offsets ${k(t.oracle)} (${r.oracleRatio.toFixed(2)}×)`,
+      `a ${r.full.points} × ${r.full.points} landscape: ${r.full.seconds.toFixed(1)} s, ${k(r.full.throughput)} example-forwards/s, ${r.full.ratio.toFixed(2)}× the stacked forward measured around it`,
+    ].join('\n');
+  }
   if (suite === 'import') {
     const r = result as Awaited<ReturnType<typeof benchImport>>;
     return [
@@ -77,7 +108,28 @@ function format(suite: Suite, result: Awaited<ReturnType<(typeof SUITE_RUNNERS)[
       `bp step:      ${r.bp.stepMs.toFixed(3)} ms: ${r.bp.ratio.toFixed(2)}× the forward pass (CPU time ${r.bp.cpuRatio.toFixed(2)}×)`,
     ].join('\n');
   }
+  if (suite === 'mgd') {
+    const r = result as Awaited<ReturnType<typeof benchMgd>>;
+    return [
+      `${r.model} (${r.parameters.toLocaleString('en-US')} parameters), batch ${r.batch}, ${r.machine.runtime} on ${r.machine.cpu} × ${r.machine.cores}, threads ${r.machine.threads}, Node ${r.machine.node}`,
+      `mgd step (cdma, baseline and perturbed cost): ${r.stepMs.toFixed(2)} ms, forward pass ${r.forwardMs.toFixed(2)} ms: ${r.ratio.toFixed(2)}× (target ≤ ${r.target}×: ${r.ratio <= r.target ? 'met' : 'not met'})`,
+    ].join('\n');
+  }
+  if (suite === 'targets') {
+    const r = result as Awaited<ReturnType<typeof benchTargets>>;
+    const { machine } = r;
+    const rows = r.rows.map((t) => `| ${t.measure} | ${t.ratio.toFixed(2)}× | ${t.cpuRatio === undefined ? '' : `${t.cpuRatio.toFixed(2)}×`} | ${t.atLeast ? '≥' : '≤'} ${t.target} | ${t.met ? 'met' : 'not met'} | ${t.detail} |`);
+    return [
+      `MLP 784-W-W-10, batch ${r.batch}, ${machine.cpu} × ${machine.cores}, Node ${machine.node}, load average ${machine.load.map((l) => l.toFixed(1)).join(' ')}, default threads ${machine.threads ?? 'onnxruntime\'s'}`,
+      '| measure | wall-time ratio | CPU-time ratio | target | | detail |',
+      '| --- | --- | --- | --- | --- | --- |',
+      ...rows,
+    ].join('\n');
+  }
   const r = result as Awaited<ReturnType<typeof benchMemory>>;
-  const rows = r.train.map((t) => `  train ${t.method.padEnd(30)} ${t.peakMb.toFixed(0).padStart(5)} MB  ${t.ratio.toFixed(2)}× eval`);
-  return [`${r.model} on ${r.dataset}: eval alone ${r.evalPeakMb.toFixed(0)} MB peak RSS`, ...rows].join('\n');
+  const lines = r.models.flatMap((m) => [
+    `${m.model} (${m.parameters.toLocaleString('en-US')} parameters) on ${r.dataset}: eval alone ${m.evalPeakMb.toFixed(0)} MB peak RSS`,
+    ...m.train.map((t) => `  train ${t.method.padEnd(56)} ${t.peakMb.toFixed(0).padStart(6)} MB  ${t.ratio.toFixed(2)}× eval`),
+  ]);
+  return [`${r.steps} training steps at batch ${r.batch} per run, each in its own process`, ...lines].join('\n');
 }

@@ -1,7 +1,11 @@
 import { DATASET_SPECS } from '../data/load.js';
+import { writeFileAtomic } from '../io/atomic-write.js';
 import { objectiveFromSpec } from '../objectives/objective.js';
+import { formatPattern, maskDensity, maskedParams } from '../sparse/masks.js';
+import type { Checkpoint } from '../train/checkpoint.js';
 import type { TrainConfig } from '../train/config.js';
 import { type Evaluation, Evaluator } from '../train/evaluate.js';
+import { checkpointSubnet, splitHoldout } from '../train/run-hooks.js';
 import { runModelAndData } from '../train/run-model.js';
 import { loadRunCheckpoint } from '../train/trainer.js';
 import { type Command, UsageError, parseFlags, usage } from './args.js';
@@ -12,6 +16,8 @@ export const evalCommand = {
   summary: 'Evaluates a trained model (a run directory or its checkpoint file): loss and accuracy on the train and test splits.',
   flags: {
     dataset: { type: 'string', help: `evaluate on another dataset with the same shapes: ${DATASET_SPECS.join(' | ')} (default: the run's)` },
+    subnet: { type: 'integer', min: 0, help: 'evaluate sub-net k of a run trained with --subnets alone (θ ⊙ its mask)' },
+    export: { type: 'string', help: 'also write the evaluated model (with --subnet, that sub-net alone) as a standalone ONNX file' },
     'batch-size': { type: 'integer', default: 1000, min: 1, help: 'examples per evaluation call' },
     threads: { type: 'integer', min: 1, help: 'onnxruntime intra-op threads' },
     device: { type: 'string', default: 'cpu', help: 'execution device' },
@@ -32,15 +38,21 @@ export async function runEval(argv: readonly string[]): Promise<number> {
   const dataset = flags.dataset ?? config.dataset;
   const compile = { device: flags.device, ...(flags.threads !== undefined && { threads: flags.threads }) };
   // The run's model as it trained it (imported, adapted or a black box), from its config.
-  const { model, data } = await runModelAndData(config, compile, () => {}, dataset);
+  const { model, data: loaded } = await runModelAndData(config, compile, () => {}, dataset);
+  // The run's training examples: its held-out ones were never trained on.
+  const data = { train: splitHoldout(loaded.train, config).train, test: loaded.test };
   const evaluator = new Evaluator(model.predictor, objectiveFromSpec(config.objective ?? 'cross-entropy'), compile);
   const start = performance.now();
   let train: Evaluation;
   let test: Evaluation;
+  let sub: ReturnType<typeof subnet> | undefined;
   try {
     model.check(checkpoint.params, 'checkpoint parameters');
-    train = await evaluator.evaluate(checkpoint.params, data.train, flags['batch-size']);
-    test = await evaluator.evaluate(checkpoint.params, data.test, flags['batch-size']);
+    sub = flags.subnet === undefined ? undefined : subnet(checkpoint, flags.subnet, target);
+    const params = sub?.params ?? checkpoint.params;
+    if (flags.export !== undefined) await writeFileAtomic(flags.export, model.file(params), 'ONNX model');
+    train = await evaluator.evaluate(params, data.train, flags['batch-size']);
+    test = await evaluator.evaluate(params, data.test, flags['batch-size']);
   } finally {
     await Promise.all([evaluator.dispose(), model.dispose()]);
   }
@@ -48,6 +60,7 @@ export async function runEval(argv: readonly string[]): Promise<number> {
     method: config.method,
     dataset,
     model: config.model,
+    ...(sub && { subnet: flags.subnet, pattern: sub.pattern, density: maskDensity(sub.mask, maskedParams(model.layout, config.sparseParams)) }),
     epoch: checkpoint.progress.epoch,
     step: checkpoint.progress.step,
     train_loss: train.loss,
@@ -57,7 +70,21 @@ export async function runEval(argv: readonly string[]): Promise<number> {
     eval_s: (performance.now() - start) / 1000,
     peak_rss_mb: process.resourceUsage().maxRSS / 1024,
   };
+  const what = sub ? `${config.method} ${config.model} sub-net ${flags.subnet} (${sub.pattern}, density ${(100 * result.density!).toFixed(2)}%)` : `${config.method} ${config.model}`;
   if (flags.json) console.log(JSON.stringify(result));
-  else console.log(`${config.method} ${config.model} on ${dataset} (epoch ${result.epoch}, step ${result.step}): test accuracy ${(100 * test.accuracy).toFixed(2)}% (loss ${test.loss.toFixed(4)}), train accuracy ${(100 * train.accuracy).toFixed(2)}% (loss ${train.loss.toFixed(4)})`);
+  else console.log(`${what} on ${dataset} (epoch ${result.epoch}, step ${result.step}): test accuracy ${(100 * test.accuracy).toFixed(2)}% (loss ${test.loss.toFixed(4)}), train accuracy ${(100 * train.accuracy).toFixed(2)}% (loss ${train.loss.toFixed(4)})`);
+  if (flags.export !== undefined && !flags.json) console.log(`exported to ${flags.export}`);
   return 0;
+}
+
+/** Sub-net k of a run with sub-nets and θ ⊙ its mask (its pruned weights zero: the sub-net alone). UsageError for k out of range or a dense run. */
+function subnet(checkpoint: Checkpoint, k: number, source: string): { readonly params: Float32Array; readonly mask: Float32Array; readonly pattern: string } {
+  let chosen: ReturnType<typeof checkpointSubnet>;
+  try {
+    chosen = checkpointSubnet(checkpoint, k, source);
+  } catch (e) {
+    if (e instanceof RangeError) throw new UsageError(`--subnet: ${e.message}`);
+    throw e;
+  }
+  return { params: checkpoint.params.map((v, i) => v * chosen.mask[i]!), mask: chosen.mask, pattern: formatPattern(chosen.pattern) };
 }

@@ -27,7 +27,7 @@ delete a method's directory to train it afresh. Exits 1 if any method failed.`,
     optimizer: { type: 'string', default: d.optimizer, choices: OPTIMIZER_NAMES, help: 'update rule' },
     steps: { type: 'integer', min: 1, help: 'stop each method after this many steps (quick checks)' },
     json: { type: 'boolean', help: 'print one JSON object per method and a summary object last' },
-    threads: { type: 'integer', min: 1, help: 'onnxruntime intra-op threads (default: one per core)' },
+    threads: { type: 'integer', min: 1, help: 'onnxruntime intra-op threads (default: one per core not busy with other work)' },
     device: { type: 'string', default: d.device, help: 'execution device: cpu | webgpu | cuda …' },
   },
 } as const satisfies Command;

@@ -1,7 +1,12 @@
 import { UsageError } from './args.js';
 import { allocationCommand, runAllocation } from './experiment-allocation.js';
+import { federatedExperimentCommand, runFederatedExperiment } from './experiment-federated.js';
+import { astCommand, runAst } from './experiment-ast.js';
+import { exploreCommand, runExplore } from './experiment-explore.js';
+import { landscapeExperimentCommand, runLandscapeComparison } from './experiment-landscape.js';
 import { finetuneCommand, runFinetune } from './experiment-finetune.js';
 import { localLossesCommand, runLocalLosses } from './experiment-local-losses.js';
+import { mgdCommand, runMgd } from './experiment-mgd.js';
 import { promptCommand, runPrompt } from './experiment-prompt.js';
 
 /** The experiments, each a command of its own (`forwardprop experiment <name> --help`). */
@@ -10,9 +15,14 @@ const EXPERIMENTS = {
   allocation: { summary: allocationCommand.summary.split('\n')[0]!, run: runAllocation },
   finetune: { summary: finetuneCommand.summary.split('\n')[0]!, run: runFinetune },
   prompt: { summary: promptCommand.summary.split('\n')[0]!, run: runPrompt },
+  federated: { summary: federatedExperimentCommand.summary, run: runFederatedExperiment },
+  ast: { summary: astCommand.summary.split('\n')[0]!, run: runAst },
+  explore: { summary: exploreCommand.summary.split('\n')[0]!, run: runExplore },
+  landscape: { summary: landscapeExperimentCommand.summary.split('\n')[0]!, run: runLandscapeComparison },
+  mgd: { summary: mgdCommand.summary.split('\n')[0]!, run: runMgd },
 } as const;
 
-export const experimentSummary = 'Runs an experiment (local-losses, allocation, finetune, prompt) and writes its results as JSON and markdown.';
+export const experimentSummary = 'Runs an experiment (local-losses, allocation, finetune, prompt, federated, ast, explore, landscape, mgd) and writes its results as JSON and markdown.';
 
 function help(): string {
   const width = Math.max(...Object.keys(EXPERIMENTS).map((n) => n.length)) + 2;

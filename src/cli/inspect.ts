@@ -52,6 +52,7 @@ const NEEDS: Readonly<Record<string, string>> = {
   lr: 'losses and activity sites',
   spsa: 'losses only, with weight copies',
   cge: 'losses only, with weight copies',
+  mgd: 'losses only (weight perturbation; node perturbation needs activity sites)',
 };
 const LOCAL = 'needs a model with local heads (localmixer)';
 const LOSS_ONLY = new Set(Object.entries(ESTIMATORS).filter(([, d]) => d.needs === 'losses').map(([name]) => name));

@@ -4,7 +4,9 @@ import { benchCommand, runBench } from './bench.js';
 import { evalCommand, runEval } from './eval.js';
 import { experimentSummary, runExperiment } from './experiment.js';
 import { exportCommand, runExport } from './export.js';
+import { federatedCommand, runFederatedCommand } from './federated.js';
 import { inspectCommand, runInspect } from './inspect.js';
+import { landscapeCommand, runLandscape } from './landscape.js';
 import { reportCommand, runReport } from './report.js';
 import { runTrain, trainCommand } from './train.js';
 
@@ -14,6 +16,8 @@ const COMMANDS = {
   export: { summary: exportCommand.summary.split('\n')[0]!, run: runExport },
   bench: { summary: benchCommand.summary.split('\n')[0]!, run: runBench },
   experiment: { summary: experimentSummary, run: runExperiment },
+  federated: { summary: federatedCommand.summary.split('\n')[0]!, run: runFederatedCommand },
+  landscape: { summary: landscapeCommand.summary.split(':')[0]!, run: runLandscape },
   report: { summary: reportCommand.summary.split('\n')[0]!, run: runReport },
   inspect: { summary: inspectCommand.summary.split(':')[0]!, run: runInspect },
 } as const;

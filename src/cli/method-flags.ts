@@ -1,6 +1,6 @@
-import { ESTIMATORS } from '../estimators/registry.js';
+import { ESTIMATORS, type EstimatorName, isEstimatorName } from '../estimators/registry.js';
 import { type OptionSpec, flagName } from '../estimators/options.js';
-import type { FlagSpec } from './args.js';
+import { type FlagSpec, UsageError } from './args.js';
 
 /** One flag per method option name across every descriptor, and which methods take it. */
 interface MethodFlag {
@@ -54,4 +54,12 @@ export function methodOptions(method: string, given: ReadonlySet<string>, values
     options[f.option] = spec.type === 'boolean' ? value === 'true' : (value as number | string);
   }
   return { options };
+}
+
+/** Comma-separated method names (UsageError naming the flag and listing the methods for an unknown one). */
+export function methodList(text: string, flag = '--methods'): EstimatorName[] {
+  const methods = text.split(',').map((m) => m.trim());
+  const unknown = methods.find((m) => !isEstimatorName(m));
+  if (unknown !== undefined) throw new UsageError(`${flag}: unknown method '${unknown}'; methods: ${Object.keys(ESTIMATORS).join(', ')}`);
+  return methods as EstimatorName[];
 }

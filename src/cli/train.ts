@@ -8,13 +8,17 @@ import { loadCheckpoint } from '../train/checkpoint.js';
 import { DEFAULT_CONFIG, type TrainConfig } from '../train/config.js';
 import { CHECKPOINT_FILE, type EpochMetrics, train } from '../train/trainer.js';
 import { ConfigError, validateConfig } from '../train/validate.js';
+import { CORRECTION_MODES } from '../train/hooks/gradient-correction.js';
+import { SUBNET_DEFAULTS } from '../train/run-hooks.js';
 import { type Command, UsageError, parseFlags, usage } from './args.js';
 import { ADAPT_FLAGS, adaptConfig, adaptFlagSpecs } from './adapt-flags.js';
 import { methodFlagSpecs, methodOptions } from './method-flags.js';
-import { flagName } from '../estimators/options.js';
 import { ProgressBar, formatDuration, timestamp } from './progress.js';
 
 const d = DEFAULT_CONFIG;
+
+/** Held-out examples for exploration when --holdout is not given. */
+const EXPLORE_HOLDOUT = 1000;
 
 export const trainCommand = {
   name: 'train',
@@ -31,7 +35,7 @@ With no flags: ${d.method} on the embedded MNIST (8,000 train / 2,000 test digit
     epochs: { type: 'integer', default: d.epochs, min: 1, help: 'passes over the training data' },
     'batch-size': { type: 'integer', default: d.batchSize, min: 1, help: 'examples per step' },
     lr: { type: 'number', min: 0, help: "learning rate (default: the method's, see README)" },
-    optimizer: { type: 'string', default: d.optimizer, choices: OPTIMIZER_NAMES, help: 'update rule' },
+    optimizer: { type: 'string', choices: OPTIMIZER_NAMES, help: `update rule (default: the method's: ${defaultOptimizers()})` },
     schedule: { type: 'string', default: d.schedule, choices: SCHEDULE_NAMES, help: 'learning-rate schedule' },
     'warmup-steps': { type: 'integer', default: d.warmupSteps, min: 0, help: 'linear warmup steps (cosine schedule)' },
     momentum: { type: 'number', default: d.momentum, min: 0, help: 'momentum for the momentum and nesterov optimizers' },
@@ -43,15 +47,28 @@ With no flags: ${d.method} on the embedded MNIST (8,000 train / 2,000 test digit
     queries: { type: 'number', min: 1, help: 'pause after this many queries (forward evaluations × examples); never exceeded' },
     steps: { type: 'integer', min: 1, help: 'pause after this many steps (resume continues exactly)' },
     seconds: { type: 'number', min: 0, help: 'pause after this much training time' },
+    subnets: { type: 'string', help: 'sparse sub-nets trained in turn (AST): densities 0.1,0.05,0.02 or N:M patterns 2:4,1:4,1:8; one is plain sparse training' },
+    correction: { type: 'string', choices: ['none', ...CORRECTION_MODES], help: 'gradient correction between consecutive sub-nets (default plain with 2+ sub-nets)' },
+    'mask-every': { type: 'integer', min: 1, help: `with --subnets: prune, regrow or re-choose the masks every this many steps (default ${SUBNET_DEFAULTS.maskEvery})` },
+    'prune-until': { type: 'number', min: 0, help: `with --subnets: share of the plan over which density sub-nets are pruned from dense (default ${SUBNET_DEFAULTS.pruneUntil}; 0: sparse from the start)` },
+    'sparse-params': { type: 'string', help: 'with --subnets: parameter-name globs the masks cover (default: every weight of rank ≥ 2)' },
+    explore: { type: 'string', help: 'explore around updates (ExploRLer): every=<steps>,anchors=<k>[,moves=60,keep=20,neighbours=6,momentum=0.9,step=0.001,epsilon=0.5]' },
+    holdout: { type: 'integer', min: 1, help: `training examples held out to score exploration candidates (default ${EXPLORE_HOLDOUT} with --explore)` },
     out: { type: 'string', help: 'run directory for checkpoint, metrics.jsonl and summary.json (default: runs/<time>-<method>)' },
     resume: { type: 'boolean', help: 'continue the run in --out from its checkpoint' },
     json: { type: 'boolean', help: 'print one JSON object per epoch and a summary object last' },
     'eval-batch-size': { type: 'integer', default: d.evalBatchSize, min: 1, help: 'examples per evaluation call' },
-    threads: { type: 'integer', min: 1, help: 'onnxruntime intra-op threads (default: one per core)' },
+    threads: { type: 'integer', min: 1, help: 'onnxruntime intra-op threads (default: one per core not busy with other work)' },
     device: { type: 'string', default: d.device, help: 'execution device: cpu | webgpu | cuda …' },
     ...methodFlagSpecs,
   },
 } as const satisfies Command;
+
+/** Each method's default optimiser, for --help: the common one, then the exceptions. */
+function defaultOptimizers(): string {
+  const others = Object.entries(ESTIMATORS).flatMap(([m, e]) => (e.defaultOptimizer ? [`${e.defaultOptimizer.name} lr ${e.defaultOptimizer.lr} for ${m}`] : []));
+  return [`${d.optimizer}`, ...others].join('; ');
+}
 
 function allocating(): string {
   return Object.entries(ESTIMATORS).flatMap(([m, e]) => ('allocation' in e && e.allocation ? [m] : [])).join(', ');
@@ -64,8 +81,10 @@ const KEYS: readonly [keyof TrainConfig, keyof Flags][] = [
   ['dataset', 'dataset'], ['init', 'init'], ['model', 'model'], ['objective', 'objective'], ['method', 'method'], ['epochs', 'epochs'], ['batchSize', 'batch-size'], ['lr', 'lr'],
   ['optimizer', 'optimizer'], ['schedule', 'schedule'], ['warmupSteps', 'warmup-steps'], ['momentum', 'momentum'], ['weightDecay', 'weight-decay'],
   ['clip', 'clip'], ['seed', 'seed'], ['allocator', 'allocator'], ['queriesPerExample', 'queries-per-example'], ['queries', 'queries'], ['steps', 'steps'], ['seconds', 'seconds'],
-  ['evalBatchSize', 'eval-batch-size'], ['threads', 'threads'], ['device', 'device'],
+  ['evalBatchSize', 'eval-batch-size'], ['threads', 'threads'], ['device', 'device'], ['subnets', 'subnets'], ['correction', 'correction'], ['maskEvery', 'mask-every'],
+  ['pruneUntil', 'prune-until'], ['sparseParams', 'sparse-params'], ['explore', 'explore'], ['holdout', 'holdout'],
 ];
+
 
 /** The flag that sets a config key (for errors found in the config). */
 export function flagOf(key: keyof TrainConfig): string {
@@ -112,10 +131,14 @@ export async function runTrain(argv: readonly string[]): Promise<number> {
   } else {
     const { options, error } = methodOptions(flags.method, given, flags);
     if (error) throw new UsageError(error);
-    config = { ...DEFAULT_CONFIG, ...configFrom(flags), options, lr: flags.lr ?? descriptor(flags.method).defaultLearningRate } as TrainConfig;
+    const method = descriptor(flags.method);
+    const optimizer = flags.optimizer ?? method.defaultOptimizer?.name ?? DEFAULT_CONFIG.optimizer;
+    const lr = flags.lr ?? (optimizer === method.defaultOptimizer?.name ? method.defaultOptimizer.lr : method.defaultLearningRate);
+    config = { ...DEFAULT_CONFIG, ...configFrom(flags), options, optimizer, lr } as TrainConfig;
+    if (config.explore !== undefined && config.holdout === undefined) config = { ...config, holdout: EXPLORE_HOLDOUT };
   }
-  // A config value that cannot work is a usage error, found by validation or (for what an imported file cannot take) by the trainer.
-  const usageError = (e: unknown) => (e instanceof ConfigError ? new UsageError(`${e.option ? `--${flagName(e.option)}` : flagOf(e.field)}: ${e.message}`) : e);
+  // A config value that cannot work is a usage error, found by validation or by the trainer (what an imported file or the model's shapes cannot take); an option's message names its flag.
+  const usageError = (e: unknown) => (e instanceof ConfigError ? new UsageError(e.option ? e.message : `${flagOf(e.field)}: ${e.message}`) : e);
   try {
     validateConfig(config);
   } catch (e) {
@@ -129,7 +152,7 @@ export async function runTrain(argv: readonly string[]): Promise<number> {
   let sessionStart: { step: number; seconds: number } | undefined;
   const totalSteps = (batches: number) => Math.min(config.epochs * batches, config.steps ?? Infinity);
 
-  info(`forwardprop train: ${config.method} on ${config.dataset}, ${config.model}, ${config.epochs} epochs, batch ${config.batchSize}, ${config.optimizer} lr ${config.lr}, seed ${config.seed} → ${out}`);
+  info(`forwardprop train: ${config.method} on ${config.dataset}, ${config.model}, ${config.epochs} epochs, batch ${config.batchSize}, ${config.optimizer} lr ${config.lr}, seed ${config.seed}${config.subnets ? `, sub-nets ${config.subnets}` : ''}${config.explore ? `, explore ${config.explore} on ${config.holdout} held-out examples` : ''} → ${out}`);
   // The first SIGINT or SIGTERM stops at the next step boundary with a checkpoint; a second one exits now.
   const interrupt = new AbortController();
   let signal: NodeJS.Signals | undefined;
@@ -169,7 +192,8 @@ export async function runTrain(argv: readonly string[]): Promise<number> {
   }
   if (json) console.log(JSON.stringify(summary));
   else {
-    console.log(`${summary.stopped === 'epochs' ? 'done' : 'paused'} (${summary.stopped}): test accuracy ${percent(summary.test_acc)}, train accuracy ${percent(summary.train_acc)}, ${compact(summary.queries)} queries, ${formatDuration(summary.wall_s)} training, peak RSS ${summary.peak_rss_mb.toFixed(0)} MB`);
+    console.log(`${summary.stopped === 'epochs' ? 'done' : 'paused'} (${summary.stopped}): test accuracy ${percent(summary.test_acc)}, train accuracy ${percent(summary.train_acc)}, ${compact(summary.queries)} queries, ${formatDuration(summary.wall_s)} training, ${formatDuration(summary.eval_s)} evaluating, peak RSS ${summary.peak_rss_mb.toFixed(0)} MB`);
+    for (const [k, sub] of (summary.subnets ?? []).entries()) console.log(`sub-net ${k} (${sub.pattern}, density ${percent(sub.density)}): test accuracy ${percent(sub.test_acc)}`);
     console.log(summary.stopped === 'epochs' ? `run directory: ${out} (train longer with: ${resumeWith} --epochs <more>)` : `run directory: ${out}; continue exactly where it stopped, to the end of its ${config.epochs} epochs, with: ${resumeWith}`);
   }
   if (summary.stopped === 'interrupted') console.error(`forwardprop train: interrupted by ${signal}; the checkpoint is written: resume with ${resumeWith}`);

@@ -4,10 +4,12 @@ import { type CsvColumn, type CsvOptions, checkCsvOptions, loadCsv } from './csv
 import type { DatasetSplit, RegressionSplit, Task } from './dataset.js';
 import { loadFashionMnist } from './fashion-mnist.js';
 import { type IdxOptions, loadIdx } from './idx.js';
+import { letters7x7 } from './letters.js';
 import { loadMnist } from './mnist.js';
+import { MAX_PARITY_BITS, parity } from './parity.js';
 
 /** The dataset spec forms, for help texts. */
-export const DATASET_SPECS: readonly string[] = Object.freeze(['mnist', 'fashion-mnist', 'cifar10:<dir>', 'idx:<dir>', 'csv:<file>[?<options>]']);
+export const DATASET_SPECS: readonly string[] = Object.freeze(['mnist', 'fashion-mnist', 'cifar10:<dir>', 'idx:<dir>', 'csv:<file>[?<options>]', 'parity:<bits>', 'xor', 'letters7x7']);
 
 /** The options a csv:<file>?k=v&k=v spec may carry, with their values; values are URI-decoded (%2C is a comma in a name). */
 export const CSV_SPEC_OPTIONS: readonly string[] = Object.freeze([
@@ -26,7 +28,9 @@ export type CsvSpecOptions = Omit<CsvOptions, 'seed'>;
 export type DatasetSpec =
   | { readonly kind: 'mnist' | 'fashion-mnist'; readonly task: 'classification' }
   | { readonly kind: 'cifar10' | 'idx'; readonly task: 'classification'; readonly path: string }
-  | { readonly kind: 'csv'; readonly task: Task; readonly path: string; readonly csv: CsvSpecOptions };
+  | { readonly kind: 'csv'; readonly task: Task; readonly path: string; readonly csv: CsvSpecOptions }
+  | { readonly kind: 'parity'; readonly task: 'regression'; readonly bits: number }
+  | { readonly kind: 'letters7x7'; readonly task: 'regression' };
 
 const FORMS = `dataset spec must be one of ${DATASET_SPECS.join(', ')}`;
 const CSV_KEYS = CSV_SPEC_OPTIONS.map((option) => option.slice(0, option.indexOf('=')));
@@ -37,7 +41,8 @@ const CSV_KEYS = CSV_SPEC_OPTIONS.map((option) => option.slice(0, option.indexOf
  * 'idx:<dir>', 'csv:<file>' optionally followed by '?key=value&…' CSV options (see
  * CSV_SPEC_OPTIONS), e.g. 'csv:houses.csv?task=regression&target=price'. A column that is an
  * integer ('-1', '3') is an index, anything else a header name. A path containing '?' cannot
- * be given in a csv spec.
+ * be given in a csv spec. Generated regression sets (float targets, for an MSE objective):
+ * 'parity:<bits>' (all 2ⁿ inputs, train = test), 'xor' (parity:2) and 'letters7x7'.
  * @throws TypeError when spec is not a string; RangeError naming the spec and listing the
  *   valid forms (or, for a bad CSV option, the valid options).
  */
@@ -47,6 +52,13 @@ export function parseDatasetSpec(spec: string): DatasetSpec {
   const kind = colon < 0 ? spec : spec.slice(0, colon);
   const rest = spec.slice(colon + 1);
   if (colon < 0 && (kind === 'mnist' || kind === 'fashion-mnist')) return { kind, task: 'classification' };
+  if (spec === 'xor') return { kind: 'parity', task: 'regression', bits: 2 };
+  if (spec === 'letters7x7') return { kind: 'letters7x7', task: 'regression' };
+  if (kind === 'parity' && colon > 0) {
+    const bits = /^\d+$/.test(rest) ? Number(rest) : Number.NaN;
+    if (!(bits >= 1 && bits <= MAX_PARITY_BITS)) throw new RangeError(`dataset spec '${spec}': parity takes 1 to ${MAX_PARITY_BITS} bits, as parity:<bits>`);
+    return { kind: 'parity', task: 'regression', bits };
+  }
   if (colon < 0 || !['cifar10', 'idx', 'csv'].includes(kind)) throw new RangeError(`${FORMS}, got '${spec}'`);
   if (kind !== 'csv') {
     if (rest === '') throw new RangeError(`${FORMS}, got '${spec}' (no path after the colon)`);
@@ -126,7 +138,8 @@ export interface LoadOptions {
 /**
  * Loads the train/test split a spec names (see parseDatasetSpec): 'mnist' (embedded
  * 8,000/2,000), 'fashion-mnist', 'cifar10:<dir>' (cifar-10-batches-bin or its parent),
- * 'idx:<dir>' (an MNIST-format directory) or 'csv:<file>[?<options>]'. Classification splits
+ * 'idx:<dir>' (an MNIST-format directory), 'csv:<file>[?<options>]', or the generated
+ * 'parity:<bits>', 'xor' and 'letters7x7'. Classification splits
  * hold int class labels `y`; a csv spec with task=regression holds float32 `targets`
  * ([n] for one target column, [n, k] for k). The spec and every option are checked before
  * any file is read; options that do not apply to the spec are refused rather than ignored,
@@ -166,5 +179,9 @@ export async function loadDataset(spec: string, options: LoadOptions = {}): Prom
       return loadIdx(parsed.path, options.idx);
     case 'csv':
       return loadCsv(parsed.path, { ...csv, ...(options.seed !== undefined && { seed: options.seed }) });
+    case 'parity':
+      return parity(parsed.bits);
+    case 'letters7x7':
+      return letters7x7();
   }
 }

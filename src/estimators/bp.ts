@@ -9,7 +9,7 @@ import { type Seed, deriveSeed } from '../rng/stream.js';
 import { type EmptyState, emptyState } from '../state/state.js';
 import { type EstimateRequest, type Estimated, type Estimator, defineEstimator, noAllocation, graph } from './estimator.js';
 import { FEEDBACK_STREAM, FeedbackWeights } from './feedback.js';
-import { flatten, runLossAndGradient } from './graph-outputs.js';
+import { runLossAndGradient } from './graph-outputs.js';
 
 /**
  * Backpropagation: the exact gradient by reverse mode. The reference every estimator
@@ -38,7 +38,7 @@ export class Backprop implements Estimator<EmptyState> {
     const losses = this.objective.loss(this.model.forward(x, params).out, y);
     const substitutes = this.feedback?.substitutes(this.model, params);
     const grads = grad(mean(losses), params, substitutes ? { substitutes } : {});
-    return compile({ inputs: [x, y, ...params, ...(this.feedback?.inputs.values() ?? [])], outputs: [losses, flatten(grads)] }, this.options.compile);
+    return compile({ inputs: [x, y, ...params, ...(this.feedback?.inputs.values() ?? [])], outputs: [losses, ...grads] }, this.options.compile);
   }
 
   init(): EmptyState {

@@ -12,6 +12,8 @@ export interface CoordinateOptions {
   readonly directions?: number;
   /** Most coordinates per engine call (each is two model copies). */
   readonly directionsPerCall: number;
+  /** Most memory of perturbed copies per engine call, in MiB: bounds the copies per call further, down to one. */
+  readonly copyMemory: number;
   readonly epsilon: number;
 }
 
@@ -60,6 +62,7 @@ export class CoordinateEstimator implements LossOnlyEstimator<EmptyState> {
       batch: request.batch,
       perturbation: { kind: 'coordinates', coordinates: this.coordinates(request).coordinates, epsilon: this.options.epsilon },
       directionsPerCall: this.options.directionsPerCall,
+      copyBytes: this.options.copyMemory * 2 ** 20,
     };
   }
 
@@ -116,6 +119,7 @@ export const cge = defineEstimator<CoordinateOptions>({
   options: {
     directions: { type: 'integer', min: 1, help: 'coordinates per step (default: all of them)' },
     directionsPerCall: { type: 'integer', default: 64, min: 1, resumable: true, help: 'most coordinates per engine call (each is two model copies)' },
+    copyMemory: { type: 'number', default: 64, above: 0, resumable: true, help: 'most memory of perturbed copies per engine call, MiB (fewer copies per call, down to one)' },
     epsilon: { type: 'number', default: 1e-3, above: 0, help: 'finite-difference step ε' },
   },
   defaultLearningRate: 1e-3,

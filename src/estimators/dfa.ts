@@ -15,7 +15,7 @@ import { type EmptyState, emptyState } from '../state/state.js';
 import { type EstimateRequest, type Estimated, type Estimator, defineEstimator, noAllocation, graph } from './estimator.js';
 import { FEEDBACK_STREAM } from './feedback.js';
 import { ownership } from './ownership.js';
-import { flattenGrads, runLossAndGradient } from './graph-outputs.js';
+import { gradientOutputs, runLossAndGradient } from './graph-outputs.js';
 
 /**
  * Direct feedback alignment, DFA (Nøkland 2016): the output error e = ∂L/∂logits goes
@@ -60,7 +60,7 @@ export class DirectFeedbackAlignment implements Estimator<EmptyState> {
     // The readout (the parameters first reached at the output) learns from its exact gradient.
     const readout = owned[sites.length]!;
     grad(loss, readout).forEach((g, i) => grads.set(readout[i]!, g));
-    const program = await compile({ inputs: [x, y, ...params, ...matrices], outputs: [losses, flattenGrads(params, grads)] }, this.options.compile);
+    const program = await compile({ inputs: [x, y, ...params, ...matrices], outputs: [losses, ...gradientOutputs(params, grads)] }, this.options.compile);
     return { program, feedback };
   }
 

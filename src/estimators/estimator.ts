@@ -5,6 +5,7 @@ import type { Distribution } from '../objectives/directions.js';
 import type { LossOracle, LossRequest, LossResult } from '../objectives/loss-oracle.js';
 import type { Objective } from '../objectives/objective.js';
 import type { Seed } from '../rng/stream.js';
+import type { ChunkSource } from '../rng/vector.js';
 import type { State } from '../state/state.js';
 import type { OptionSpecs, OptionValues } from './options.js';
 
@@ -33,6 +34,12 @@ export interface EstimateRequest {
   readonly allocation?: Int32Array;
   /** 0/1 per entry of θ: masked entries get no perturbation and no gradient (sparse sub-nets). */
   readonly mask?: Float32Array;
+  /**
+   * The caller takes the gradient as a chunk source (`Estimate.gradientSource`), as the
+   * trainer's fused update does: estimators that regenerate their gradient from noise
+   * then return it that way, instead of `grad`, and hold no parameter-sized buffer for it.
+   */
+  readonly streamGradient?: boolean;
 }
 
 export interface PerExample {
@@ -92,7 +99,19 @@ export interface ActivitySamples {
   readonly example: Int32Array;
 }
 
-export type Samples = DirectionSamples | CoordinateSamples | ActivitySamples;
+/**
+ * Queries at explicit points with the mean batch loss at each: what a query history keeps
+ * (the surrogate, rgf and prgf; `pointSamples` makes them from any oracle request and result).
+ */
+export interface PointSamples {
+  readonly kind: 'points';
+  /** The queried parameter vectors as the oracle formed them (θ + offset in float32): [n, P]. */
+  readonly points: Float32Array;
+  /** The mean loss over the batch's examples at each point: [n]. */
+  readonly losses: Float32Array;
+}
+
+export type Samples = DirectionSamples | CoordinateSamples | ActivitySamples | PointSamples;
 
 export interface Estimate {
   /**
@@ -100,6 +119,12 @@ export interface Estimate {
    * absent when the estimator asks for no update this step (MGD integrating between updates).
    */
   readonly grad?: Float32Array;
+  /**
+   * The same estimate as chunks computed on demand (each time bit for bit the same), in
+   * place of `grad` when the request asked for `streamGradient`: an update follows when
+   * either is present.
+   */
+  readonly gradientSource?: ChunkSource;
   /** Mean batch loss at θ (see PerExample.loss). */
   readonly loss: number;
   /** Queries spent: forward evaluations × examples (a JVP pass counts as one). */
@@ -130,10 +155,10 @@ export interface Estimator<S extends State = State> {
 /** An estimator that needs only losses: `estimate` is `tell(ask(), oracle.evaluate(ask()))`. */
 export interface LossOnlyEstimator<S extends State = State> extends Estimator<S> {
   readonly oracle: LossOracle;
-  /** The queries of this step. */
-  ask(state: S, request: EstimateRequest): LossRequest;
-  /** The estimate from the queries' losses (from any evaluator: the oracle, a device, a worker pool). */
-  tell(state: S, request: EstimateRequest, result: LossResult): Estimated<S>;
+  /** The queries of this step; null when the step needs none (a surrogate's virtual step). */
+  ask(state: S, request: EstimateRequest): LossRequest | null;
+  /** The estimate from the queries' losses (from any evaluator: the oracle, a device, a worker pool); null when ask asked nothing. */
+  tell(state: S, request: EstimateRequest, result: LossResult | null): Estimated<S>;
 }
 
 /** What an estimator is built on: the model (graph methods) or a loss oracle (loss-only methods), the objective, a seed. */
@@ -169,12 +194,29 @@ export interface EstimatorDescriptor<O extends object = OptionValues> {
   /** Objectives the method supports (default all). */
   readonly objectives?: readonly string[];
   readonly options: OptionSpecs<O>;
+  /**
+   * Checks options that must agree with each other (each is already in its range), before
+   * anything is built: throws a RangeError naming the flags (--fdma-high with --taup).
+   */
+  check?(options: O): void;
   /** Learning rate that works with Adam (see the README's results). */
   readonly defaultLearningRate: number;
+  /**
+   * The optimiser a run uses when none is named, and its learning rate (absent: Adam at
+   * defaultLearningRate): SGD for spsa, which then holds no optimiser state (Adam's moments
+   * cost two parameter-sized buffers).
+   */
+  readonly defaultOptimizer?: { readonly name: 'sgd' | 'momentum' | 'nesterov' | 'adam' | 'adamw'; readonly lr: number };
   /** Query allocation support: queries come in units of `unit`; the default budget is `queriesPerExample` per example. */
   readonly allocation?: { readonly unit: number; readonly queriesPerExample: number };
-  /** Queries of one step without a budget or an allocation: the documented cost. */
+  /**
+   * Queries of one step without a budget or an allocation: the documented cost, and the
+   * most any step spends (query budgets rely on it). Exact for every step unless
+   * `variableCost`.
+   */
   cost(options: O, batch: number, parameters: number): number;
+  /** Steps cost different amounts (a first step, virtual steps): `cost` is their maximum. */
+  readonly variableCost?: true;
   create(context: EstimatorContext, options: O): Estimator;
 }
 
@@ -210,7 +252,8 @@ export function graph(name: string, context: EstimatorContext): readonly [Model,
   return [context.model, context.objective];
 }
 
-/** `estimate` of a loss-only estimator: ask, evaluate on its oracle, tell. */
+/** `estimate` of a loss-only estimator: ask, evaluate on its oracle (unless nothing was asked), tell. */
 export async function askAndTell<S extends State>(estimator: LossOnlyEstimator<S>, state: S, request: EstimateRequest): Promise<Estimated<S>> {
-  return estimator.tell(state, request, await estimator.oracle.evaluate(estimator.ask(state, request)));
+  const asked = estimator.ask(state, request);
+  return estimator.tell(state, request, asked === null ? null : await estimator.oracle.evaluate(asked));
 }

@@ -17,7 +17,7 @@ import { checkOptions } from './options.js';
 import { type EmptyState, emptyState } from '../state/state.js';
 import { type ActivityProgram, noiseFeeds, noiseInputs, siteShapes } from './activity-noise.js';
 import { type EstimateRequest, type Estimated, type Estimator, defineEstimator, type Samples, directionsFor, graph } from './estimator.js';
-import { flattenGrads } from './graph-outputs.js';
+import { gradientOutputs, runGradient } from './graph-outputs.js';
 import { masked } from './mask.js';
 import { ownership } from './ownership.js';
 import { ProgramCache } from './program-cache.js';
@@ -94,9 +94,9 @@ export class ForwardGradientActivities implements Estimator<EmptyState> {
     // The readout's exact gradient: the local map from the loss to the last layer's weights.
     const readout = owned[perturbed.length]!;
     if (readout.length > 0) assign(readout, vjp([losses], [mul(weights, k)], readout));
-    const gradient = flattenGrads(params, grads);
+    const gradient = gradientOutputs(params, grads);
     // Without perturbed sites (a lone readout layer, exact) there are no directional derivatives.
-    const outputs = given ? [gradient] : derivatives.length > 0 ? [losses, gradient, concat(derivatives, 0)] : [losses, gradient];
+    const outputs = given ? gradient : derivatives.length > 0 ? [losses, concat(derivatives, 0), ...gradient] : [losses, ...gradient];
     const program = await compile({ inputs: [x, y, ...params, weights, ...noise.flat(), ...derivativeInputs], outputs }, this.options.compile);
     return { program, siteShapes: siteShapes(perturbed) };
   }
@@ -126,16 +126,16 @@ export class ForwardGradientActivities implements Estimator<EmptyState> {
    * example i is repeated as nᵢ rows, each one query with its own noise.
    */
   async estimate(state: EmptyState, request: EstimateRequest): Promise<Estimated<EmptyState>> {
-    const { b, rows, k, q, key, feeds, program } = await this.prepare(request, false);
-    const outputs = await program.run(feeds);
+    const { b, rows, k, q, key, feeds, program, sites } = await this.prepare(request, false);
+    const { outputs, grad } = await runGradient(program, feeds, sites > 0 ? 2 : 1);
     const rowLoss = float32Output(outputs, 0);
-    const d = outputs.length > 2 ? float32Output(outputs, 2) : undefined;
+    const d = sites > 0 ? float32Output(outputs, 1) : undefined;
     const loss = rows ? perExample(rowLoss, rows.example, b).mean : rowLoss;
     const variance = d && (rows ? siteVariance(d, 1, q, (values) => perExample(values, rows.example, b).variance, b) : k > 1 ? siteVariance(d, k, b, (values) => columnStats(values, k).variance, b) : undefined);
     const example = rows?.example ?? Int32Array.from({ length: q }, (_, i) => i);
     return {
       estimate: {
-        grad: masked(float32Output(outputs, 1), request.mask),
+        grad: masked(grad, request.mask),
         loss: meanOf(loss),
         queries: k * q,
         perExample: { loss, ...(variance && { variance }) },
@@ -151,7 +151,7 @@ export class ForwardGradientActivities implements Estimator<EmptyState> {
     const { k, q, feeds, program, sites } = await this.prepare(request, true);
     if (samples.k !== k || samples.rows !== q || samples.coefficients.length !== sites * k * q) throw new RangeError('the samples do not belong to this request (directions, rows or sites differ)');
     for (let s = 0; s < sites; s++) for (let d = 0; d < k; d++) feeds[`derivative:${s}:${d}`] = samples.coefficients.subarray((s * k + d) * q, (s * k + d + 1) * q);
-    return masked(float32Output(await program.run(feeds), 0), request.mask);
+    return masked((await runGradient(program, feeds, 0)).grad, request.mask);
   }
 
   dispose(): Promise<void> {

@@ -18,7 +18,7 @@ import type { Seed } from '../rng/stream.js';
 import { checkOptions } from './options.js';
 import { type EmptyState, emptyState } from '../state/state.js';
 import { type EstimateRequest, type Estimated, type Estimator, defineEstimator, directionsFor, graph } from './estimator.js';
-import { combine } from './graph-outputs.js';
+import { combine, runGradient } from './graph-outputs.js';
 import { ProgramCache } from './program-cache.js';
 import { directionGrid } from './rows.js';
 import { meanOf, perExample } from './stats.js';
@@ -76,7 +76,7 @@ export class ForwardGradientWeights implements Estimator<EmptyState> {
       derivatives = concat(perDirection, 0);
     }
     const grad = combine(sum(mul(derivatives, slotWeights), 1), directions);
-    return compile({ inputs: [x, y, ...params, ...directions, slotWeights], outputs: [losses, derivatives, grad] }, this.options.compile);
+    return compile({ inputs: [x, y, ...params, ...directions, slotWeights], outputs: [losses, derivatives, ...grad] }, this.options.compile);
   }
 
   init(): EmptyState {
@@ -99,7 +99,7 @@ export class ForwardGradientWeights implements Estimator<EmptyState> {
       slotWeights: new HostTensor('float32', [k, cols], weight),
     };
     this.model.layout.entries.forEach((e, i) => (feeds[`${e.name}:directions`] = directions[i]!));
-    const outputs = await (await program).run(feeds);
+    const { outputs, grad } = await runGradient(await program, feeds, 2);
     const example = grid ? grid.example : Int32Array.from({ length: k * b }, (_, j) => j % b);
     const rowLoss = float32Output(outputs, 0);
     const coefficients = float32Output(outputs, 1);
@@ -107,7 +107,7 @@ export class ForwardGradientWeights implements Estimator<EmptyState> {
     const variance = perExample(coefficients, example, b).variance;
     return {
       estimate: {
-        grad: float32Output(outputs, 2),
+        grad,
         loss: meanOf(loss),
         queries: k * cols,
         perExample: { loss, variance },

@@ -15,7 +15,7 @@ import type { Seed } from '../rng/stream.js';
 import { checkOptions } from './options.js';
 import { type EmptyState, emptyState } from '../state/state.js';
 import { type EstimateRequest, type Estimated, type Estimator, defineEstimator, directionsFor, noAllocation, graph } from './estimator.js';
-import { flattenGrads } from './graph-outputs.js';
+import { gradientOutputs, runGradient } from './graph-outputs.js';
 import { masked } from './mask.js';
 import { meanOf } from './stats.js';
 import { ownership } from './ownership.js';
@@ -65,7 +65,7 @@ export class LocalForwardGradientActivities implements Estimator<EmptyState> {
     const grads = new Map<Tensor, Tensor>();
     g.sites.forEach((site, s) => vjp([site.z], [estimates[s]!], owned[s]!).forEach((gr, i) => grads.set(owned[s]![i]!, gr)));
     grad(g.exact, g.heads).forEach((gr, i) => grads.set(g.heads[i]!, gr));
-    const program = await compile({ inputs: [g.x, g.y, ...g.params, invBatch, ...noise.flat()], outputs: [g.losses, flattenGrads(g.params, grads)] }, this.options.compile);
+    const program = await compile({ inputs: [g.x, g.y, ...g.params, invBatch, ...noise.flat()], outputs: [g.losses, ...gradientOutputs(g.params, grads)] }, this.options.compile);
     return { program, siteShapes: siteShapes(g.sites) };
   }
 
@@ -83,9 +83,9 @@ export class LocalForwardGradientActivities implements Estimator<EmptyState> {
       invBatch: Float32Array.of(1 / b),
       ...noiseFeeds(shapes, k, b, stepKey(this.options.seed, request.step), this.options.noise),
     };
-    const outputs = await program.run(feeds);
+    const { outputs, grad } = await runGradient(program, feeds, 1);
     const loss = float32Output(outputs, 0);
-    return { estimate: { grad: masked(float32Output(outputs, 1), request.mask), loss: meanOf(loss), queries: k * b, perExample: { loss } }, state };
+    return { estimate: { grad: masked(grad, request.mask), loss: meanOf(loss), queries: k * b, perExample: { loss } }, state };
   }
 
   dispose(): Promise<void> {

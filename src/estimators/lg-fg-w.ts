@@ -19,7 +19,7 @@ import type { Seed } from '../rng/stream.js';
 import { checkOptions } from './options.js';
 import { type EmptyState, emptyState } from '../state/state.js';
 import { type EstimateRequest, type Estimated, type Estimator, type EstimatorDescriptor, defineEstimator, directionsFor, noAllocation, graph } from './estimator.js';
-import { flattenGrads } from './graph-outputs.js';
+import { gradientOutputs, runGradient } from './graph-outputs.js';
 import { masked } from './mask.js';
 import { meanOf } from './stats.js';
 import { ownership } from './ownership.js';
@@ -63,7 +63,7 @@ export class LocalForwardGradientWeights implements Estimator<EmptyState> {
     }
     for (const p of g.body) grads.set(p, mul(grads.get(p)!, 1 / k));
     grad(g.exact, g.heads).forEach((gr, i) => grads.set(g.heads[i]!, gr));
-    const program = await compile({ inputs: [g.x, g.y, ...g.params, ...directions.values()], outputs: [g.losses, flattenGrads(g.params, grads)] }, this.options.compile);
+    const program = await compile({ inputs: [g.x, g.y, ...g.params, ...directions.values()], outputs: [g.losses, ...gradientOutputs(g.params, grads)] }, this.options.compile);
     return { program, body: g.body.map((p) => entries.get(p)!.name) };
   }
 
@@ -80,9 +80,9 @@ export class LocalForwardGradientWeights implements Estimator<EmptyState> {
     this.model.layout.entries.forEach((e, i) => {
       if (body.includes(e.name)) feeds[`${e.name}:directions`] = directions[i]!;
     });
-    const outputs = await program.run(feeds);
+    const { outputs, grad } = await runGradient(program, feeds, 1);
     const loss = float32Output(outputs, 0);
-    return { estimate: { grad: masked(float32Output(outputs, 1), request.mask), loss: meanOf(loss), queries: k * loss.length, perExample: { loss } }, state };
+    return { estimate: { grad: masked(grad, request.mask), loss: meanOf(loss), queries: k * loss.length, perExample: { loss } }, state };
   }
 
   dispose(): Promise<void> {

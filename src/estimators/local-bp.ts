@@ -10,7 +10,7 @@ import { type Seed, deriveSeed } from '../rng/stream.js';
 import { type EmptyState, emptyState } from '../state/state.js';
 import { type EstimateRequest, type Estimated, type Estimator, type EstimatorDescriptor, noAllocation, graph } from './estimator.js';
 import { FEEDBACK_STREAM, FeedbackWeights } from './feedback.js';
-import { flatten, runLossAndGradient } from './graph-outputs.js';
+import { runLossAndGradient } from './graph-outputs.js';
 import { localGraph, slotObjective } from './local-graph.js';
 
 /**
@@ -38,7 +38,7 @@ export class LocalBackprop implements Estimator<EmptyState> {
     const objective = g.local.reduce((total, l) => add(total, slotObjective(l.slots)), g.exact);
     const substitutes = this.feedback?.substitutes(this.model, g.params);
     const grads = grad(objective, g.params, substitutes ? { substitutes } : {});
-    return compile({ inputs: [g.x, g.y, ...g.params, ...(this.feedback?.inputs.values() ?? [])], outputs: [g.losses, flatten(grads)] }, this.options.compile);
+    return compile({ inputs: [g.x, g.y, ...g.params, ...(this.feedback?.inputs.values() ?? [])], outputs: [g.losses, ...grads] }, this.options.compile);
   }
 
   init(): EmptyState {

@@ -16,7 +16,7 @@ import { modelFeeds, programInputs } from '../objectives/program-inputs.js';
 import { fillGaussian } from '../rng/noise.js';
 import { type Seed, deriveSeed } from '../rng/stream.js';
 import { type EstimateRequest, type Estimated, type Estimator, defineEstimator, type Samples, graph } from './estimator.js';
-import { flattenGrads } from './graph-outputs.js';
+import { gradientOutputs, runGradient } from './graph-outputs.js';
 import { masked } from './mask.js';
 import { ownership } from './ownership.js';
 import { type QueryRows, expandRows } from './rows.js';
@@ -93,7 +93,7 @@ export class LikelihoodRatio implements Estimator<LikelihoodRatioState> {
         vjp([z], [mul(coefficient, div(noise, sigma))], owned[k]!).forEach((g, i) => grads.set(owned[k]![i]!, g));
       });
       const inputs = [x, y, ...params, weights, ...noisy.flatMap((n) => [n.noise, n.sigma]), ...(given ? [rowLoss] : [])];
-      return compile({ inputs, outputs: given ? [flattenGrads(params, grads)] : [losses, flattenGrads(params, grads)] }, this.options.compile);
+      return compile({ inputs, outputs: given ? gradientOutputs(params, grads) : [losses, ...gradientOutputs(params, grads)] }, this.options.compile);
     };
     this.graph = { build, shapes: noisy.map((n) => n.z.shape.slice(1) as number[]), scales: noisy.map((n) => n.sigma.shape as number[]) };
     return this.graph;
@@ -129,14 +129,14 @@ export class LikelihoodRatio implements Estimator<LikelihoodRatioState> {
 
   async estimate(state: LikelihoodRatioState, request: EstimateRequest): Promise<Estimated<LikelihoodRatioState>> {
     const { b, queries, rows, key, noise, feeds } = this.prepare(state, request);
-    const outputs = await (await this.program(false)).run(feeds);
+    const { outputs, grad } = await runGradient(await this.program(false), feeds, 1);
     const losses = float32Output(outputs, 0);
     const q = rows.example.length;
     const halfDifferences = Float32Array.from({ length: q / 2 }, (_, p) => (losses[2 * p]! - losses[2 * p + 1]!) / 2);
     const stats = perExample(losses, rows.example, b);
     return {
       estimate: {
-        grad: masked(float32Output(outputs, 1), request.mask),
+        grad: masked(grad, request.mask),
         loss: meanOf(stats.mean),
         queries: q,
         perExample: { loss: stats.mean, variance: perExample(halfDifferences, rows.example.filter((_, r) => r % 2 === 0), b).variance },
@@ -152,7 +152,7 @@ export class LikelihoodRatio implements Estimator<LikelihoodRatioState> {
     const { rows, feeds } = this.prepare(state, request);
     if (samples.rows !== rows.example.length) throw new RangeError(`the samples hold ${samples.rows} queries, the request ${rows.example.length}`);
     feeds.rowLoss = samples.coefficients;
-    return masked(float32Output(await (await this.program(true)).run(feeds), 0), request.mask);
+    return masked((await runGradient(await this.program(true), feeds, 0)).grad, request.mask);
   }
 
   /** One normalised step on log σ along ∂/∂log σ ≈ Σ_q w_q (L_q − b_q)(ε_q² − 1), per unit; returns new scales. */

@@ -71,7 +71,7 @@ export function resolveOptions<O extends object>(method: string, specs: OptionSp
 }
 
 function checkOption(method: string, name: string, spec: OptionSpec, value: unknown): OptionValue {
-  const what = `${method} option ${name}`;
+  const what = `${method} option ${name} (--${flagName(name)})`;
   if (spec.type === 'boolean' || spec.type === 'string') {
     if (typeof value !== spec.type) throw new TypeError(`${what} must be a ${spec.type}, got ${typeof value}`);
     if (spec.choices && !spec.choices.includes(value as string)) throw new OptionError(method, name, `${what} must be one of ${spec.choices.join(', ')}; got '${String(value)}'`);

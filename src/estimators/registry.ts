@@ -10,8 +10,12 @@ import { localGroupFgA } from './lg-fg-a.js';
 import { localGroupFgW } from './lg-fg-w.js';
 import { localBp, localFa, localGroupBp, localGroupFa } from './local-bp.js';
 import { likelihoodRatio } from './lr.js';
+import { mgd } from './mgd.js';
 import { resolveOptions } from './options.js';
+import { prgf } from './prgf.js';
+import { rgf } from './rgf.js';
 import { spsa } from './spsa.js';
+import { surrogate } from './surrogate.js';
 
 /**
  * Every method by its name. A new estimator is one file exporting its descriptor, plus a
@@ -34,6 +38,10 @@ export const ESTIMATORS = {
   lr: likelihoodRatio,
   spsa,
   cge,
+  rgf,
+  prgf,
+  surrogate,
+  mgd,
 } as const satisfies Record<string, EstimatorDescriptor>;
 
 export type EstimatorName = keyof typeof ESTIMATORS;
@@ -67,6 +75,7 @@ export function checkApplies(method: EstimatorDescriptor, objective: string, mod
 export function createEstimator(name: string, context: EstimatorContext, options: Readonly<Record<string, unknown>> = {}): Estimator {
   const method = descriptor(name);
   const resolved = resolveOptions(name, method.options, options);
+  method.check?.(resolved);
   if (context.objective) checkApplies(method, context.objective.name, context.model);
   if (method.needs !== 'losses' || context.oracle !== undefined || !context.model || !context.objective) return method.create(context, resolved);
   // The oracle made here belongs to the estimator: disposing one releases both.

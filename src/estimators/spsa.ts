@@ -1,5 +1,6 @@
 import type { LossOracle, LossRequest, LossResult, Scheme } from '../objectives/loss-oracle.js';
-import { type Distribution, drawDirection, stepKey } from '../objectives/directions.js';
+import { type DirectionSet, type Distribution, appliedFractions, directionSum, stepKey } from '../objectives/directions.js';
+import { readChunks } from '../rng/noise.js';
 import type { Seed } from '../rng/stream.js';
 import { checkOptions } from './options.js';
 import { type EmptyState, emptyState } from '../state/state.js';
@@ -12,6 +13,8 @@ export interface SpsaOptions {
   readonly directions: number;
   /** Most directions evaluated in one engine call: fewer hold fewer copies (1 is MeZO's inference-level memory). */
   readonly directionsPerCall: number;
+  /** Most memory of perturbed copies per engine call, in MiB: bounds the copies per call further, down to one. */
+  readonly copyMemory: number;
   /** Perturbation size ε. */
   readonly epsilon: number;
   readonly noise: Distribution;
@@ -66,13 +69,14 @@ export class Spsa implements LossOnlyEstimator<EmptyState> {
 
   ask(_state: EmptyState, request: EstimateRequest): LossRequest {
     const { k, m, example, gridded } = this.layout(request);
-    const { epsilon, noise, scheme, directionsPerCall } = this.options;
+    const { epsilon, noise, scheme, directionsPerCall, copyMemory } = this.options;
     return {
       params: request.params,
       batch: request.batch,
       perturbation: { kind: 'noise', key: stepKey(this.options.seed, request.step), distribution: noise, epsilon, scheme, first: 0, count: k, ...(request.mask && { mask: request.mask }) },
       ...(gridded && { slots: { m, example } }),
       directionsPerCall,
+      copyBytes: copyMemory * 2 ** 20,
     };
   }
 
@@ -85,30 +89,31 @@ export class Spsa implements LossOnlyEstimator<EmptyState> {
     const { losses } = result;
     if (losses.length !== (central ? 2 * k * m : (k + 1) * m)) throw new RangeError(`spsa: ${losses.length} losses for ${k} directions × ${m} slots (${scheme})`);
     const key = stepKey(this.options.seed, request.step);
+    const directions: DirectionSet = { key, distribution: noise, epsilon, first: 0, count: k, ...(request.mask && { mask: request.mask }) };
+    if (result.applied !== undefined && result.applied.length !== k) throw new RangeError(`spsa: ${result.applied.length} applied steps for ${k} directions`);
+    const applied = result.applied ?? appliedFractions(theta, directions, scheme);
     const coefficients = new Float32Array(k * m);
     const slotLoss = new Float32Array(k * m);
-    const grad = new Float32Array(theta.length);
-    const offset = new Float32Array(theta.length);
+    const weights = new Float64Array(k);
     let worst = 0;
-    // One direction at a time: its offset εzₖ is drawn once, for the applied step and the sum.
     for (let d = 0; d < k; d++) {
-      drawDirection(offset, key, noise, d, theta.length, 0, epsilon, request.mask);
-      const applied = appliedFraction(theta, offset, scheme);
-      if (applied === 0) throw new RangeError(`epsilon ${epsilon} is below float32's spacing at θ's magnitude: θ ± εz does not move θ along direction ${d}; use a larger epsilon (float32 resolves about 1e-7 × |θ|)`);
-      worst = Math.max(worst, Math.abs(applied - 1));
+      if (applied[d] === 0) throw new RangeError(`epsilon ${epsilon} is below float32's spacing at θ's magnitude: θ ± εz does not move θ along direction ${d}; use a larger epsilon (float32 resolves about 1e-7 × |θ|)`);
+      worst = Math.max(worst, Math.abs(applied[d]! - 1));
       for (let j = 0; j < m; j++) {
         const s = d * m + j;
         const difference = central ? losses[s]! - losses[k * m + s]! : losses[(d + 1) * m + j]! - losses[j]!;
-        coefficients[s] = difference / ((central ? 2 : 1) * applied * epsilon);
+        coefficients[s] = difference / ((central ? 2 : 1) * applied[d]! * epsilon);
         slotLoss[s] = central ? (losses[s]! + losses[k * m + s]!) / 2 : losses[j]!;
       }
-      accumulate(grad, offset, directionWeight(coefficients, weight, d, m), epsilon);
+      weights[d] = directionWeight(coefficients, weight, d, m);
     }
+    // Σₖ aₖ zₖ, regenerated a chunk at a time: handed over as chunks to a fused update, or written out.
+    const gradient = directionSum(directions, weights, theta.length);
     const samples: DirectionSamples = { kind: 'directions', key, distribution: noise, epsilon, ...(request.mask && { mask: request.mask }), k, m, coefficients, weight, example };
     const loss = perExample(slotLoss, example, b).mean;
     return {
       estimate: {
-        grad,
+        ...(request.streamGradient ? { gradientSource: gradient } : { grad: readChunks(gradient) }),
         loss: meanOf(loss),
         queries: result.queries,
         perExample: { loss, variance: perExample(coefficients, example, b).variance },
@@ -134,51 +139,15 @@ function directionWeight(coefficients: Float32Array, weight: Float32Array, d: nu
   return a;
 }
 
-/** grad += (a/ε)·offset, where offset = εz: adds a·zₖ (nothing when a = 0). */
-function accumulate(grad: Float32Array, offset: Float32Array, a: number, epsilon: number): void {
-  if (a === 0) return;
-  const scale = a / epsilon;
-  for (let i = 0; i < grad.length; i++) grad[i]! += scale * offset[i]!;
-}
-
 /**
  * ĝ = Σₖ (Σⱼ wₖⱼ cₖⱼ) zₖ from direction samples alone, bit for bit what the estimate
- * was: each εzₖ is regenerated from the key (masked), one at a time, so memory stays at
- * one direction beside the result.
+ * was: each εzₖ is regenerated from the key (masked) a chunk at a time, so memory stays at
+ * one chunk of each beside the result.
  */
 export function combineDirections(samples: DirectionSamples, size: number): Float32Array {
   const { key, distribution, mask, k, m, coefficients, weight, epsilon } = samples;
-  const grad = new Float32Array(size);
-  const offset = new Float32Array(size);
-  for (let d = 0; d < k; d++) {
-    const a = directionWeight(coefficients, weight, d, m);
-    if (a === 0) continue;
-    drawDirection(offset, key, distribution, d, size, 0, epsilon, mask);
-    accumulate(grad, offset, a, epsilon);
-  }
-  return grad;
-}
-
-/**
- * The step the float32 copies actually took along the offset o = εz, as a fraction of
- * it: θ ± o moves θ by δ = fl(θ + o) − fl(θ − o) (central, halved) or fl(θ + o) − θ
- * (forward), and the loss difference measures ∇L·δ ≈ (δ·o / o·o) ∇L·o. 1 when nothing
- * rounds; 0 when ε is below float32's spacing at θ's magnitude and no coordinate moves.
- */
-function appliedFraction(theta: Float32Array, offset: Float32Array, scheme: Scheme): number {
-  const moved = new Float32Array(2);
-  let along = 0;
-  let norm = 0;
-  for (let i = 0; i < theta.length; i++) {
-    const o = offset[i]!;
-    if (o === 0) continue;
-    // The copies' float32 arithmetic, as a model program or a black box forms them.
-    moved[0] = theta[i]! + o;
-    moved[1] = scheme === 'central' ? theta[i]! - o : theta[i]!;
-    along += ((moved[0]! - moved[1]!) / (scheme === 'central' ? 2 : 1)) * o;
-    norm += o * o;
-  }
-  return norm > 0 ? along / norm : 1;
+  const weights = Float64Array.from({ length: k }, (_, d) => directionWeight(coefficients, weight, d, m));
+  return readChunks(directionSum({ key, distribution, epsilon, first: 0, count: k, ...(mask && { mask }) }, weights, size));
 }
 
 export const spsa = defineEstimator<SpsaOptions>({
@@ -189,11 +158,14 @@ export const spsa = defineEstimator<SpsaOptions>({
   options: {
     directions: { type: 'integer', default: 16, min: 1, help: 'directions (perturbations) per step, K' },
     directionsPerCall: { type: 'integer', default: 4, min: 1, resumable: true, help: 'most directions per engine call (fewer: less memory; 1 is MeZO)' },
+    copyMemory: { type: 'number', default: 64, above: 0, resumable: true, help: 'most memory of perturbed copies per engine call, MiB (fewer copies per call, down to one)' },
     epsilon: { type: 'number', default: 1e-3, above: 0, help: 'finite-difference step ε' },
     noise: { type: 'string', default: 'rademacher', choices: ['rademacher', 'gaussian'], help: 'direction distribution (both have E[zzᵀ] = I)' },
     scheme: { type: 'string', default: 'central', choices: ['central', 'forward'], help: 'two-point central or one-point forward differences' },
   },
   defaultLearningRate: 3e-3,
+  // MeZO's optimiser: no state beside θ. On the MNIST MLP it matches Adam at 3e-3 (docs/benchmarks.md); 1e-2 diverges.
+  defaultOptimizer: { name: 'sgd', lr: 5e-3 },
   allocation: { unit: 2, queriesPerExample: 8 },
   cost: (o, batch) => (o.scheme === 'central' ? 2 * o.directions : o.directions + 1) * batch,
   create: (context, options) => {

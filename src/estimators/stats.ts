@@ -41,8 +41,16 @@ export function columnStats(values: Float32Array, k: number): { mean: Float32Arr
   return { mean, variance };
 }
 
-/** Whether every value is finite (no NaN, no ±∞). */
-export function allFinite(values: Float32Array): boolean {
-  for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i]!)) return false;
-  return true;
+/** The angle between two vectors in degrees (NaN when either is zero): how far an estimate points from the gradient. */
+export function angleDegrees(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  if (a.length !== b.length) throw new RangeError(`vectors of lengths ${a.length} and ${b.length}`);
+  let ab = 0;
+  let aa = 0;
+  let bb = 0;
+  for (let i = 0; i < a.length; i++) {
+    ab += a[i]! * b[i]!;
+    aa += a[i]! * a[i]!;
+    bb += b[i]! * b[i]!;
+  }
+  return (Math.acos(Math.max(-1, Math.min(1, ab / Math.sqrt(aa * bb)))) * 180) / Math.PI;
 }

@@ -16,13 +16,13 @@ const TEMP_SUFFIX = '.fp-tmp';
 const inFlight = new Set<string>();
 
 /**
- * Writes `data` to `path` atomically, creating missing parent directories. The data and then
+ * Writes `data` (or its parts, one after another) to `path` atomically, creating missing parent directories. The data and then
  * the directory entry are synced, so after it resolves a crash keeps the new content.
  * `what` names the file in errors: "cannot write <what> <path>: no space left on the device".
  * @throws FileError naming the target (never the temporary file) when any step fails; the
  *   temporary file is removed and the target keeps its old content.
  */
-export async function writeFileAtomic(path: string, data: Uint8Array | string, what = 'file'): Promise<void> {
+export async function writeFileAtomic(path: string, data: Uint8Array | string | readonly Uint8Array[], what = 'file'): Promise<void> {
   const action = `write ${what}`;
   const dir = dirname(path);
   await withFileContext(action, path, () => mkdir(dir, { recursive: true }));
@@ -32,7 +32,7 @@ export async function writeFileAtomic(path: string, data: Uint8Array | string, w
     await withFileContext(action, path, async () => {
       const file = await open(temp, 'wx');
       try {
-        await file.writeFile(data);
+        for (const part of typeof data === 'string' || data instanceof Uint8Array ? [data] : data) await file.writeFile(part);
         await file.sync();
       } finally {
         await file.close();

@@ -8,6 +8,7 @@ import type { ParamLayout } from './params.js';
  * give the same values, on every platform.
  *   kaiming: N(0, 2 / fanIn)              (He et al. 2015, for ReLU networks)
  *   glorot:  U(±√(6 / (fanIn + fanOut)))  (Glorot & Bengio 2010)
+ *   uniform: U(±bound)                    (the MGD papers' sigmoid networks: bound 0.5)
  */
 export function initParams(layout: ParamLayout, seed: Seed): Float32Array {
   const theta = new Float32Array(layout.size);
@@ -18,8 +19,9 @@ export function initParams(layout: ParamLayout, seed: Seed): Float32Array {
       case 'kaiming':
         fillGaussian(view, seed, entry.offset, Math.sqrt(2 / init.fanIn));
         break;
-      case 'glorot': {
-        const bound = Math.sqrt(6 / (init.fanIn + init.fanOut));
+      case 'glorot':
+      case 'uniform': {
+        const bound = init.kind === 'glorot' ? Math.sqrt(6 / (init.fanIn + init.fanOut)) : init.bound;
         fillUniform(view, seed, entry.offset);
         for (let i = 0; i < view.length; i++) view[i] = bound * (2 * view[i]! - 1);
         break;

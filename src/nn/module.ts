@@ -4,6 +4,7 @@ import type { Tensor } from '../engine/ir/tensor.js';
 export type Init =
   | { readonly kind: 'kaiming'; readonly fanIn: number }
   | { readonly kind: 'glorot'; readonly fanIn: number; readonly fanOut: number }
+  | { readonly kind: 'uniform'; readonly bound: number }
   | { readonly kind: 'zeros' }
   | { readonly kind: 'ones' };
 

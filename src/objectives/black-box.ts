@@ -1,6 +1,5 @@
 import type { Batch } from '../data/batches.js';
-import { drawDirection } from './directions.js';
-import { type LossOracle, type LossRequest, type LossResult, checkLossRequest, copiesOf } from './loss-oracle.js';
+import { type LossOracle, type LossRequest, type LossResult, checkLossRequest, copiesOf, copyOffsets } from './loss-oracle.js';
 
 /** What a black box is asked: one parameter vector and one example of the batch per query. */
 export interface BlackBoxQueries {
@@ -42,7 +41,7 @@ export class BlackBoxLossOracle implements LossOracle {
     const b = request.batch.x.shape[0]!;
     const m = slots ? slots.m : b;
     const copies = copiesOf(p);
-    const offset = copyOffset(request, d);
+    const offset = copyOffsets(request, d);
     // (copy, column) pairs that are real queries, and the example each one asks about.
     const cells: number[] = [];
     for (let c = 0; c < copies; c++) {
@@ -77,32 +76,4 @@ export class BlackBoxLossOracle implements LossOracle {
 
   /** A black box holds nothing of ours. */
   async dispose(): Promise<void> {}
-}
-
-/**
- * Copy c's offset from θ for a request, written into `out` [P]: the given offset row,
- * ±ε along a coordinate, or ±ε times noise direction k (zero for forward differences'
- * base copy). Copies are numbered as `LossResult.losses` lays them out.
- */
-export function copyOffset(request: LossRequest, dimension: number): (c: number, out: Float32Array) => void {
-  const p = request.perturbation;
-  const d = dimension;
-  if (p.kind === 'offsets') return (c, out) => out.set(p.offsets.subarray(c * d, (c + 1) * d));
-  if (p.kind === 'coordinates') {
-    const n = p.coordinates.length;
-    return (c, out) => {
-      out.fill(0);
-      out[p.coordinates[c % n]!] = c < n ? p.epsilon : -p.epsilon;
-    };
-  }
-  const forward = p.scheme === 'forward';
-  return (c, out) => {
-    if (forward && c === 0) {
-      out.fill(0);
-      return;
-    }
-    const k = forward ? c - 1 : c % p.count;
-    drawDirection(out, p.key, p.distribution, p.first + k, d, 0, p.epsilon, p.mask);
-    if (!forward && c >= p.count) for (let i = 0; i < d; i++) out[i] = -out[i]!;
-  };
 }

@@ -1,6 +1,8 @@
 import type { ParamLayout } from '../nn/params.js';
-import { fillGaussian, fillRademacher } from '../rng/noise.js';
+import { fillGaussian, fillRademacher, vectorKernel } from '../rng/noise.js';
 import { type Seed, deriveSeed } from '../rng/stream.js';
+import { CHUNK, type ChunkSource, type VectorBackend, appliedRatio, noiseInto } from '../rng/vector.js';
+import type { Scheme } from './loss-oracle.js';
 
 /** Distribution of perturbation directions; both have E[zzᵀ] = I. */
 export type Distribution = 'gaussian' | 'rademacher';
@@ -14,12 +16,6 @@ export function stepKey(seed: Seed, step: number, hold = 1): bigint {
   if (!Number.isSafeInteger(step) || step < 0) throw new RangeError(`step must be a non-negative integer, got ${step}`);
   if (!Number.isSafeInteger(hold) || hold < 1) throw new RangeError(`hold must be a positive integer, got ${hold}`);
   return deriveSeed(seed, Math.floor(step / hold));
-}
-
-/** z ⊙ mask over a flat vector laid out like θ, in place (mask entries 0 or 1). */
-export function applyMask(values: Float32Array, mask: Float32Array | undefined, offset = 0): void {
-  if (mask === undefined) return;
-  for (let i = 0; i < values.length; i++) values[i]! *= mask[offset + i]!;
 }
 
 /**
@@ -86,6 +82,84 @@ export class DirectionBuffers {
  * be regenerated alone — by a worker, or chunk by chunk to keep memory flat.
  */
 export function drawDirection(out: Float32Array, stream: Seed, noise: Distribution, d: number, size: number, offset: number, scale: number, mask?: Float32Array): void {
-  (noise === 'gaussian' ? fillGaussian : fillRademacher)(out, stream, d * size + offset, scale);
-  applyMask(out, mask, offset);
+  if (mask === undefined) {
+    (noise === 'gaussian' ? fillGaussian : fillRademacher)(out, stream, d * size + offset, scale);
+    return;
+  }
+  const kernel = vectorKernel();
+  for (let start = 0; start < out.length; start += CHUNK) {
+    const n = Math.min(CHUNK, out.length - start);
+    directionChunk(kernel, 0, stream, noise, d, size, offset + start, n, scale, mask, 1);
+    out.set(kernel.slots[0]!.subarray(0, n), start);
+  }
+}
+
+/**
+ * θ entries [offset, offset + n) of direction d (drawDirection's values) into the kernel's
+ * slot `p`, n ≤ CHUNK; a mask goes through slot `maskSlot`.
+ */
+export function directionChunk(kernel: VectorBackend, p: number, stream: Seed, noise: Distribution, d: number, size: number, offset: number, n: number, scale: number, mask: Float32Array | undefined, maskSlot: number): void {
+  noiseInto(kernel, p, noise === 'gaussian', stream, d * size + offset, n, scale);
+  if (mask === undefined) return;
+  kernel.slots[maskSlot]!.set(mask.subarray(offset, offset + n));
+  kernel.mul(p, p, maskSlot, n);
+}
+
+/** Noise directions [first, first + count) of a key, as a loss request names them. */
+export interface DirectionSet {
+  readonly key: Seed;
+  readonly distribution: Distribution;
+  readonly epsilon: number;
+  readonly first: number;
+  readonly count: number;
+  readonly mask?: Float32Array;
+}
+
+/**
+ * The step the float32 copies actually take along each offset o = εz: θ ± o moves θ by
+ * δ = fl(θ + o) − fl(θ − o) (central, halved) or fl(θ + o) − θ (forward), and the loss
+ * difference measures ∇L·δ ≈ (δ·o / o·o) ∇L·o; returns δ·o / o·o per direction, 1 when
+ * nothing rounds and 0 when ε is below float32's spacing at θ's magnitude. The sums run in
+ * four interleaved float64 partial sums by θ's index (the kernel's `applied`), the same
+ * whoever forms the copies and however θ is cut into chunks.
+ */
+export function appliedFractions(theta: Float32Array, directions: DirectionSet, scheme: Scheme): Float64Array {
+  const { key, distribution, epsilon, first, count, mask } = directions;
+  const kernel = vectorKernel();
+  const sums = Array.from({ length: count }, () => new Float64Array(8));
+  for (let start = 0; start < theta.length; start += CHUNK) {
+    const n = Math.min(CHUNK, theta.length - start);
+    kernel.slots[0]!.set(theta.subarray(start, start + n));
+    for (let d = 0; d < count; d++) {
+      directionChunk(kernel, 1, key, distribution, first + d, theta.length, start, n, epsilon, mask, 2);
+      kernel.applied(0, 1, n, start, scheme === 'central', sums[d]!);
+    }
+  }
+  return Float64Array.from(sums, appliedRatio);
+}
+
+/**
+ * Σₖ aₖ zₖ over directions first … first + K − 1 as a chunk source: each chunk is
+ * regenerated from the key when asked for (directions in order, each added as
+ * (aₖ/ε)·εzₖ in float64 and rounded), so the sum is never held whole — MeZO's update at
+ * inference-level memory — and bit for bit the same whenever it is asked for. Finite
+ * when every aₖ is and Σ|aₖ|·max|z| stays far below float32's range (max |z| ≤ 8: the
+ * Box–Muller radius of a 32-bit word is at most 6.7).
+ */
+export function directionSum(directions: DirectionSet, weights: Float64Array, size: number): ChunkSource {
+  const { key, distribution, epsilon, first, mask } = directions;
+  const bound = weights.reduce((s, a) => s + Math.abs(a), 0) * (distribution === 'gaussian' ? 8 : 1);
+  return {
+    length: size,
+    finite: Number.isFinite(bound) && bound < 1e37,
+    fill(kernel, slot, offset, n, scratch) {
+      kernel.slots[slot]!.fill(0, 0, n);
+      for (let d = 0; d < weights.length; d++) {
+        const a = weights[d]!;
+        if (a === 0) continue;
+        directionChunk(kernel, scratch, key, distribution, first + d, size, offset, n, epsilon, mask, scratch + 1);
+        kernel.axpy(slot, scratch, n, a / epsilon);
+      }
+    },
+  };
 }

@@ -1,6 +1,6 @@
 import type { Batch } from '../data/batches.js';
 import type { Seed } from '../rng/stream.js';
-import type { Distribution } from './directions.js';
+import { type Distribution, drawDirection } from './directions.js';
 
 /**
  * The loss oracle: per-example losses at θ plus perturbations, on a batch, with the
@@ -57,6 +57,12 @@ export interface LossRequest {
   readonly slots?: { readonly m: number; readonly example: Int32Array };
   /** Most directions per engine call: a memory bound that model programs honour (default: all). */
   readonly directionsPerCall?: number;
+  /**
+   * Most bytes of perturbed copies one engine call may hold (model programs honour it, down
+   * to one copy per call: MeZO's inference-level memory). Default: no bound beyond
+   * `directionsPerCall`.
+   */
+  readonly copyBytes?: number;
 }
 
 export interface LossResult {
@@ -68,6 +74,12 @@ export interface LossResult {
   readonly losses: Float32Array;
   /** (copy, example) pairs evaluated: the cost, padding included when it was computed. */
   readonly queries: number;
+  /**
+   * Noise directions only, from oracles that form the float32 copies themselves: per
+   * direction, the fraction of its offset εzₖ the copies actually moved θ
+   * (`appliedFractions`), so the estimator need not recompute it.
+   */
+  readonly applied?: Float64Array;
 }
 
 export interface LossOracle {
@@ -83,6 +95,33 @@ export function copiesOf(p: Perturbation): number {
   if (p.kind === 'offsets') return p.copies;
   const k = p.kind === 'noise' ? p.count : p.coordinates.length;
   return p.kind === 'noise' && p.scheme === 'forward' ? k + 1 : 2 * k;
+}
+
+/**
+ * Copy c's offset from θ (εzₖ, ±εeᵢ, an explicit row, or 0 for a forward scheme's θ) as a
+ * writer into a [P] buffer: how a black box or a query history forms each copy θ + offset.
+ */
+export function copyOffsets(request: LossRequest, dimension: number): (c: number, out: Float32Array) => void {
+  const p = request.perturbation;
+  const d = dimension;
+  if (p.kind === 'offsets') return (c, out) => out.set(p.offsets.subarray(c * d, (c + 1) * d));
+  if (p.kind === 'coordinates') {
+    const n = p.coordinates.length;
+    return (c, out) => {
+      out.fill(0);
+      out[p.coordinates[c % n]!] = c < n ? p.epsilon : -p.epsilon;
+    };
+  }
+  const forward = p.scheme === 'forward';
+  return (c, out) => {
+    if (forward && c === 0) {
+      out.fill(0);
+      return;
+    }
+    const k = forward ? c - 1 : c % p.count;
+    drawDirection(out, p.key, p.distribution, p.first + k, d, 0, p.epsilon, p.mask);
+    if (!forward && c >= p.count) for (let i = 0; i < d; i++) out[i] = -out[i]!;
+  };
 }
 
 /** Checks a request's shape before anything runs (RangeError naming the field). */

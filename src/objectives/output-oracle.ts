@@ -3,8 +3,7 @@ import { HostTensor } from '../engine/ir/host-tensor.js';
 import { input } from '../engine/ir/tensor.js';
 import { type CompileOptions, type Program, float32Output } from '../engine/runtime/backend.js';
 import { compile } from '../engine/runtime/compile.js';
-import { copyOffset } from './black-box.js';
-import { type LossOracle, type LossRequest, type LossResult, checkLossRequest, copiesOf } from './loss-oracle.js';
+import { type LossOracle, type LossRequest, type LossResult, checkLossRequest, copiesOf, copyOffsets } from './loss-oracle.js';
 import type { Objective } from './objective.js';
 import { batchFeeds } from './program-inputs.js';
 
@@ -80,7 +79,7 @@ export class OutputLossOracle implements LossOracle {
     const b = batch.x.shape[0]!;
     const m = slots ? slots.m : b;
     const copies = copiesOf(p);
-    const offset = copyOffset(request, this.dimension);
+    const offset = copyOffsets(request, this.dimension);
     const losses = new Float32Array(copies * m);
     const copy = new Float32Array(this.dimension);
     let queries = 0;

@@ -3,6 +3,7 @@ import { HostTensor } from '../engine/ir/host-tensor.js';
 import { formatShape } from '../engine/ir/shape.js';
 import { type Tensor, input } from '../engine/ir/tensor.js';
 import type { Batch } from '../data/batches.js';
+import { allFinite } from '../rng/noise.js';
 import { type Model, examplesFeed } from '../nn/model.js';
 import type { Objective } from './objective.js';
 
@@ -48,9 +49,10 @@ export function batchFeeds(model: Pick<Model, 'inputShape' | 'outputs' | 'spec'>
   return { x, y };
 }
 
+/** The index of the first NaN or ±∞ (−1: none); the kernel checks the common all-finite case. */
 function firstNonFinite(values: Float32Array): number {
-  for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i]!)) return i;
-  return -1;
+  if (allFinite(values)) return -1;
+  return values.findIndex((v) => !Number.isFinite(v));
 }
 
 /** y checked against the objective's targets for b examples (TypeError for a wrong dtype, RangeError for a wrong shape). */

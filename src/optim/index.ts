@@ -14,6 +14,7 @@ export {
   type ScheduleName,
 } from './registry.js';
 export { constantSchedule, cosine, cosineDecay, join, linear, stepDecay, type CosineOptions, type Schedule } from './schedules.js';
-export { applyUpdates, chain, type GradientTransformation, type UpdateResult } from './transform.js';
+export { applyGradient, applyUpdates, chain, elementwise, type GradientTransformation, type UpdateResult } from './transform.js';
 export { addDecayedWeights } from './weight-decay.js';
-export { type EveryKState, everyK, masked } from './wrappers.js';
+export { type EveryKState, everyK, masked, updateNoise } from './wrappers.js';
+export { type Gradient, type Stage, runStages } from './stages.js';

@@ -1,17 +1,10 @@
 import { nonNegative } from './check.js';
 import { constantSchedule, type Schedule } from './schedules.js';
 import { emptyState, type EmptyState } from '../state/state.js';
-import type { GradientTransformation } from './transform.js';
+import { type GradientTransformation, elementwise } from './transform.js';
 
 /** u ← −lr(step)·u: turns a descent direction into a step; `lr` is a number or a schedule. */
 export function scaleByLearningRate(lr: number | Schedule): GradientTransformation<EmptyState> {
   const schedule = typeof lr === 'function' ? lr : constantSchedule(nonNegative('lr', lr));
-  return {
-    init: emptyState,
-    update(updates, state, _params, step) {
-      const factor = -schedule(step);
-      for (let i = 0; i < updates.length; i++) updates[i] *= factor;
-      return { updates, state };
-    },
-  };
+  return elementwise(emptyState, (_state, step) => [{ kind: 'scale', factor: -schedule(step) }]);
 }

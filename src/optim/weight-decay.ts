@@ -1,6 +1,6 @@
 import { nonNegative } from './check.js';
 import { emptyState, type EmptyState } from '../state/state.js';
-import type { GradientTransformation } from './transform.js';
+import { type GradientTransformation, elementwise } from './transform.js';
 
 /**
  * u ← u + wd·θ. Its place in a chain decides what it is: first, before momentum or Adam,
@@ -10,11 +10,5 @@ import type { GradientTransformation } from './transform.js';
  */
 export function addDecayedWeights(weightDecay: number): GradientTransformation<EmptyState> {
   const wd = nonNegative('weightDecay', weightDecay);
-  return {
-    init: emptyState,
-    update(updates, state, params) {
-      for (let i = 0; i < updates.length; i++) updates[i] += wd * params[i]!;
-      return { updates, state };
-    },
-  };
+  return elementwise(emptyState, () => [{ kind: 'add-params', factor: wd }]);
 }

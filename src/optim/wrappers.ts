@@ -1,6 +1,9 @@
+import { fillGaussian } from '../rng/noise.js';
+import { type Seed, deriveSeed } from '../rng/stream.js';
 import type { State } from '../state/state.js';
-import { positiveInteger } from './check.js';
-import type { GradientTransformation } from './transform.js';
+import { nonNegative, positiveInteger } from './check.js';
+import { runStages } from './stages.js';
+import { type GradientTransformation, elementwise } from './transform.js';
 
 /**
  * masked(mask, inner): only entries where the mask is 1 learn. The gradient is zeroed on
@@ -11,14 +14,23 @@ import type { GradientTransformation } from './transform.js';
  */
 export function masked<S extends State>(mask: Float32Array | ((step: number) => Float32Array), inner: GradientTransformation<S>): GradientTransformation<S> {
   const maskAt = typeof mask === 'function' ? mask : () => mask;
+  const innerStages = inner.stages?.bind(inner);
+  if (innerStages) {
+    return elementwise(
+      (params) => inner.init(params),
+      (state, step) => {
+        const m = maskAt(step);
+        return [{ kind: 'mask', mask: m }, ...innerStages(state, step), { kind: 'mask', mask: m }];
+      },
+    );
+  }
   return {
     init: (params) => inner.init(params),
     update(updates, state, params, step) {
       const m = maskAt(step);
-      if (m.length !== updates.length) throw new RangeError(`mask has length ${m.length}, the updates ${updates.length}`);
-      for (let i = 0; i < updates.length; i++) updates[i]! *= m[i]!;
+      runStages([{ kind: 'mask', mask: m }], updates, params, 'updates');
       const result = inner.update(updates, state, params, step);
-      for (let i = 0; i < updates.length; i++) result.updates[i]! *= m[i]!;
+      runStages([{ kind: 'mask', mask: m }], result.updates, params, 'updates');
       return result;
     },
   };
@@ -49,6 +61,28 @@ export function everyK<S extends State>(k: number, inner: GradientTransformation
       sum.fill(0);
       const result = inner.update(updates, state.inner, params, Math.floor(step / k));
       return { updates: result.updates, state: { sum, count: 0, inner: result.state } };
+    },
+  };
+}
+
+/**
+ * updateNoise(σ, seed, inner): the inner updates plus σ·N(0, 1) on every parameter, drawn
+ * from (seed, update count) so a replay adds the same noise — the imprecise writes of
+ * analog weights (θσ of McCaughan et al. 2023; their code adds one draw to all
+ * parameters, which we take for a slip: here each parameter has its own). σ = 0 is
+ * `inner` itself, so a noiseless run is bit for bit the clean one.
+ */
+export function updateNoise<S extends State>(sigma: number, seed: Seed, inner: GradientTransformation<S>): GradientTransformation<S> {
+  nonNegative('sigma', sigma);
+  if (sigma === 0) return inner;
+  return {
+    init: (params) => inner.init(params),
+    update(updates, state, params, step) {
+      const result = inner.update(updates, state, params, step);
+      const noise = new Float32Array(result.updates.length);
+      fillGaussian(noise, deriveSeed(seed, step), 0, sigma);
+      for (let i = 0; i < noise.length; i++) result.updates[i]! += noise[i]!;
+      return result;
     },
   };
 }

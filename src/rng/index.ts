@@ -10,3 +10,5 @@ export {
   type NoiseBackendName,
 } from './noise.js';
 export { benchmarkNoise, type NoiseBenchmarkOptions, type NoiseBenchmarkResult } from './benchmark.js';
+export { CHUNK, SLOTS, type ChunkSource, type VectorBackend, appliedRatio, noiseInto } from './vector.js';
+export { allFinite, readChunks, vectorKernel } from './noise.js';

@@ -6,25 +6,36 @@
  * and on both backends: the WebAssembly SIMD kernel, or pure TypeScript where SIMD is missing.
  */
 import { scalarBackend, type NoiseArray, type NoiseBackend } from './scalar-backend.js';
+import { scalarVector } from './scalar-vector.js';
 import { Domain, seedWords, type Seed } from './stream.js';
-import { loadWasmBackend } from './wasm-backend.js';
+import { CHUNK, type ChunkSource, type VectorBackend } from './vector.js';
+import { loadWasmKernel } from './wasm-backend.js';
 
 export type { NoiseArray } from './scalar-backend.js';
 export type NoiseBackendName = NoiseBackend['name'];
 
-const wasmBackend = loadWasmBackend();
-let backend: NoiseBackend = wasmBackend ?? scalarBackend;
+const scalarKernel = { noise: scalarBackend, vector: scalarVector };
+const wasmKernel = loadWasmKernel();
+let { noise: backend, vector } = wasmKernel ?? scalarKernel;
 
 /** The backend in use: 'wasm-simd' wherever WebAssembly SIMD compiles, else 'scalar'. */
 export function noiseBackend(): NoiseBackendName {
   return backend.name;
 }
 
-/** Forces a backend (for benchmarks and tests; results are identical); 'auto' restores the default. */
+/** The per-parameter arithmetic kernel (vector.ts) of the backend in use. */
+export function vectorKernel(): VectorBackend {
+  return vector;
+}
+
+/**
+ * Forces a backend for noise and the per-parameter arithmetic (for benchmarks and tests;
+ * results are identical); 'auto' restores the default.
+ */
 export function setNoiseBackend(name: NoiseBackendName | 'auto'): void {
-  if (name === 'scalar') backend = scalarBackend;
-  else if (name === 'auto') backend = wasmBackend ?? scalarBackend;
-  else if (name === 'wasm-simd' && wasmBackend) backend = wasmBackend;
+  if (name === 'scalar') ({ noise: backend, vector } = scalarKernel);
+  else if (name === 'auto') ({ noise: backend, vector } = wasmKernel ?? scalarKernel);
+  else if (name === 'wasm-simd' && wasmKernel) ({ noise: backend, vector } = wasmKernel);
   else throw new RangeError(`name must be 'wasm-simd' (where available), 'scalar' or 'auto', got ${String(name)}`);
 }
 
@@ -59,4 +70,24 @@ export function fillRademacher(out: NoiseArray, seed: Seed, offset = 0, scale = 
 /** Uniform on [0, 1) in steps of 2^-24 (every value exact in float32). */
 export function fillUniform(out: NoiseArray, seed: Seed, offset = 0): void {
   fill(Domain.Uniform, out, seed, offset, 1);
+}
+
+/** A chunk source's values (vector.ts) written into `out`, a new array by default. */
+export function readChunks(source: ChunkSource, out = new Float32Array(source.length)): Float32Array {
+  for (let start = 0; start < source.length; start += CHUNK) {
+    const n = Math.min(CHUNK, source.length - start);
+    source.fill(vector, 0, start, n, 1);
+    out.set(vector.slots[0]!.subarray(0, n), start);
+  }
+  return out;
+}
+
+/** Whether every value is finite (no NaN, no ±∞), checked by the kernel a chunk at a time. */
+export function allFinite(values: Float32Array): boolean {
+  for (let start = 0; start < values.length; start += CHUNK) {
+    const n = Math.min(CHUNK, values.length - start);
+    vector.slots[0]!.set(values.subarray(start, start + n));
+    if (!vector.finite(0, n)) return false;
+  }
+  return true;
 }

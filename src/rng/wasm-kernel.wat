@@ -1,11 +1,15 @@
-;; Noise kernel: Philox4x32-10 on four blocks per i32x4 (one block per lane), then the
-;; Gaussian, uniform or Rademacher transform. Bit-identical to scalar-backend.ts: plain
-;; IEEE float32 SIMD (no relaxed SIMD, no fused multiply-add), each operation in the
-;; scalar order. Assembled by scripts/build-wasm.mjs into wasm-kernel-bytes.ts.
+;; The per-parameter kernel. Noise: Philox4x32-10 on four blocks per i32x4 (one block per
+;; lane), then the Gaussian, uniform or Rademacher transform, bit-identical to
+;; scalar-backend.ts. Arithmetic: the elementwise steps of optimisers and estimators on
+;; chunks of float32 arrays, bit-identical to scalar-vector.ts. Plain IEEE SIMD (no relaxed
+;; SIMD, no fused multiply-add), each operation in the scalar order. Assembled by
+;; scripts/build-wasm.mjs into wasm-kernel-bytes.ts.
 (module
-  ;; Bytes 0-59: gaussian.ts GAUSSIAN_CONSTANTS, written by the loader. Bytes 1024-1535:
-  ;; Rademacher words. Bytes 2048-18431: output chunk of 4096 float32, small enough for L1.
-  (memory (export "memory") 1)
+  ;; Bytes 0-59: gaussian.ts GAUSSIAN_CONSTANTS, written by the loader. Bytes 64-127: the
+  ;; eight float64 accumulators of `applied`. Bytes 1024-1535: Rademacher words. Bytes
+  ;; 2048-18431: noise output chunk of 4096 float32. From byte 18432: eight slots of 4096
+  ;; float32 for the arithmetic kernels (wasm-backend.ts), each small enough for L1.
+  (memory (export "memory") 3)
 
   ;; Writes `batches` × 64 Philox words to dst: the word stream of scalar-backend.ts for
   ;; blocks ctr.. (ctr = ctrLo + 2^32·ctrHi, a multiple of 16) of stream (key, domain).
@@ -233,4 +237,209 @@
       (v128.store offset=96 (local.get $dst) (v128.xor (local.get $scaleV) (v128.and (i32x4.shl (local.get $v) (i32.const 4)) (local.get $sign))))
       (v128.store offset=112 (local.get $dst) (v128.xor (local.get $scaleV) (v128.and (local.get $v) (local.get $sign))))
       (local.set $dst (i32.add (local.get $dst) (i32.const 128)))
-      (br_if $word (i32.ne (local.tee $src (i32.add (local.get $src) (i32.const 4))) (local.get $end))))))
+      (br_if $word (i32.ne (local.tee $src (i32.add (local.get $src) (i32.const 4))) (local.get $end)))))
+
+  ;; Arithmetic on slots. Pointers are byte offsets, n counts elements. Float32 values
+  ;; meet float64 factors the way TypeScript's Float32Array arithmetic does: promoted,
+  ;; combined in float64 and rounded once to float32 on the store. The float64 kernels
+  ;; step two elements at a time and the float32 ones four, so they may run up to three
+  ;; elements past n: slots are padded, and those results are never read.
+
+  ;; p ← p·f
+  (func (export "scale") (param $p i32) (param $n i32) (param $f f64)
+    (local $end i32) (local $fv v128)
+    (local.set $fv (f64x2.splat (local.get $f)))
+    (local.set $end (i32.add (local.get $p) (i32.shl (local.get $n) (i32.const 2))))
+    (block $done (loop $step
+      (br_if $done (i32.ge_u (local.get $p) (local.get $end)))
+      (v128.store64_lane 0 (local.get $p) (f32x4.demote_f64x2_zero
+        (f64x2.mul (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $p))) (local.get $fv))))
+      (local.set $p (i32.add (local.get $p) (i32.const 8)))
+      (br $step))))
+
+  ;; y ← y + a·x
+  (func (export "axpy") (param $y i32) (param $x i32) (param $n i32) (param $a f64)
+    (local $end i32) (local $av v128)
+    (local.set $av (f64x2.splat (local.get $a)))
+    (local.set $end (i32.add (local.get $y) (i32.shl (local.get $n) (i32.const 2))))
+    (block $done (loop $step
+      (br_if $done (i32.ge_u (local.get $y) (local.get $end)))
+      (v128.store64_lane 0 (local.get $y) (f32x4.demote_f64x2_zero (f64x2.add
+        (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $y)))
+        (f64x2.mul (local.get $av) (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $x)))))))
+      (local.set $x (i32.add (local.get $x) (i32.const 8)))
+      (local.set $y (i32.add (local.get $y) (i32.const 8)))
+      (br $step))))
+
+  ;; dst ← a + b, a − b or a·b in float32 (op 0, 1, 2): one float32 rounding, as in float64
+  ;; then rounded (double rounding is innocuous for these operations)
+  (func (export "binary") (param $dst i32) (param $a i32) (param $b i32) (param $n i32) (param $op i32)
+    (local $end i32) (local $x v128) (local $y v128)
+    (local.set $end (i32.add (local.get $dst) (i32.shl (local.get $n) (i32.const 2))))
+    (block $done (loop $step
+      (br_if $done (i32.ge_u (local.get $dst) (local.get $end)))
+      (local.set $x (v128.load (local.get $a)))
+      (local.set $y (v128.load (local.get $b)))
+      (v128.store (local.get $dst) (if (result v128) (i32.eqz (local.get $op))
+        (then (f32x4.add (local.get $x) (local.get $y)))
+        (else (if (result v128) (i32.eq (local.get $op) (i32.const 1))
+          (then (f32x4.sub (local.get $x) (local.get $y)))
+          (else (f32x4.mul (local.get $x) (local.get $y)))))))
+      (local.set $a (i32.add (local.get $a) (i32.const 16)))
+      (local.set $b (i32.add (local.get $b) (i32.const 16)))
+      (local.set $dst (i32.add (local.get $dst) (i32.const 16)))
+      (br $step))))
+
+  ;; p ← min(hi, max(lo, p))
+  (func (export "clamp") (param $p i32) (param $n i32) (param $lo f64) (param $hi f64)
+    (local $end i32) (local $lov v128) (local $hiv v128)
+    (local.set $lov (f64x2.splat (local.get $lo)))
+    (local.set $hiv (f64x2.splat (local.get $hi)))
+    (local.set $end (i32.add (local.get $p) (i32.shl (local.get $n) (i32.const 2))))
+    (block $done (loop $step
+      (br_if $done (i32.ge_u (local.get $p) (local.get $end)))
+      (v128.store64_lane 0 (local.get $p) (f32x4.demote_f64x2_zero (f64x2.min (local.get $hiv)
+        (f64x2.max (local.get $lov) (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $p)))))))
+      (local.set $p (i32.add (local.get $p) (i32.const 8)))
+      (br $step))))
+
+  ;; Adam (adam.ts): m ← b1·μ + b1c·g; v ← b2·ν + (b2c·g)·g; μ ← m; ν ← v;
+  ;; u ← (m·c1)/(√(v·c2) + eps), with m and v unrounded in the last line
+  (func (export "adam") (param $u i32) (param $mu i32) (param $nu i32) (param $n i32)
+    (param $b1 f64) (param $b1c f64) (param $b2 f64) (param $b2c f64) (param $c1 f64) (param $c2 f64) (param $eps f64)
+    (local $end i32) (local $g v128) (local $m v128) (local $v v128)
+    (local $b1v v128) (local $b1cv v128) (local $b2v v128) (local $b2cv v128) (local $c1v v128) (local $c2v v128) (local $epsv v128)
+    (local.set $b1v (f64x2.splat (local.get $b1)))
+    (local.set $b1cv (f64x2.splat (local.get $b1c)))
+    (local.set $b2v (f64x2.splat (local.get $b2)))
+    (local.set $b2cv (f64x2.splat (local.get $b2c)))
+    (local.set $c1v (f64x2.splat (local.get $c1)))
+    (local.set $c2v (f64x2.splat (local.get $c2)))
+    (local.set $epsv (f64x2.splat (local.get $eps)))
+    (local.set $end (i32.add (local.get $u) (i32.shl (local.get $n) (i32.const 2))))
+    (block $done (loop $step
+      (br_if $done (i32.ge_u (local.get $u) (local.get $end)))
+      (local.set $g (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $u))))
+      (local.set $m (f64x2.add (f64x2.mul (local.get $b1v) (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $mu))))
+        (f64x2.mul (local.get $b1cv) (local.get $g))))
+      (local.set $v (f64x2.add (f64x2.mul (local.get $b2v) (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $nu))))
+        (f64x2.mul (f64x2.mul (local.get $b2cv) (local.get $g)) (local.get $g))))
+      (v128.store64_lane 0 (local.get $mu) (f32x4.demote_f64x2_zero (local.get $m)))
+      (v128.store64_lane 0 (local.get $nu) (f32x4.demote_f64x2_zero (local.get $v)))
+      (v128.store64_lane 0 (local.get $u) (f32x4.demote_f64x2_zero (f64x2.div
+        (f64x2.mul (local.get $m) (local.get $c1v))
+        (f64x2.add (f64x2.sqrt (f64x2.mul (local.get $v) (local.get $c2v))) (local.get $epsv)))))
+      (local.set $u (i32.add (local.get $u) (i32.const 8)))
+      (local.set $mu (i32.add (local.get $mu) (i32.const 8)))
+      (local.set $nu (i32.add (local.get $nu) (i32.const 8)))
+      (br $step))))
+
+  ;; momentum (momentum.ts): t ← g + β·trace; trace ← t; u ← t (heavy ball) or g + β·t (Nesterov, t unrounded)
+  (func (export "momentum") (param $u i32) (param $trace i32) (param $n i32) (param $beta f64) (param $nesterov i32)
+    (local $end i32) (local $g v128) (local $t v128) (local $bv v128)
+    (local.set $bv (f64x2.splat (local.get $beta)))
+    (local.set $end (i32.add (local.get $u) (i32.shl (local.get $n) (i32.const 2))))
+    (block $done (loop $step
+      (br_if $done (i32.ge_u (local.get $u) (local.get $end)))
+      (local.set $g (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $u))))
+      (local.set $t (f64x2.add (local.get $g) (f64x2.mul (local.get $bv) (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $trace))))))
+      (v128.store64_lane 0 (local.get $trace) (f32x4.demote_f64x2_zero (local.get $t)))
+      (v128.store64_lane 0 (local.get $u) (f32x4.demote_f64x2_zero (if (result v128) (local.get $nesterov)
+        (then (f64x2.add (local.get $g) (f64x2.mul (local.get $bv) (local.get $t))))
+        (else (local.get $t)))))
+      (local.set $u (i32.add (local.get $u) (i32.const 8)))
+      (local.set $trace (i32.add (local.get $trace) (i32.const 8)))
+      (br $step))))
+
+  ;; acc + Σ p², summed in order in float64 (clip.ts's global norm)
+  (func (export "sumSquares") (param $p i32) (param $n i32) (param $acc f64) (result f64)
+    (local $end i32) (local $x f64)
+    (local.set $end (i32.add (local.get $p) (i32.shl (local.get $n) (i32.const 2))))
+    (block $done (loop $step
+      (br_if $done (i32.ge_u (local.get $p) (local.get $end)))
+      (local.set $x (f64.promote_f32 (f32.load (local.get $p))))
+      (local.set $acc (f64.add (local.get $acc) (f64.mul (local.get $x) (local.get $x))))
+      (local.set $p (i32.add (local.get $p) (i32.const 4)))
+      (br $step)))
+    (local.get $acc))
+
+  ;; 1 when all n values are finite, else 0
+  (func (export "finite") (param $p i32) (param $n i32) (result i32)
+    (local $end i32) (local $body i32) (local $bad v128)
+    (local.set $end (i32.add (local.get $p) (i32.shl (local.get $n) (i32.const 2))))
+    (local.set $body (i32.add (local.get $p) (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2))))
+    (block $done (loop $step
+      (br_if $done (i32.ge_u (local.get $p) (local.get $body)))
+      (local.set $bad (v128.or (local.get $bad) (i32x4.eq
+        (v128.and (v128.load (local.get $p)) (v128.const i32x4 0x7f800000 0x7f800000 0x7f800000 0x7f800000))
+        (v128.const i32x4 0x7f800000 0x7f800000 0x7f800000 0x7f800000))))
+      (local.set $p (i32.add (local.get $p) (i32.const 16)))
+      (br $step)))
+    (block $tail (loop $step
+      (br_if $tail (i32.ge_u (local.get $p) (local.get $end)))
+      (if (i32.eq (i32.and (i32.load (local.get $p)) (i32.const 0x7f800000)) (i32.const 0x7f800000)) (then (return (i32.const 0))))
+      (local.set $p (i32.add (local.get $p) (i32.const 4)))
+      (br $step)))
+    (i32.eqz (v128.any_true (local.get $bad))))
+
+  ;; The step the float32 copies θ ± o (central) or θ + o (forward) take along o, as two
+  ;; sums in four lanes each at bytes 64-127: along[j] += δᵢ·oᵢ and norm[j] += oᵢ² for the
+  ;; elements i ≡ j (mod 4) of θ, δᵢ = (fl(θᵢ + oᵢ) − fl(θᵢ − oᵢ))/2 or fl(θᵢ + oᵢ) − θᵢ.
+  ;; `first` is the θ index of element 0, so lanes follow θ's indices whatever the chunks.
+  (func $appliedOne (param $theta i32) (param $o i32) (param $lane i32) (param $central i32)
+    (local $t f32) (local $x f32) (local $d f64)
+    (local.set $t (f32.load (local.get $theta)))
+    (local.set $x (f32.load (local.get $o)))
+    (local.set $d (f64.sub (f64.promote_f32 (f32.add (local.get $t) (local.get $x)))
+      (f64.promote_f32 (select (f32.sub (local.get $t) (local.get $x)) (local.get $t) (local.get $central)))))
+    (if (local.get $central) (then (local.set $d (f64.mul (local.get $d) (f64.const 0.5)))))
+    (f64.store offset=64 (i32.shl (local.get $lane) (i32.const 3)) (f64.add (f64.load offset=64 (i32.shl (local.get $lane) (i32.const 3)))
+      (f64.mul (local.get $d) (f64.promote_f32 (local.get $x)))))
+    (f64.store offset=96 (i32.shl (local.get $lane) (i32.const 3)) (f64.add (f64.load offset=96 (i32.shl (local.get $lane) (i32.const 3)))
+      (f64.mul (f64.promote_f32 (local.get $x)) (f64.promote_f32 (local.get $x))))))
+
+  (func (export "applied") (param $theta i32) (param $o i32) (param $n i32) (param $first i32) (param $central i32)
+    (local $i i32) (local $body i32) (local $t v128) (local $x v128) (local $d v128) (local $half v128)
+    (local $a01 v128) (local $a23 v128) (local $n01 v128) (local $n23 v128) (local $x01 v128) (local $x23 v128)
+    (local.set $half (f64x2.splat (select (f64.const 0.5) (f64.const 1) (local.get $central))))
+    ;; head: element by element until θ's index is a multiple of 4
+    (block $aligned (loop $head
+      (br_if $aligned (i32.or (i32.ge_u (local.get $i) (local.get $n)) (i32.eqz (i32.and (i32.add (local.get $first) (local.get $i)) (i32.const 3)))))
+      (call $appliedOne (i32.add (local.get $theta) (i32.shl (local.get $i) (i32.const 2))) (i32.add (local.get $o) (i32.shl (local.get $i) (i32.const 2)))
+        (i32.and (i32.add (local.get $first) (local.get $i)) (i32.const 3)) (local.get $central))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $head)))
+    (local.set $body (i32.add (local.get $i) (i32.and (i32.sub (local.get $n) (local.get $i)) (i32.const -4))))
+    (local.set $a01 (v128.load offset=64 (i32.const 0)))
+    (local.set $a23 (v128.load offset=80 (i32.const 0)))
+    (local.set $n01 (v128.load offset=96 (i32.const 0)))
+    (local.set $n23 (v128.load offset=112 (i32.const 0)))
+    (block $done (loop $step
+      (br_if $done (i32.ge_u (local.get $i) (local.get $body)))
+      (local.set $t (v128.load (i32.add (local.get $theta) (i32.shl (local.get $i) (i32.const 2)))))
+      (local.set $x (v128.load (i32.add (local.get $o) (i32.shl (local.get $i) (i32.const 2)))))
+      (local.set $d (if (result v128) (local.get $central)
+        (then (f32x4.sub (local.get $t) (local.get $x)))
+        (else (local.get $t))))
+      (local.set $t (f32x4.add (local.get $t) (local.get $x)))
+      (local.set $x01 (f64x2.promote_low_f32x4 (local.get $x)))
+      (local.set $x23 (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $x) (local.get $x))))
+      (local.set $a01 (f64x2.add (local.get $a01) (f64x2.mul (f64x2.mul (f64x2.sub
+        (f64x2.promote_low_f32x4 (local.get $t)) (f64x2.promote_low_f32x4 (local.get $d))) (local.get $half)) (local.get $x01))))
+      (local.set $a23 (f64x2.add (local.get $a23) (f64x2.mul (f64x2.mul (f64x2.sub
+        (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $t) (local.get $t)))
+        (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $d) (local.get $d)))) (local.get $half)) (local.get $x23))))
+      (local.set $n01 (f64x2.add (local.get $n01) (f64x2.mul (local.get $x01) (local.get $x01))))
+      (local.set $n23 (f64x2.add (local.get $n23) (f64x2.mul (local.get $x23) (local.get $x23))))
+      (local.set $i (i32.add (local.get $i) (i32.const 4)))
+      (br $step)))
+    (v128.store offset=64 (i32.const 0) (local.get $a01))
+    (v128.store offset=80 (i32.const 0) (local.get $a23))
+    (v128.store offset=96 (i32.const 0) (local.get $n01))
+    (v128.store offset=112 (i32.const 0) (local.get $n23))
+    (block $end (loop $tail
+      (br_if $end (i32.ge_u (local.get $i) (local.get $n)))
+      (call $appliedOne (i32.add (local.get $theta) (i32.shl (local.get $i) (i32.const 2))) (i32.add (local.get $o) (i32.shl (local.get $i) (i32.const 2)))
+        (i32.and (i32.add (local.get $first) (local.get $i)) (i32.const 3)) (local.get $central))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $tail)))))

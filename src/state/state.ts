@@ -17,15 +17,17 @@ export type StateJson = number | { readonly f32: number } | readonly StateJson[]
 export interface SerializedState {
   /** Embed in a checkpoint header or pass to JSON.stringify. */
   readonly json: StateJson;
-  /** Copies of the state's buffers, in tree order, to store as raw float32 data. */
+  /** The state's buffers (copies, unless asked otherwise), in tree order, to store as raw float32 data. */
   readonly buffers: readonly Float32Array[];
 }
 
 /**
  * Splits a state into a JSON tree and its buffers. The buffers are copies, so training may
- * go on (overwriting the live state in place) while a checkpoint is still being written.
+ * go on (overwriting the live state in place) while a checkpoint is still being written;
+ * with `copy: false` they are the state's own, for a writer that finishes before the
+ * state changes again (no second copy of 2P Adam moments in memory).
  */
-export function serializeState(state: State): SerializedState {
+export function serializeState(state: State, { copy = true } = {}): SerializedState {
   const buffers: Float32Array[] = [];
   const encode = (node: State, path: string): StateJson => {
     if (typeof node === 'number') {
@@ -33,7 +35,7 @@ export function serializeState(state: State): SerializedState {
       if (!Number.isFinite(node)) throw new RangeError(`state${path} is ${node}; only finite numbers can be serialised`);
       return node;
     }
-    if (node instanceof Float32Array) return { f32: buffers.push(node.slice()) - 1 };
+    if (node instanceof Float32Array) return { f32: buffers.push(copy ? node.slice() : node) - 1 };
     if (isList(node)) return node.map((child, i) => encode(child, `${path}[${i}]`));
     if (typeof node !== 'object' || node === null || ArrayBuffer.isView(node) || Object.getPrototypeOf(node) !== Object.prototype) {
       throw new TypeError(`state${path} is not plain data (a number, Float32Array, array or plain object)`);
@@ -45,7 +47,9 @@ export function serializeState(state: State): SerializedState {
 
 /**
  * Restores a serialised state into `template`, a fresh `init(params)` of the same owner:
- * buffers are copied into the template's buffers, numbers taken from the saved tree. Throws
+ * buffers are copied into the template's buffers, numbers taken from the saved tree. An
+ * empty buffer in the template stands for state whose size the data decides, not θ (a
+ * held batch, per-example baselines): it takes the saved buffer at its length. Throws
  * if the saved state has another structure (a checkpoint from a differently configured optimiser or estimator).
  */
 export function deserializeState<S extends State>(saved: SerializedState, template: S): S {
@@ -57,6 +61,8 @@ export function deserializeState<S extends State>(saved: SerializedState, templa
     if (like instanceof Float32Array) {
       const index = asObject(node)?.f32;
       const buffer = typeof index === 'number' ? saved.buffers[index] : undefined;
+      // An empty template buffer holds data-sized state (MGD's held batch): any saved length.
+      if (buffer !== undefined && like.length === 0) return buffer.slice();
       if (buffer?.length !== like.length) return mismatch(`a buffer of length ${like.length}`);
       like.set(buffer);
       return like;

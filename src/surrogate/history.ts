@@ -17,7 +17,7 @@ export interface HistoryQuery {
  * Buffers have the history's full capacity, so an empty history of the same dimension and
  * capacity is a template of the same structure.
  */
-export interface HistoryState {
+export type HistoryState = {
   readonly dimension: number;
   readonly capacity: number;
   readonly size: number;
@@ -27,7 +27,7 @@ export interface HistoryState {
   readonly points: Float32Array;
   readonly values: Float32Array;
   readonly tags: Float32Array;
-}
+};
 
 /**
  * A bounded store of zeroth-order queries (x ∈ R^d, y = f(x), tag) with exact Euclidean

@@ -39,6 +39,18 @@ interface Header {
 
 /** The checkpoint as bytes in the layout above. */
 export function encodeCheckpoint(c: Checkpoint): Uint8Array {
+  const parts = checkpointParts(c);
+  const bytes = new Uint8Array(parts.reduce((s, p) => s + p.length, 0));
+  parts.reduce((offset, p) => (bytes.set(p, offset), offset + p.length), 0);
+  return bytes;
+}
+
+/**
+ * The checkpoint's bytes as consecutive parts: the header, views of the buffers
+ * themselves (nothing copied: a checkpoint of 20M parameters and Adam's moments must not
+ * double the run's memory while it is written) and the CRC, computed across the parts.
+ */
+function checkpointParts(c: Checkpoint): Uint8Array[] {
   const extras = Object.entries(c.extras ?? {});
   const buffers = [c.params, ...c.optimizer.buffers, ...extras.flatMap(([, e]) => e.buffers)];
   const header: Header = {
@@ -49,20 +61,15 @@ export function encodeCheckpoint(c: Checkpoint): Uint8Array {
     buffers: buffers.map((b) => b.length),
   };
   const json = new TextEncoder().encode(JSON.stringify(header));
-  const headerEnd = align4(MAGIC.length + 4 + json.length);
-  const size = headerEnd + buffers.reduce((s, b) => s + b.byteLength, 0) + 4;
-  const bytes = new Uint8Array(size);
-  const view = new DataView(bytes.buffer);
-  bytes.set(new TextEncoder().encode(MAGIC), 0);
-  view.setUint32(MAGIC.length, json.length, true);
-  bytes.set(json, MAGIC.length + 4);
-  let offset = headerEnd;
-  for (const b of buffers) {
-    bytes.set(new Uint8Array(b.buffer, b.byteOffset, b.byteLength), offset);
-    offset += b.byteLength;
-  }
-  view.setUint32(offset, crc32(bytes.subarray(0, offset)), true);
-  return bytes;
+  const head = new Uint8Array(align4(MAGIC.length + 4 + json.length));
+  head.set(new TextEncoder().encode(MAGIC), 0);
+  new DataView(head.buffer).setUint32(MAGIC.length, json.length, true);
+  head.set(json, MAGIC.length + 4);
+  // Empty buffers are left out: zlib's crc32 of an array without a backing store restarts from 0.
+  const parts = [head, ...buffers.filter((b) => b.length > 0).map((b) => new Uint8Array(b.buffer, b.byteOffset, b.byteLength))];
+  const tail = new Uint8Array(4);
+  new DataView(tail.buffer).setUint32(0, parts.reduce((crc, p) => crc32(p, crc), 0), true);
+  return [...parts, tail];
 }
 
 /**
@@ -125,9 +132,12 @@ export function decodeCheckpoint(bytes: Uint8Array, path: string): Checkpoint {
   };
 }
 
-/** Writes a checkpoint atomically (see writeFileAtomic): a crash mid-write keeps the previous one. */
+/**
+ * Writes a checkpoint atomically (see writeFileAtomic): a crash mid-write keeps the previous
+ * one. The buffers are written from where they lie; they must not change until it resolves.
+ */
 export async function saveCheckpoint(path: string, c: Checkpoint): Promise<void> {
-  await writeFileAtomic(path, encodeCheckpoint(c), 'checkpoint');
+  await writeFileAtomic(path, checkpointParts(c), 'checkpoint');
 }
 
 /**

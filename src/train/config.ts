@@ -3,6 +3,7 @@ import type { OptionValue } from '../estimators/options.js';
 import type { EstimatorName } from '../estimators/registry.js';
 import type { PromptOptions } from '../nn/adapt.js';
 import type { OptimizerName, ScheduleName } from '../optim/registry.js';
+import type { CorrectionMode } from './hooks/gradient-correction.js';
 
 /** Everything that determines a training run; stored in its checkpoints. */
 export interface TrainConfig {
@@ -50,6 +51,23 @@ export interface TrainConfig {
   readonly steps?: number;
   /** Pause after this much training wall time, in seconds. */
   readonly seconds?: number;
+  /**
+   * Sparse sub-nets (AST), one per pattern, trained in turn: densities ('0.1,0.05,0.02')
+   * or N:M patterns ('2:4,1:4,1:8'). One pattern is plain sparse training.
+   */
+  readonly subnets?: string;
+  /** Gradient correction between consecutive sub-nets (K > 1; default 'plain'): 'none', 'plain' or 'ema'. */
+  readonly correction?: 'none' | CorrectionMode;
+  /** Sub-net masks are pruned, regrown or re-chosen every this many steps (default 100). */
+  readonly maskEvery?: number;
+  /** Share of the plan over which density sub-nets are pruned from dense (default 0.69, AST's 110 of 160 epochs); 0: sparse from the start. */
+  readonly pruneUntil?: number;
+  /** Parameter-name globs the sub-nets' masks cover (default: every weight of rank ≥ 2). */
+  readonly sparseParams?: string;
+  /** Exploration around updates (ExploRLer): 'every=<steps>,anchors=<k>[,moves=…,keep=…,neighbours=…,momentum=…,step=…,epsilon=…]'. */
+  readonly explore?: string;
+  /** Training examples held out (seeded) and never trained on: exploration scores candidates on them. */
+  readonly holdout?: number;
   readonly evalBatchSize: number;
   /** Intra-op threads for onnxruntime (default: its choice). */
   readonly threads?: number;

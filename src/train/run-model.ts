@@ -6,6 +6,7 @@ import { AdaptError, AdaptedModel, adapt } from '../nn/adapt.js';
 import { exportModel } from '../nn/export.js';
 import { checkModelData, isAdapting } from '../nn/load-model.js';
 import type { Model } from '../nn/model.js';
+import type { ParamLayout } from '../nn/params.js';
 import { OnnxBlackBox } from '../nn/onnx-black-box.js';
 import { exportOnnxFile, onnxModel } from '../nn/onnx-model.js';
 import type { OutputFunction } from '../objectives/output-oracle.js';
@@ -26,6 +27,8 @@ export interface RunModel {
   readonly spec: string;
   readonly inputShape: readonly number[];
   readonly outputs: number;
+  /** θ's parameters by name (a black box's are the file's initializers it feeds). */
+  readonly layout: ParamLayout;
   /** Length of θ. */
   readonly size: number;
   /** The graph, for estimators that build programs on it; absent for a black box. */
@@ -54,6 +57,7 @@ export function graphRunModel(model: Model): RunModel {
     spec: model.spec,
     inputShape: model.inputShape,
     outputs: model.outputs,
+    layout: model.layout,
     size: model.layout.size,
     graph: model,
     predictor: model,
@@ -74,6 +78,7 @@ function blackBoxRunModel(box: OnnxBlackBox): RunModel {
     spec: box.spec,
     inputShape: box.inputShape,
     outputs: box.outputs,
+    layout: box.layout,
     size: box.size,
     blackBox: box,
     predictor: box,
@@ -100,8 +105,8 @@ async function blameConfig<T>(make: () => T | Promise<T>): Promise<T> {
  * when `blackBox` is set or the importer does not map some of its ops (then only
  * loss-only methods apply, and `log` says why). Throws ConfigError naming the key for
  * adaptations the file cannot take (a glob that matches nothing, LoRA on a non-matrix,
- * prompt tokens without a token sequence, a graph method on a black box), and Error
- * naming the file for files that cannot be read or imported.
+ * prompt tokens without a token sequence, a graph method, sub-nets or exploration on a
+ * black box), and Error naming the file for files that cannot be read or imported.
  */
 export async function importRunModel(config: TrainConfig, compile: CompileOptions = {}, log: (line: string) => void = () => {}): Promise<RunModel | undefined> {
   if (!config.model.startsWith('onnx:')) return undefined;
@@ -111,9 +116,11 @@ export async function importRunModel(config: TrainConfig, compile: CompileOption
   if (config.blackBox || unmapped.length > 0) {
     if (unmapped.length > 0) {
       const why = `${path}: the importer does not map ${unmapped.length} node${unmapped.length > 1 ? 's' : ''} (${unmapped.slice(0, 3).map((n) => `'${n.name}' (${n.opType})`).join(', ')}${unmapped.length > 3 ? ', …' : ''})`;
-      if (descriptor(config.method).needs !== 'losses') throw new ConfigError('method', `${why}, so the file trains as a black box, through its outputs: use ${lossOnlyMethods().join(' or ')}, not ${config.method}`);
+      if (descriptor(config.method).needs !== 'losses') throw new ConfigError('method', `${why}, so the file trains as a black box, through its outputs: use a loss-only method (${lossOnlyMethods().join(', ')}), not ${config.method}`);
       if (config.lora !== undefined) throw new ConfigError('lora', `${why}, so the file trains as a black box: LoRA needs the model graph`);
       if (config.prompt?.tokens !== undefined) throw new ConfigError('prompt', `${why}, so the file trains as a black box: prompt tokens need the model graph (a visual prompt works: border=<pixels>)`);
+      if (config.subnets !== undefined) throw new ConfigError('subnets', `${why}, so the file trains as a black box: sub-nets need the model graph`);
+      if (config.explore !== undefined) throw new ConfigError('explore', `${why}, so the file trains as a black box: exploration needs the model graph`);
       log(`${why}: training it as a black box (onnxruntime runs the file)`);
     }
     const box = await blameConfig(() =>

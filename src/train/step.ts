@@ -1,9 +1,11 @@
 import type { Allocator } from '../allocators/allocator.js';
-import { type Batch, batches } from '../data/batches.js';
+import { type Batch, batchCount, batches } from '../data/batches.js';
 import type { AnyDataset } from '../data/dataset.js';
 import type { Estimate, Estimator } from '../estimators/estimator.js';
-import { allFinite } from '../estimators/stats.js';
-import { type GradientTransformation, applyUpdates } from '../optim/transform.js';
+import { allFinite, readChunks } from '../rng/index.js';
+import { type GradientTransformation, applyGradient } from '../optim/transform.js';
+import { masked } from '../optim/wrappers.js';
+import type { Seed } from '../rng/stream.js';
 import type { State } from '../state/state.js';
 
 /** Where a run stands. */
@@ -42,6 +44,8 @@ export interface StepContext {
   readonly params: Float32Array;
   readonly batch: Batch;
   readonly step: number;
+  /** The entries this step trains (Stepper.mask times the hooks' sub-net), when some are masked. */
+  readonly mask?: Float32Array;
 }
 
 /**
@@ -55,6 +59,12 @@ export interface StepHook<S extends State = State> {
   afterEstimate?(state: S, estimate: Estimate, context: StepContext): { readonly estimate: Estimate; readonly state: S };
   /** `context.params` is θ after the update; returning `params` replaces it. */
   afterUpdate?(state: S, context: StepContext): Promise<{ readonly state: S; readonly queries: number; readonly params?: Float32Array }>;
+  /**
+   * The sparse sub-net this step trains (AST's sub-net t mod K), 0/1 over θ: the estimate
+   * is taken at θ ⊙ mask (pruned weights read as zero), only the sub-net's entries are
+   * perturbed, and only they move. θ keeps the other entries: other sub-nets use them.
+   */
+  subnet?(state: S, step: number): Float32Array;
 }
 
 /** The fixed parts of a run's step. */
@@ -64,8 +74,29 @@ export interface Stepper {
   /** Query allocation: the allocator, its unit and the step budget for a batch of b examples. */
   readonly allocation?: { readonly allocator: Allocator; readonly unit: number; readonly budget: (b: number) => number };
   readonly hooks?: readonly StepHook[];
-  /** 0/1 per entry of θ, or per step: masked entries are never perturbed nor updated. */
+  /** 0/1 per entry of θ, or per step: masked entries are never perturbed nor updated (frozen, still part of the forward pass). */
   readonly mask?: Float32Array | ((step: number) => Float32Array);
+}
+
+/** The step's mask (Stepper.mask times the hooks' sub-nets) and the sub-net alone, when there are any. */
+function stepMasks(stepper: Stepper, state: TrainState): { readonly mask?: Float32Array; readonly subnet?: Float32Array } {
+  const step = state.progress.step;
+  const fixed = typeof stepper.mask === 'function' ? stepper.mask(step) : stepper.mask;
+  let subnet: Float32Array | undefined;
+  for (const hook of stepper.hooks ?? []) {
+    const own = hook.subnet?.(state.hooks[hook.name]!, step);
+    if (own === undefined) continue;
+    if (own.length !== state.params.length) throw new RangeError(`hook ${hook.name}: sub-net mask has length ${own.length}, θ ${state.params.length}`);
+    subnet = subnet ? product(subnet, own) : own;
+  }
+  const mask = fixed && subnet ? product(fixed, subnet) : (fixed ?? subnet);
+  return { ...(mask && { mask }), ...(subnet && { subnet }) };
+}
+
+function product(a: Float32Array, b: Float32Array): Float32Array {
+  const out = new Float32Array(a.length);
+  for (let i = 0; i < a.length; i++) out[i] = a[i]! * b[i]!;
+  return out;
 }
 
 /** A step produced a NaN or infinite loss or gradient (`what` says which). */
@@ -76,6 +107,8 @@ export class NonFiniteError extends Error {
     readonly step: number,
     readonly what: string,
     message = `step ${step}: ${what}`,
+    /** Queries the failed step spent (they were made, even though the step is void). */
+    readonly queries = 0,
   ) {
     super(message);
   }
@@ -94,18 +127,23 @@ export function initTrainState(stepper: Stepper, params: Float32Array, examples:
 }
 
 /**
- * The estimating half of a step: allocate → estimate → allocator feedback → the hooks'
- * corrections. The returned state carries the estimator's, allocator's and hooks' new
- * states; θ, the optimiser and the progress are untouched. For loops that measure
- * estimates without training on them (the allocation experiment).
+ * The estimating half of a step: allocate → estimate (at θ ⊙ the hooks' sub-net, under
+ * the step's mask) → allocator feedback → the hooks' corrections. The returned state
+ * carries the estimator's, allocator's and hooks' new states; θ, the optimiser and the
+ * progress are untouched; `mask` is the step's (what the update must keep to). For loops
+ * that measure estimates without training on them (the allocation experiment). With
+ * `streamGradient` the estimate may carry its gradient as a chunk source
+ * (`Estimate.gradientSource`).
  */
-export async function estimateStep(stepper: Stepper, state: TrainState, batch: Batch): Promise<{ readonly state: TrainState; readonly estimate: Estimate }> {
-  const { params, progress } = state;
-  const mask = typeof stepper.mask === 'function' ? stepper.mask(progress.step) : stepper.mask;
+export async function estimateStep(stepper: Stepper, state: TrainState, batch: Batch, { streamGradient = false } = {}): Promise<{ readonly state: TrainState; readonly estimate: Estimate; readonly mask?: Float32Array }> {
+  const { progress } = state;
+  const { mask, subnet } = stepMasks(stepper, state);
+  // A sub-net's forward pass sees its pruned weights as zeros.
+  const params = subnet ? product(state.params, subnet) : state.params;
   const allocation = stepper.allocation;
   if (allocation && batch.indices === undefined) throw new TypeError('a query allocation needs batches with dataset indices (its statistics are per example)');
   const queries = allocation?.allocator.allocate(state.allocator, { examples: batch.indices!, budget: allocation.budget(batch.y.shape[0]!), minimum: allocation.unit, unit: allocation.unit });
-  const estimated = await stepper.estimator.estimate(state.estimator, { params, batch, step: progress.step, ...(queries && { allocation: queries }), ...(mask && { mask }) });
+  const estimated = await stepper.estimator.estimate(state.estimator, { params, batch, step: progress.step, ...(queries && { allocation: queries }), ...(mask && { mask }), ...(streamGradient && { streamGradient }) });
   let estimate = estimated.estimate;
   const allocator = queries
     ? allocation!.allocator.observe(state.allocator, { examples: batch.indices!, queries, variance: estimate.perExample.variance ?? new Float32Array(queries.length).fill(Number.NaN), loss: estimate.perExample.loss })
@@ -113,40 +151,44 @@ export async function estimateStep(stepper: Stepper, state: TrainState, batch: B
   const hooks: Record<string, State> = { ...state.hooks };
   for (const hook of stepper.hooks ?? []) {
     if (!hook.afterEstimate) continue;
-    const corrected = hook.afterEstimate(hooks[hook.name]!, estimate, { params, batch, step: progress.step });
+    const corrected = hook.afterEstimate(hooks[hook.name]!, estimate, { params, batch, step: progress.step, ...(mask && { mask }) });
     estimate = corrected.estimate;
     hooks[hook.name] = corrected.state;
   }
-  return { state: { ...state, estimator: estimated.state, allocator, hooks }, estimate };
+  return { state: { ...state, estimator: estimated.state, allocator, hooks }, estimate, ...(mask && { mask }) };
 }
 
 /**
  * One training step, the only one there is: every method, experiment and loop runs it.
  * The estimating half (`estimateStep`), then — unless the estimate carries no gradient —
- * the optimiser update θ ← θ + u and the hooks' look-around. Throws NonFiniteError (θ
- * untouched) when the loss or the gradient is NaN or infinite. The progress counts the
+ * the optimiser update θ ← θ + u, fused into one pass of the per-parameter kernel, and
+ * the hooks' look-around. Throws NonFiniteError (θ untouched) when the loss or the
+ * gradient is NaN or infinite. The progress counts the
  * step, its queries and its time; epochs and batches are the caller's.
  */
 export async function trainStep(stepper: Stepper, state: TrainState, batch: Batch): Promise<{ readonly state: TrainState; readonly estimate: Estimate }> {
   const start = performance.now();
-  const estimated = await estimateStep(stepper, state, batch);
-  const { estimate } = estimated;
+  // Hooks correct the estimate as an array; otherwise a gradient regenerated from noise goes
+  // straight into the fused update, chunk by chunk, never held whole (MeZO's in-place update).
+  const streamGradient = !(stepper.hooks ?? []).some((h) => h.afterEstimate);
+  const estimated = await estimateStep(stepper, state, batch, { streamGradient });
+  const { estimate, mask } = estimated;
   const { params, progress } = state;
-  if (!Number.isFinite(estimate.loss)) throw new NonFiniteError(progress.step, `the loss is ${estimate.loss}`);
-  if (estimate.grad && !allFinite(estimate.grad)) throw new NonFiniteError(progress.step, 'the gradient estimate has NaN or infinite entries');
+  if (!Number.isFinite(estimate.loss)) throw new NonFiniteError(progress.step, `the loss is ${estimate.loss}`, undefined, estimate.queries);
+  const gradient = estimate.grad ?? (estimate.gradientSource && (estimate.gradientSource.finite ? estimate.gradientSource : readChunks(estimate.gradientSource)));
+  if (gradient instanceof Float32Array && !allFinite(gradient)) throw new NonFiniteError(progress.step, 'the gradient estimate has NaN or infinite entries', undefined, estimate.queries);
   let { optimizer } = state;
   let updates = progress.updates;
   let extraQueries = 0;
   const hooks: Record<string, State> = { ...estimated.state.hooks };
-  if (estimate.grad) {
+  if (gradient) {
     // The optimiser may overwrite the gradient buffer in place: it is the estimate's, handed over.
-    const update = stepper.optimizer.update(estimate.grad, optimizer, params, updates);
-    applyUpdates(params, update.updates);
-    optimizer = update.state;
+    // Masked entries stay where they are, whatever the optimiser's momentum or decay says.
+    optimizer = applyGradient(mask ? masked(mask, stepper.optimizer) : stepper.optimizer, gradient, optimizer, params, updates);
     updates++;
     for (const hook of stepper.hooks ?? []) {
       if (!hook.afterUpdate) continue;
-      const looked = await hook.afterUpdate(hooks[hook.name]!, { params, batch, step: progress.step });
+      const looked = await hook.afterUpdate(hooks[hook.name]!, { params, batch, step: progress.step, ...(mask && { mask }) });
       hooks[hook.name] = looked.state;
       extraQueries += looked.queries;
       if (looked.params) params.set(looked.params);
@@ -165,21 +207,28 @@ export async function trainStep(stepper: Stepper, state: TrainState, batch: Batc
 }
 
 /**
- * `steps` training steps over a dataset's shuffled batches, epoch after epoch, for loops
- * that need no checkpoints or evaluation (pretraining, prompt tuning); `onStep` sees each.
+ * Training steps over a dataset's shuffled batches, epoch after epoch, until the state has
+ * taken `steps` steps in all, for loops that need no checkpoints or evaluation
+ * (pretraining, prompt tuning, a federated client's local steps); `onStep` sees each. It
+ * continues from the state's progress (epoch, batch) and advances it, so a later call, or
+ * a state restored from a checkpoint, goes on with the next batch.
  */
 export async function runSteps(
   stepper: Stepper,
   state: TrainState,
   dataset: AnyDataset,
-  { batchSize, seed, steps, onStep }: { readonly batchSize: number; readonly seed: number; readonly steps: number; readonly onStep?: (state: TrainState, estimate: Estimate) => Promise<void> | void },
+  { batchSize, seed, steps, onStep }: { readonly batchSize: number; readonly seed: Seed; readonly steps: number; readonly onStep?: (state: TrainState, estimate: Estimate) => Promise<void> | void },
 ): Promise<TrainState> {
+  const count = batchCount(dataset.size, batchSize);
+  if (count === 0) throw new RangeError(`runSteps: dataset '${dataset.name}' has no examples`);
   let current = state;
-  for (let epoch = 0; current.progress.step < steps; epoch++) {
-    for (const batch of batches(dataset, { batchSize, seed, epoch })) {
+  while (current.progress.step < steps) {
+    if (current.progress.batch >= count) current = { ...current, progress: { ...current.progress, epoch: current.progress.epoch + 1, batch: 0 } };
+    const { epoch, batch: startBatch } = current.progress;
+    for (const batch of batches(dataset, { batchSize, seed, epoch, startBatch })) {
       if (current.progress.step >= steps) break;
       const next = await trainStep(stepper, current, batch);
-      current = next.state;
+      current = { ...next.state, progress: { ...next.state.progress, batch: next.state.progress.batch + 1 } };
       await onStep?.(current, next.estimate);
     }
   }

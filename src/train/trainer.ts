@@ -10,25 +10,25 @@ import { resolveOptions } from '../estimators/options.js';
 import { removeStaleTemps, writeFileAtomic } from '../io/atomic-write.js';
 import { appendJsonLines, truncateJsonLines } from '../io/json-lines.js';
 import { statIfExists } from '../io/stat-if-exists.js';
+import type { ParamLayout } from '../nn/params.js';
 import type { LossOracle } from '../objectives/loss-oracle.js';
 import { objectiveFromSpec } from '../objectives/objective.js';
 import { OutputLossOracle } from '../objectives/output-oracle.js';
 import { createOptimizer, createSchedule } from '../optim/registry.js';
-import { deriveSeed } from '../rng/stream.js';
 import { deserializeState, serializeState } from '../state/state.js';
 import { type Checkpoint, loadCheckpoint, saveCheckpoint } from './checkpoint.js';
 import { BUDGET_KEYS, type TrainConfig } from './config.js';
-import { Evaluator } from './evaluate.js';
+import { type Evaluation, Evaluator } from './evaluate.js';
 import { type RunModel, runModelAndData } from './run-model.js';
+import { runSeeds } from './seeds.js';
 import { NonFiniteError, type Progress, type StepHook, type Stepper, type TrainState, initTrainState, trainStep } from './step.js';
 import { validateConfig } from './validate.js';
+import { runHooks, splitHoldout } from './run-hooks.js';
+import { SUBNETS_HOOK, type SubnetsState } from './hooks/subnets.js';
+import { formatPattern, maskDensity, maskedParams, parseSubnets } from '../sparse/masks.js';
 
 export { NonFiniteError } from './step.js';
 export { outputsFor, trainingData } from './run-model.js';
-
-/** Stream ids under the run seed: initial parameters, estimator noise. */
-const INIT_STREAM = 1;
-const NOISE_STREAM = 2;
 
 export const CHECKPOINT_FILE = 'checkpoint.fpck';
 export const METRICS_FILE = 'metrics.jsonl';
@@ -87,9 +87,21 @@ export interface Summary {
   readonly train_loss: number;
   readonly queries: number;
   readonly wall_s: number;
+  /** Evaluation time of this invocation (between epochs and every evalEvery steps), apart from wall_s. */
+  readonly eval_s: number;
   readonly seed: number;
   readonly stopped: StopReason;
   readonly peak_rss_mb: number;
+  /** Runs with sub-nets: each sub-net alone (θ ⊙ its mask) on the test split; the epochs' metrics are sub-net 0's. */
+  readonly subnets?: readonly SubnetSummary[];
+}
+
+export interface SubnetSummary {
+  readonly pattern: string;
+  /** Kept share of the masked parameters. */
+  readonly density: number;
+  readonly test_acc: number;
+  readonly test_loss: number;
 }
 
 export interface StepInfo {
@@ -140,30 +152,35 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
   if (saved) checkCompatible(saved.config, config);
 
   const compile: CompileOptions = { device: config.device, ...(config.threads !== undefined && { threads: config.threads }) };
-  const { model, data } = await runModelAndData(config, compile, log);
+  const { model, data: loaded } = await runModelAndData(config, compile, log);
+  const { train: trainSplit, holdout } = splitHoldout(loaded.train, config);
+  const data = { train: trainSplit, test: loaded.test };
   const objective = objectiveFromSpec(config.objective);
   const targets = data.train.task === 'regression' ? `targets of [${data.train.targetShape.join(', ')}]` : `${data.train.classes} classes`;
-  log(`${config.dataset}: ${data.train.size} train / ${data.test.size} test examples of [${data.train.inputShape.join(', ')}], ${targets}`);
+  log(`${config.dataset}: ${data.train.size} train${holdout ? ` (+ ${holdout.size} held out)` : ''} / ${data.test.size} test examples of [${data.train.inputShape.join(', ')}], ${targets}`);
   log(model.describe().split('\n')[0]!);
 
   const method = descriptor(config.method);
   // A black box has no graph: loss-only methods query it through its outputs.
   const boxOracle = options.oracle ? undefined : model.blackBox && new OutputLossOracle(model.blackBox, objective, compile);
   const oracle = options.oracle ?? boxOracle;
-  const estimator = createEstimator(config.method, { objective, ...(model.graph && { model: model.graph }), seed: deriveSeed(config.seed, NOISE_STREAM), compile, ...(oracle && { oracle }) }, config.options);
+  const estimator = createEstimator(config.method, { objective, ...(model.graph && { model: model.graph }), seed: runSeeds(config.seed).noise, compile, ...(oracle && { oracle }) }, config.options);
   const batchesPerEpoch = batchCount(data.train.size, config.batchSize);
   const plannedSteps = config.epochs * batchesPerEpoch;
   // The step schedule decays tenfold twice over the plan, at a third and two thirds.
   const schedule = createSchedule(config.schedule, config.lr, { totalSteps: plannedSteps, warmupSteps: config.warmupSteps, every: Math.max(1, Math.ceil(plannedSteps / 3)) });
+  // Sub-nets and exploration act on a graph: importRunModel refuses them for a black box.
+  const extra = model.graph ? runHooks(config, { model: model.graph, objective, compile, seed: config.seed, plannedSteps, ...(holdout && { holdout }), ...(options.oracle && { oracle: options.oracle }) }) : { hooks: [], dispose: async () => {} };
+  const hooks = [...extra.hooks, ...(options.hooks ?? [])];
   const stepper: Stepper = {
     estimator,
     optimizer: createOptimizer(config.optimizer, { lr: schedule, momentum: config.momentum, weightDecay: config.weightDecay, clip: config.clip }),
     ...(config.allocator && { allocation: { allocator: createAllocator(config.allocator), ...queryAllocation(config) } }),
-    ...(options.hooks && { hooks: options.hooks }),
+    ...(hooks.length > 0 && { hooks }),
   };
   const stepCost = (b: number) => stepper.allocation?.budget(b) ?? method.cost(resolveOptions(config.method, method.options, config.options), b, model.size);
 
-  let state = initTrainState(stepper, config.init ? await initialParams(config.init, model) : model.init(deriveSeed(config.seed, INIT_STREAM)), data.train.size);
+  let state = initTrainState(stepper, config.init ? await initialParams(config.init, model) : model.init(runSeeds(config.seed).init), data.train.size);
   if (saved) {
     model.check(saved.params, `parameters in ${checkpointPath}`);
     state.params.set(saved.params);
@@ -184,6 +201,13 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
   }
 
   const evaluator = new Evaluator(model.predictor, objective, compile);
+  let evalSeconds = 0;
+  const evaluate: Evaluate = async (dataset) => {
+    const start = performance.now();
+    const result = await evaluator.evaluate(modelParams(state), dataset, config.evalBatchSize);
+    evalSeconds += (performance.now() - start) / 1000;
+    return result;
+  };
   const warned = new Set<string>();
   let stopped: StopReason = 'epochs';
   let metrics: EpochMetrics | undefined;
@@ -234,7 +258,7 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
         stepRecords.push({ step: state.progress.step, queries: state.progress.queries, seconds: state.progress.seconds, loss: next.estimate.loss, lr: lrAt(state.progress.updates) });
         options.onStep?.({ epoch: state.progress.epoch, batch: state.progress.batch, batches: batchesPerEpoch, step: state.progress.step, loss: next.estimate.loss, queries: state.progress.queries, seconds: state.progress.seconds });
         if (options.evalEvery && state.progress.step % options.evalEvery === 0) {
-          const test = await evaluator.evaluate(state.params, data.test, config.evalBatchSize);
+          const test = await evaluate(data.test);
           options.onEval?.({ step: state.progress.step, queries: state.progress.queries, test_acc: test.accuracy, test_loss: test.loss });
         }
         const reason = paused(state.progress);
@@ -244,7 +268,7 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
         }
       }
       if (state.progress.batch >= batchesPerEpoch) state = { ...state, progress: { ...state.progress, epoch: state.progress.epoch + 1, batch: 0 } };
-      metrics = await measure(evaluator, state, data, config, batchesPerEpoch, {
+      metrics = await measure(evaluate, state, data, batchesPerEpoch, {
         loss: examples ? lossSum / examples : Number.NaN,
         examples_per_s: epochSeconds ? examples / epochSeconds : 0,
         lr: lrAt(state.progress.updates),
@@ -262,7 +286,8 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
     }
 
     // A resumed run can start past its budget and train no step: still report where it stands.
-    metrics ??= await measure(evaluator, state, data, config, batchesPerEpoch, { loss: Number.NaN, examples_per_s: 0, lr: Number.NaN });
+    metrics ??= await measure(evaluate, state, data, batchesPerEpoch, { loss: Number.NaN, examples_per_s: 0, lr: Number.NaN });
+    const subnets = config.subnets === undefined ? undefined : await evaluateSubnets(evaluator, state, data.test, config, model.layout);
     const summary: Summary = {
       method: config.method,
       dataset: config.dataset,
@@ -277,28 +302,31 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
       train_loss: metrics.train_loss,
       queries: state.progress.queries,
       wall_s: state.progress.seconds,
+      eval_s: evalSeconds,
       seed: config.seed,
       stopped,
       peak_rss_mb: process.resourceUsage().maxRSS / 1024,
+      ...(subnets && { subnets }),
     };
     if (options.out) await writeFileAtomic(join(options.out, SUMMARY_FILE), `${JSON.stringify(summary, null, 2)}\n`);
     return summary;
   } finally {
-    await Promise.all([estimator.dispose(), evaluator.dispose(), boxOracle?.dispose(), model.dispose()]);
+    await Promise.all([estimator.dispose(), evaluator.dispose(), extra.dispose(), boxOracle?.dispose(), model.dispose()]);
   }
 }
 
-/** The checkpoint of a state: θ, every learned state by name, the progress and the config. */
+/** The checkpoint of a state: θ, every learned state by name, the progress and the config (views of the live buffers: save it before the next step). */
 function checkpointOf(config: TrainConfig, state: TrainState) {
+  const live = { copy: false };
   return {
     config: { ...config },
     progress: state.progress,
     params: state.params,
-    optimizer: serializeState(state.optimizer),
+    optimizer: serializeState(state.optimizer, live),
     extras: {
-      estimator: serializeState(state.estimator),
-      allocator: serializeState(state.allocator),
-      ...Object.fromEntries(Object.entries(state.hooks).map(([name, s]) => [`hook:${name}`, serializeState(s)])),
+      estimator: serializeState(state.estimator, live),
+      allocator: serializeState(state.allocator, live),
+      ...Object.fromEntries(Object.entries(state.hooks).map(([name, s]) => [`hook:${name}`, serializeState(s, live)])),
     },
   };
 }
@@ -361,17 +389,19 @@ export function queryAllocation(config: { readonly method: string; readonly quer
   return { unit, budget: (batch) => unit * Math.max(batch, Math.round((perExample * batch) / unit)) };
 }
 
+/** The loss and accuracy of the current θ on a dataset, timed. */
+type Evaluate = (dataset: AnyDataset) => Promise<Evaluation>;
+
 /** Evaluates θ on both splits and completes the epoch's metrics. */
 async function measure(
-  evaluator: Evaluator,
+  evaluate: Evaluate,
   state: TrainState,
   data: DatasetSplit<AnyDataset>,
-  config: TrainConfig,
   batchesPerEpoch: number,
   epoch: Pick<EpochMetrics, 'loss' | 'examples_per_s' | 'lr'>,
 ): Promise<EpochMetrics> {
-  const train = await evaluator.evaluate(state.params, data.train, config.evalBatchSize);
-  const test = await evaluator.evaluate(state.params, data.test, config.evalBatchSize);
+  const train = await evaluate(data.train);
+  const test = await evaluate(data.test);
   const { progress } = state;
   return {
     epoch: progress.epoch + progress.batch / batchesPerEpoch,
@@ -386,6 +416,29 @@ async function measure(
     examples_per_s: epoch.examples_per_s,
     lr: epoch.lr,
   };
+}
+
+/** What evaluation sees: θ, or for a sparse run its sub-net 0, θ ⊙ M₀ (θ keeps weights that only other sub-nets use). */
+function modelParams(state: TrainState): Float32Array {
+  const masks = (state.hooks[SUBNETS_HOOK] as SubnetsState | undefined)?.masks;
+  return masks ? applyMask(state.params, masks[0]!) : state.params;
+}
+
+/** Each sub-net alone on the test split. */
+async function evaluateSubnets(evaluator: Evaluator, state: TrainState, test: AnyDataset, config: TrainConfig, layout: ParamLayout): Promise<SubnetSummary[]> {
+  const { masks } = state.hooks[SUBNETS_HOOK] as SubnetsState;
+  const patterns = parseSubnets(config.subnets!);
+  const entries = maskedParams(layout, config.sparseParams);
+  const out: SubnetSummary[] = [];
+  for (const [k, mask] of masks.entries()) {
+    const result = await evaluator.evaluate(applyMask(state.params, mask), test, config.evalBatchSize);
+    out.push({ pattern: formatPattern(patterns[k]!), density: maskDensity(mask, entries), test_acc: result.accuracy, test_loss: result.loss });
+  }
+  return out;
+}
+
+function applyMask(theta: Float32Array, mask: Float32Array): Float32Array {
+  return theta.map((v, i) => v * mask[i]!);
 }
 
 /**

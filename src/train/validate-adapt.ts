@@ -16,7 +16,8 @@ export function lossOnlyMethods(): string[] {
  * Checks the adaptation keys (trainable, lora, prompt, blackBox) as far as the config
  * alone decides: they need an imported model (onnx:<file>); globs are non-empty; LoRA's
  * rank is an integer ≥ 1, its α positive; a prompt is n ≥ 1 tokens or a border ≥ 0;
- * black-box mode takes loss-only methods, no LoRA and no prompt tokens. Whether globs
+ * black-box mode takes loss-only methods, no LoRA, no prompt tokens, no sub-nets and no
+ * exploration. Whether globs
  * match and targets are matrices is checked when the file is loaded. Calls `fail` with
  * the key at fault.
  */
@@ -44,8 +45,10 @@ export function checkAdaptation(config: TrainConfig, fail: (field: keyof TrainCo
     if (prompt.border !== undefined && !(Number.isSafeInteger(prompt.border) && prompt.border >= 0)) fail('prompt', `prompt border must be an integer >= 0, got ${prompt.border}`);
   }
   if (config.blackBox) {
-    if (descriptor(config.method).needs !== 'losses') fail('method', `method ${config.method} needs the model graph; a black box gives outputs only: use ${lossOnlyMethods().join(' or ')}`);
+    if (descriptor(config.method).needs !== 'losses') fail('method', `method ${config.method} needs the model graph; a black box gives outputs only: use a loss-only method (${lossOnlyMethods().join(', ')})`);
     if (lora !== undefined) fail('lora', 'LoRA needs the model graph; a black box trains its initializers (--trainable) and input prompts only');
     if (prompt?.tokens !== undefined) fail('prompt', 'prompt tokens need the model graph; a black box takes a visual prompt only (border=<pixels>)');
+    if (config.subnets !== undefined) fail('subnets', 'sub-nets need the model graph; a black box trains dense');
+    if (config.explore !== undefined) fail('explore', 'exploration needs the model graph; a black box trains without it');
   }
 }

@@ -8,8 +8,11 @@ import { ESTIMATORS, checkApplies, descriptor } from '../estimators/registry.js'
 import { checkModelSpec } from '../nn/factories.js';
 import { objectiveFromSpec } from '../objectives/objective.js';
 import { OPTIMIZER_NAMES, SCHEDULE_NAMES } from '../optim/registry.js';
+import { parseSubnets } from '../sparse/masks.js';
 import type { TrainConfig } from './config.js';
 import { checkAdaptation } from './validate-adapt.js';
+import { CORRECTION_MODES } from './hooks/gradient-correction.js';
+import { parseExploreSpec } from './hooks/explore.js';
 
 /** A config value that cannot work, found before anything is loaded; `field` names the config key. */
 export class ConfigError extends RangeError {
@@ -63,7 +66,9 @@ export function validateConfig(config: TrainConfig): void {
   const method = descriptor(config.method);
   checkAdaptation(config, fail);
   try {
-    resolveOptions(config.method, method.options, config.options);
+    // Resolved first: an optional call would skip evaluating its argument when there is no check.
+    const resolved = resolveOptions(config.method, method.options, config.options);
+    method.check?.(resolved);
   } catch (e) {
     throw new ConfigError('options', (e as Error).message, e instanceof OptionError ? e.option : undefined);
   }
@@ -104,8 +109,29 @@ export function validateConfig(config: TrainConfig): void {
   if (config.steps !== undefined) integer('steps', 1);
   if (config.seconds !== undefined) number('seconds', 0, true);
   if (config.threads !== undefined) integer('threads', 1);
+  validateSparsity(config, fail, wrap);
+  if (config.holdout !== undefined) integer('holdout', 1);
+  if (config.explore !== undefined) {
+    wrap('explore', () => parseExploreSpec(config.explore!));
+    if (config.holdout === undefined) fail('holdout', 'exploration scores its candidates on held-out examples: give holdout (e.g. 1000)');
+    if (config.subnets !== undefined) fail('explore', 'exploration moves all of θ, so it does not combine with sparse sub-nets');
+  }
   const devices = backend().devices();
   if (!devices.includes(config.device)) fail('device', `device must be one of ${devices.join(', ')} for ${backend().name}; got '${config.device}'`);
+}
+
+/** The sub-net keys: patterns, and settings that need them. */
+function validateSparsity(config: TrainConfig, fail: (field: keyof TrainConfig, message: string) => never, wrap: (field: keyof TrainConfig, check: () => void) => void): void {
+  if (config.subnets === undefined) {
+    for (const key of ['correction', 'maskEvery', 'pruneUntil', 'sparseParams'] as const) if (config[key] !== undefined) fail(key, `${key} sets up sparse sub-nets; give subnets too`);
+    return;
+  }
+  wrap('subnets', () => parseSubnets(config.subnets!));
+  if (config.correction !== undefined && config.correction !== 'none' && !CORRECTION_MODES.includes(config.correction)) {
+    fail('correction', `correction must be one of none, ${CORRECTION_MODES.join(', ')}; got '${config.correction}'`);
+  }
+  if (config.maskEvery !== undefined && !(Number.isSafeInteger(config.maskEvery) && config.maskEvery >= 1)) fail('maskEvery', `maskEvery must be an integer ≥ 1, got ${config.maskEvery}`);
+  if (config.pruneUntil !== undefined && !(config.pruneUntil >= 0 && config.pruneUntil <= 1)) fail('pruneUntil', `pruneUntil must lie in [0, 1], got ${config.pruneUntil}`);
 }
 
 /** Methods that take a query allocation, from their descriptors. */

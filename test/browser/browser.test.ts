@@ -5,18 +5,17 @@ import type { AddressInfo } from 'node:net';
 import { extname, join, normalize } from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
 import { HostTensor } from '../../src/engine/ir/host-tensor.js';
 import { mlp } from '../../src/nn/factories.js';
 import { fillGaussian } from '../../src/rng/noise.js';
 import { estimateOnce, make } from '../estimators/fixtures.js';
 import { assertAllClose } from '../helpers.js';
+import { launchChromium } from './chromium.js';
 
 /** Serves the repository (dist, node_modules and this page) to a headless Chromium. */
 const root = fileURLToPath(new URL('../../..', import.meta.url));
 const page = fileURLToPath(new URL('../../../test/browser/page.html', import.meta.url));
 const TYPES: Record<string, string> = { '.js': 'text/javascript', '.mjs': 'text/javascript', '.wasm': 'application/wasm', '.html': 'text/html', '.json': 'application/json' };
-const CHROMIUM = process.env.FORWARDPROP_CHROMIUM ?? '/usr/bin/chromium';
 let server: Server;
 
 before(async () => {
@@ -34,10 +33,7 @@ before(async () => {
 after(() => server.close());
 
 test('the browser build trains in Chromium with onnxruntime-web: same noise bit for bit, same gradients as Node', async () => {
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
+  const browser = await launchChromium();
   try {
     const tab = await browser.newPage();
     await tab.goto(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`);

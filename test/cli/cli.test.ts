@@ -25,9 +25,9 @@ describe('forwardprop CLI', () => {
       [['train', '--bogus'], /Unknown option '--bogus'/],
       [['train', '--epochs', 'abc'], /--epochs expects a number, got 'abc'/],
       [['train', '--epochs', '0'], /--epochs must be at least 1, got 0/],
-      [['train', '--method', 'magic'], /--method must be one of bp, l-bp, .*, cge; got 'magic'/],
+      [['train', '--method', 'magic'], /--method must be one of bp, l-bp, (.*, )?surrogate(, mgd)?; got 'magic'/],
       [['train', '--resume'], /--resume needs --out/],
-      [['bench', 'everything'], /bench takes one suite: engine, estimators, memory, import; got 'everything'/],
+      [['bench', 'everything'], /bench takes one suite: engine, estimators, memory, import, targets, landscape, mgd; got 'everything'/],
     ];
     for (const [args, message] of cases) {
       const r = await runCli(...args);
@@ -89,6 +89,18 @@ describe('forwardprop CLI', () => {
     const brokenEval = await runCli('eval', out);
     assert.equal(brokenEval.code, 1);
     assert.match(brokenEval.stderr, /is unusable: truncated/);
+  });
+
+  test("a method's default optimiser and learning rate: SGD at 0.005 for spsa (no optimiser state), Adam at its rate when named", async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'fp-cli-'));
+    const run = async (...flags: string[]) => {
+      const r = await runCli('train', '--method', 'spsa', '--directions', '1', '--steps', '1', '--model', 'mlp:784-8-10', '--out', join(dir, String(flags.length)), ...flags);
+      assert.equal(r.code, 0, r.stderr);
+      return r.stdout.split('\n')[0]!;
+    };
+    assert.match(await run(), /spsa on mnist, mlp:784-8-10, 20 epochs, batch 64, sgd lr 0\.005,/);
+    assert.match(await run('--optimizer', 'adam'), /adam lr 0\.003,/);
+    assert.match(await run('--optimizer', 'sgd', '--lr', '0.5', '--json'), /"lr":0.5}$/);
   });
 
   test('a file where the run directory should be is an error, not a crash', async () => {

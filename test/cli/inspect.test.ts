@@ -40,7 +40,7 @@ describe('forwardprop inspect', () => {
     assert.equal(r.code, 0, r.stderr);
     const report = JSON.parse(r.stdout) as InspectReport;
     assert.deepEqual(report.unsupported, [{ node: 'n1_ThresholdedRelu', op: 'ThresholdedRelu' }]);
-    assert.deepEqual(Object.entries(report.methods).filter(([, m]) => m.applies).map(([name]) => name), ['spsa', 'cge']);
+    assert.deepEqual(Object.entries(report.methods).filter(([, m]) => m.applies).map(([name]) => name), ['spsa', 'cge', 'rgf', 'prgf', 'surrogate', 'mgd']);
     assert.match(report.methods.spsa!.how, /through the black box/);
     assert.match(report.methods.bp!.how, /does not map: 'n1_ThresholdedRelu'/);
   });

@@ -57,7 +57,9 @@ describe('forwardprop train --model onnx:<file>, eval and export', () => {
     const usage: [string[], RegExp][] = [
       [['--lora', 'r=x,targets=w1'], /--lora takes r=<rank>,alpha=<α>,targets=<globs> .*the rank must be an integer >= 1, got 'x'/],
       [['--trainable', 'head.*'], /--trainable: trainable glob 'head\.\*' matches no parameter; parameters: w1, b1, w2, b2/],
-      [['--black-box', '--method', 'fg-a'], /--method: method fg-a needs the model graph; a black box gives outputs only: use spsa or cge/],
+      [['--black-box', '--method', 'fg-a'], /--method: method fg-a needs the model graph; a black box gives outputs only: use a loss-only method \(spsa, cge, [a-z, ]*\)/],
+      [['--black-box', '--method', 'spsa', '--subnets', '0.5'], /--subnets: sub-nets need the model graph; a black box trains dense/],
+      [['--black-box', '--method', 'spsa', '--explore', 'every=10,anchors=2'], /--explore: exploration needs the model graph/],
     ];
     for (const [args, message] of usage) {
       const r = await train(...args);

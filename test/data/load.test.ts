@@ -11,8 +11,8 @@ const root = mkdtempSync(join(tmpdir(), 'forwardprop-load-'));
 after(() => rmSync(root, { recursive: true, force: true }));
 
 test('an unknown or incomplete spec is a RangeError listing the valid forms', async () => {
-  assert.deepEqual(DATASET_SPECS, ['mnist', 'fashion-mnist', 'cifar10:<dir>', 'idx:<dir>', 'csv:<file>[?<options>]']);
-  const forms = 'dataset spec must be one of mnist, fashion-mnist, cifar10:<dir>, idx:<dir>, csv:<file>[?<options>]';
+  assert.deepEqual(DATASET_SPECS, ['mnist', 'fashion-mnist', 'cifar10:<dir>', 'idx:<dir>', 'csv:<file>[?<options>]', 'parity:<bits>', 'xor', 'letters7x7']);
+  const forms = 'dataset spec must be one of mnist, fashion-mnist, cifar10:<dir>, idx:<dir>, csv:<file>[?<options>], parity:<bits>, xor, letters7x7';
   for (const spec of ['cifar10', 'MNIST', 'mnist:', 'foo:bar', 'png:/x', '', 'mnist?x=1']) {
     await assert.rejects(loadDataset(spec), { name: 'RangeError', message: `${forms}, got '${spec}'` });
   }

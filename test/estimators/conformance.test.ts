@@ -13,7 +13,7 @@ import { CE, randomBatch } from './fixtures.js';
  * tested here by adding its descriptor. For each: replay from the same state is bit for
  * bit; the state is not modified by estimate; a checkpoint round trip of the state gives
  * the same next estimate; the gradient has length P and is finite; the queries are the
- * descriptor's documented cost; an option the method does not take is refused.
+ * descriptor's documented cost (at most it, for methods whose steps differ); an option the method does not take is refused.
  */
 const mixer = modelFromSpec('localmixer:blocks=1,patches=2,channels=8,groups=2', [1, 4, 4], 3);
 const plain = mlp([16, 6, 3]);
@@ -53,7 +53,9 @@ for (const [name, method] of Object.entries(ESTIMATORS)) {
       assert.equal(estimate.grad?.length, model.layout.size);
       assert.ok(estimate.grad!.every(Number.isFinite) && Number.isFinite(estimate.loss));
       assert.equal(estimate.perExample.loss.length, 5);
-      assert.equal(estimate.queries, method.cost(resolveOptions(name, method.options, {}) as never, 5, model.layout.size));
+      const cost = method.cost(resolveOptions(name, method.options, {}) as never, 5, model.layout.size);
+      if (method.variableCost) assert.ok(estimate.queries <= cost, `${estimate.queries} queries, documented at most ${cost}`);
+      else assert.equal(estimate.queries, cost);
       await estimator.dispose();
     });
 

@@ -66,7 +66,7 @@ describe('loss oracles and ask/tell', () => {
       const request = { params: theta, batch, step: 6 };
       // The "device": any evaluator of the asked queries; here a second oracle on the model.
       const device = new ModelLossOracle(model, CE);
-      const told = estimator.tell(state, request, await device.evaluate(estimator.ask(state, request)));
+      const told = estimator.tell(state, request, await device.evaluate(estimator.ask(state, request)!));
       const direct = await estimator.estimate(state, request);
       assert.deepEqual(told.estimate.grad, direct.estimate.grad, method);
       await Promise.all([device.dispose(), estimator.dispose()]);

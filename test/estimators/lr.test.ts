@@ -8,7 +8,7 @@ import { mean } from '../../src/engine/ops/mean.js';
 import { mul } from '../../src/engine/ops/mul.js';
 import { compile } from '../../src/engine/runtime/compile.js';
 import { grad } from '../../src/engine/transforms/vjp.js';
-import { flatten } from '../../src/estimators/graph-outputs.js';
+import { runGradient } from '../../src/estimators/graph-outputs.js';
 import type { LikelihoodRatioState } from '../../src/estimators/lr.js';
 import { expandRows } from '../../src/estimators/rows.js';
 import { mlp } from '../../src/nn/factories.js';
@@ -37,7 +37,7 @@ async function smoothedGradient(draws: number): Promise<Float64Array> {
   };
   const { out } = model.forward(x, params, { onActivity: (site) => perturb(site.z) });
   const loss = mean(CE.loss(perturb(out), y));
-  const program = await compile({ inputs: [x, y, ...params, ...noises], outputs: [flatten(grad(loss, params))] });
+  const program = await compile({ inputs: [x, y, ...params, ...noises], outputs: grad(loss, params) });
   const rows = expandRows(batch, new Int32Array(8).fill(draws));
   const feeds: Record<string, Feed> = { ...modelFeeds(model, CE, theta, rows.batch) };
   noises.forEach((n, k) => {
@@ -45,7 +45,7 @@ async function smoothedGradient(draws: number): Promise<Float64Array> {
     fillGaussian(t.data, 1000 + k);
     feeds[`noise:${k}`] = t;
   });
-  return Float64Array.from((await program.run(feeds))[0]!.data as Float32Array);
+  return Float64Array.from((await runGradient(program, feeds, 0)).grad);
 }
 
 test('lr is unbiased for the Gaussian-smoothed objective (against a Monte Carlo reference)', async () => {

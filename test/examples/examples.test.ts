@@ -23,3 +23,14 @@ test('the README engine example: the directional derivative equals <gradient, dw
   // dw selects w[0,0] and w[2,1]
   assert.ok(Math.abs(Number(match[2]) - (g[0]! + g[5]!)) < 1e-5, stdout);
 });
+
+test('the hardware-in-the-loop example trains a noisy, varied, high-latency device with MGD through its cost alone', async () => {
+  const script = fileURLToPath(new URL('../../examples/mgd-hardware.js', import.meta.url));
+  const stdout = await new Promise<string>((resolve, reject) =>
+    execFile(process.execPath, [script, '2000', '0.1'], { timeout: 120_000 }, (error, out, err) => (error ? reject(new Error(err || error.message)) : resolve(out))),
+  );
+  const match = /^done: test accuracy ([\d.]+) after 2000 steps/m.exec(stdout);
+  assert.ok(match, stdout);
+  assert.ok(Number(match[1]) >= 0.85, stdout);
+  assert.match(stdout, /^step 500: test accuracy [\d.]+, 10000 cost readings$/m, 'two cost readings per example and step (θ and θ + θ̃)');
+});

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { adam, sgd } from '../../src/optim/aliases.js';
 import { applyUpdates } from '../../src/optim/transform.js';
-import { everyK, masked } from '../../src/optim/wrappers.js';
+import { everyK, masked, updateNoise } from '../../src/optim/wrappers.js';
 import { serializeState } from '../../src/state/state.js';
 import { assertAllClose, normals, testRandom } from '../helpers.js';
 
@@ -65,4 +65,25 @@ test('everyK(1) is the inner transformation itself, and k must be a positive int
   const [u1, u2] = [everyK(1, sgd(0.1)).update(g.slice(), everyK(1, sgd(0.1)).init(theta), theta, 0), sgd(0.1).update(g.slice(), sgd(0.1).init(theta), theta, 0)];
   assert.deepEqual(u1.updates, u2.updates);
   assert.throws(() => everyK(0, sgd(0.1)), /k must be an integer > 0/);
+});
+
+test('updateNoise adds σ·N(0, 1) per parameter, the same on replay, nothing at σ = 0', () => {
+  const inner = sgd(0.5);
+  assert.equal(updateNoise(0, 1, inner), inner, 'σ = 0 is the inner transformation itself');
+  const noisy = updateNoise(0.1, 7, inner);
+  const params = new Float32Array(20_000);
+  const gradient = () => new Float32Array(params.length).fill(2);
+  const noise = (step: number, seed = 7) => {
+    const t = updateNoise(0.1, seed, inner);
+    return Float64Array.from(t.update(gradient(), t.init(params), params, step).updates, (u) => u + 1);
+  };
+  const first = noise(0);
+  const mean = first.reduce((s, v) => s + v, 0) / first.length;
+  const sd = Math.sqrt(first.reduce((s, v) => s + (v - mean) ** 2, 0) / first.length);
+  assert.ok(Math.abs(mean) < 0.003 && Math.abs(sd - 0.1) < 0.003, `the noise has mean ${mean}, sd ${sd}`);
+  assert.deepEqual(noise(0), first, 'replayed');
+  assert.notDeepEqual(noise(1), first, 'a new draw per update');
+  assert.notDeepEqual(noise(0, 8), first, 'and per seed');
+  assert.equal(noisy.update(gradient(), noisy.init(params), params, 0).updates.length, params.length);
+  assert.throws(() => updateNoise(-1, 0, inner), /sigma must be a finite number ≥ 0, got -1/);
 });

@@ -1,9 +1,5 @@
 import { pathToFileURL } from 'node:url';
-import { chromium } from 'playwright-core';
-
-/** The system Chromium (never a downloaded one), started as test/browser does. */
-const CHROMIUM = process.env.FORWARDPROP_CHROMIUM ?? '/usr/bin/chromium';
-const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+import { launchChromium, watchedPage } from '../browser/chromium.js';
 
 export interface RenderedChart {
   readonly id: string;
@@ -30,22 +26,9 @@ export interface RenderedReport {
  * the DOM. With `screenshot`, also saves a full-page PNG there.
  */
 export async function openReport(path: string, { screenshot, width = 1400 }: { screenshot?: string; width?: number } = {}): Promise<RenderedReport> {
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+  const browser = await launchChromium();
   try {
-    const context = await browser.newContext({ offline: true, viewport: { width, height: 900 } });
-    const requests: string[] = [];
-    await context.route('**/*', (route) => {
-      const url = route.request().url();
-      if (url.startsWith('file:')) return route.continue();
-      requests.push(url);
-      return route.abort();
-    });
-    const page = await context.newPage();
-    const errors: string[] = [];
-    page.on('console', (message) => {
-      if (message.type() === 'error') errors.push(message.text());
-    });
-    page.on('pageerror', (error) => errors.push(error.message));
+    const { page, errors, refused: requests } = await watchedPage(browser, (url) => url.startsWith('file:'), { offline: true, viewport: { width, height: 900 } });
     await page.goto(pathToFileURL(path).href);
     await page.waitForFunction(() => [...document.querySelectorAll('figure.chart')].every((f) => (f as HTMLElement).dataset.rendered), undefined, { timeout: 30_000 });
     const charts = await page.$$eval('figure.chart', (figures) =>

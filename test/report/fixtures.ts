@@ -55,7 +55,7 @@ export async function writeRun(dir: string, options: SyntheticRun = {}): Promise
   if (summary) {
     const s: Summary = {
       method, dataset, model: 'mlp:784-16-10', objective: 'cross-entropy', parameters: PARAMS, epochs, steps: last.step, test_acc: last.test_acc, train_acc: last.train_acc,
-      test_loss: last.test_loss, train_loss: last.train_loss, queries: last.queries, wall_s: last.wall_s, seed: 0, stopped: 'epochs', peak_rss_mb: 100,
+      test_loss: last.test_loss, train_loss: last.train_loss, queries: last.queries, wall_s: last.wall_s, eval_s: 1, seed: 0, stopped: 'epochs', peak_rss_mb: 100,
     };
     await writeFile(join(dir, SUMMARY_FILE), `${JSON.stringify(s, null, 2)}\n`);
   }

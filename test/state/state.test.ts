@@ -91,3 +91,12 @@ test('only plain data with finite numbers can be serialised', () => {
   assert.throws(() => serializeState([new Float64Array(2) as unknown as State]), /^TypeError: state\[0\] is not plain data/);
   assert.throws(() => serializeState({ when: new Date() as unknown as State }), /^TypeError: state\.when is not plain data/);
 });
+
+test('an empty template buffer takes the saved buffer at its length (data-sized state); a sized one must match', () => {
+  const saved = serializeState({ held: Float32Array.of(1, 2, 3), fixed: Float32Array.of(4) });
+  const restored = deserializeState(saved, { held: new Float32Array(0), fixed: new Float32Array(1) }) as { held: Float32Array; fixed: Float32Array };
+  assert.deepEqual(restored.held, Float32Array.of(1, 2, 3));
+  assert.deepEqual(restored.fixed, Float32Array.of(4));
+  assert.deepEqual(deserializeState(serializeState({ held: new Float32Array(0) }), { held: new Float32Array(0) }), { held: new Float32Array(0) });
+  assert.throws(() => deserializeState(saved, { held: new Float32Array(2), fixed: new Float32Array(1) }), /state\.held should be a buffer of length 2/);
+});

@@ -43,6 +43,17 @@ for (const config of configs) {
       assertAllClose(gp.gradientVariance(x), expected, { rtol: 2e-3, atol: 1e-4 * Math.max(...prior), what: `gradient variance at [${x}]` });
     }
   });
+  test(`the mean gradient uncertainty (one trace) equals the mean over inputs of gradientVariance / prior (${label})`, () => {
+    const gp = gpOf(config);
+    const prior = gp.priorGradientVariance();
+    // Inside the data, at its edge and outside it; far from the origin too (the Gram matrix is centred).
+    for (const x of [...uniformPoints(4, d, 41, -1.5, 1.5), new Float64Array([3, -2, 2.5])]) {
+      const ratios = gp.gradientVariance(x).map((v, i) => v / prior[i]!);
+      const expected = ratios.reduce((s, r) => s + r, 0) / d;
+      assert.ok(Math.abs(gp.gradientUncertainty(x) - expected) < 1e-10, `at [${x}]: ${gp.gradientUncertainty(x)} vs ${expected}`);
+      assert.equal(gp.gradientUncertainty(x, 'max'), Math.max(...ratios));
+    }
+  });
 }
 
 test('the posterior mean interpolates nearly noise-free data in the caller\'s units, with small variance there', () => {

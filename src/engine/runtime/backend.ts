@@ -14,8 +14,10 @@ export interface CompileOptions {
   readonly backend?: string;
   /** Execution device (default 'cpu'); `backend().devices()` lists what a backend offers. */
   readonly device?: string;
-  /** Intra-op threads (default: the backend's choice). */
+  /** Intra-op threads (default: the backend's choice; in Node, one per core not busy with other work). */
   readonly threads?: number;
+  /** Whether idle intra-op threads spin, waiting for work (default false: they yield the core to other processes). */
+  readonly spinning?: boolean;
   /** Graph optimisation level (default 'all'). */
   readonly optimization?: 'disabled' | 'basic' | 'extended' | 'all';
 }
@@ -23,8 +25,13 @@ export interface CompileOptions {
 /** A compiled graph. Owned by whoever compiled it, who must `dispose()` it. */
 export interface Program {
   readonly spec: GraphSpec;
-  /** Runs the graph on feeds checked against its inputs' dtypes and shapes; returns the outputs in order. */
-  run(feeds: Feeds): Promise<HostTensor[]>;
+  /**
+   * Runs the graph on feeds checked against its inputs' dtypes and shapes; returns the
+   * outputs in order. `into` holds, by output position, float32 arrays to write outputs
+   * into instead of new ones (views of one larger array are fine): an output given one must
+   * have a static shape of that size, and its HostTensor then shares the array.
+   */
+  run(feeds: Feeds, into?: readonly (Float32Array | undefined)[]): Promise<HostTensor[]>;
   /** Releases the program's native resources; running it afterwards throws. Idempotent. */
   dispose(): Promise<void>;
 }

@@ -1,4 +1,4 @@
-import { DEVICES, RUNTIME_NAME, ort } from '#ort';
+import { DEVICES, RUNTIME_NAME, WRITES_PREALLOCATED, defaultThreads, freeCores, ort } from '#ort';
 import { type Feeds, bindFeeds, inputName } from '../ir/bind.js';
 import type { DType } from '../ir/dtype.js';
 import type { GraphSpec } from '../ir/graph.js';
@@ -42,21 +42,34 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return true;
 }
 
+/** The intra-op threads a program compiled with `options` gets: the ones asked for, or the process's default (one per free core in Node). */
+export function threadsFor(options: CompileOptions): Promise<number | undefined> {
+  return options.threads !== undefined ? Promise.resolve(options.threads) : defaultThreads();
+}
+
+/** Cores other processes are not busy on now (Node; measured over 100 ms), for benchmarks of the thread default. */
+export { freeCores };
+
 function acquire(bytes: Uint8Array, options: CompileOptions): { key: string; entry: Entry } {
   const ep = provider(options.device ?? 'cpu');
-  const key = `${fingerprint(bytes)}|${ep}|${options.threads ?? ''}|${options.optimization ?? 'all'}`;
+  const spinning = options.spinning ?? false;
+  const key = `${fingerprint(bytes)}|${ep}|${options.threads ?? 'default'}|${spinning}|${options.optimization ?? 'all'}`;
   const bucket = sessions.get(key) ?? [];
   const hit = bucket.find((e) => sameBytes(e.bytes, bytes));
   if (hit !== undefined) {
     hit.refs++;
     return { key, entry: hit };
   }
-  const session = ort.InferenceSession.create(bytes, {
-    executionProviders: [ep],
-    graphOptimizationLevel: options.optimization ?? 'all',
-    ...(options.threads !== undefined ? { intraOpNumThreads: options.threads, interOpNumThreads: 1 } : {}),
-    logSeverityLevel: 3,
-  });
+  const session = threadsFor(options).then((threads) =>
+    ort.InferenceSession.create(bytes, {
+      executionProviders: [ep],
+      graphOptimizationLevel: options.optimization ?? 'all',
+      ...(threads !== undefined ? { intraOpNumThreads: threads, interOpNumThreads: 1 } : {}),
+      // onnxruntime spins by default: on a shared machine the spinning threads take cores other work needs.
+      extra: { session: { intra_op: { allow_spinning: spinning ? '1' : '0' }, inter_op: { allow_spinning: spinning ? '1' : '0' } } },
+      logSeverityLevel: 3,
+    }),
+  );
   const entry: Entry = { bytes, session, refs: 1 };
   bucket.push(entry);
   sessions.set(key, bucket);
@@ -93,7 +106,7 @@ class OnnxProgram implements Program {
     private readonly entry: Entry,
   ) {}
 
-  async run(feeds: Feeds): Promise<HostTensor[]> {
+  async run(feeds: Feeds, into?: readonly (Float32Array | undefined)[]): Promise<HostTensor[]> {
     if (this.disposed) throw new Error('run on a disposed program');
     const { values } = bindFeeds(this.spec, feeds);
     const ortFeeds: Record<string, ort.Tensor> = {};
@@ -101,10 +114,25 @@ class OnnxProgram implements Program {
       const v = values[i]!;
       ortFeeds[inputName(t)] = new ort.Tensor(v.dtype, v.data, v.shape);
     });
-    const results = await this.session.run(ortFeeds);
+    // Pre-allocated outputs: onnxruntime-node writes them in place, instead of into buffers of its own.
+    const fetches: Record<string, ort.Tensor | null> = {};
+    this.spec.outputs.forEach((t, i) => {
+      const array = into?.[i];
+      fetches[`out${i}`] = null;
+      if (array === undefined) return;
+      const shape = t.shape.map((d) => (typeof d === 'number' ? d : Number.NaN));
+      if (t.dtype !== 'float32' || shape.some(Number.isNaN) || shape.reduce((a, b) => a * b, 1) !== array.length) {
+        throw new RangeError(`output ${i} (${t.dtype}[${t.shape.join(', ')}]) cannot be written into a Float32Array of length ${array.length}`);
+      }
+      if (WRITES_PREALLOCATED) fetches[`out${i}`] = new ort.Tensor('float32', array, shape);
+    });
+    const results = await this.session.run(ortFeeds, fetches);
     return this.spec.outputs.map((t, i) => {
       const r = results[`out${i}`]!;
-      return new HostTensor(t.dtype as DType, r.dims, r.data as HostTensor['data']);
+      const array = into?.[i];
+      // onnxruntime-node hands back a copy of a pre-allocated output: the array it wrote is the result.
+      if (array !== undefined && !WRITES_PREALLOCATED) array.set(r.data as Float32Array);
+      return new HostTensor(t.dtype as DType, r.dims, (array ?? r.data) as HostTensor['data']);
     });
   }
 

@@ -6,6 +6,8 @@ import * as ort from 'onnxruntime-web';
 
 export { ort };
 export const RUNTIME_NAME = 'onnxruntime-web';
+/** Whether the runtime writes pre-allocated CPU outputs in place (onnxruntime-web returns its own arrays instead). */
+export const WRITES_PREALLOCATED = false;
 
 /** Device names mapped to onnxruntime-web execution providers; 'cpu' means WebAssembly. */
 export const DEVICES: Readonly<Record<string, string>> = Object.freeze({
@@ -14,3 +16,13 @@ export const DEVICES: Readonly<Record<string, string>> = Object.freeze({
   webgpu: 'webgpu',
   webnn: 'webnn',
 });
+
+/** Intra-op threads when none are asked for: onnxruntime-web's own choice (its WebAssembly threads are set through ort.env). */
+export function defaultThreads(): Promise<number | undefined> {
+  return Promise.resolve(undefined);
+}
+
+/** Free cores are not measured in browsers. */
+export function freeCores(): Promise<number | undefined> {
+  return Promise.resolve(undefined);
+}

@@ -3,7 +3,10 @@ import { cast } from '../../engine/ops/cast.js';
 import { gelu } from '../../engine/ops/gelu.js';
 import { greater } from '../../engine/ops/greater.js';
 import { relu } from '../../engine/ops/relu.js';
+import { sigmoid } from '../../engine/ops/sigmoid.js';
 import type { BuildContext, Module } from '../module.js';
+
+export type ActivationKind = 'relu' | 'gelu' | 'sigmoid';
 
 /**
  * A nonlinearity. Its input is a pre-activation, so it marks it as an activity site;
@@ -11,7 +14,7 @@ import type { BuildContext, Module } from '../module.js';
  * perturbing it only adds variance).
  */
 export class Activation implements Module {
-  constructor(readonly kind: 'relu' | 'gelu') {}
+  constructor(readonly kind: ActivationKind) {}
 
   params(): [] {
     return [];
@@ -23,6 +26,7 @@ export class Activation implements Module {
 
   apply(ctx: BuildContext, x: Tensor): Tensor {
     if (this.kind === 'gelu') return gelu(ctx.activity(x));
+    if (this.kind === 'sigmoid') return sigmoid(ctx.activity(x));
     return relu(ctx.activity(x, cast(greater(x, 0), x.dtype)));
   }
 }

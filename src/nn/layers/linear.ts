@@ -6,8 +6,11 @@ import type { BuildContext, Init, Module, ParamDecl } from '../module.js';
 
 export interface LinearOptions {
   readonly bias?: boolean;
-  /** Weight initialiser (default 'kaiming', suited to ReLU networks). */
-  readonly init?: 'kaiming' | 'glorot' | 'zeros';
+  /**
+   * Weight initialiser (default 'kaiming', suited to ReLU networks; the bias starts at 0).
+   * `{ uniform: b }` draws weights and bias from U(−b, b), as the MGD papers' sigmoid networks do.
+   */
+  readonly init?: 'kaiming' | 'glorot' | 'zeros' | { readonly uniform: number };
 }
 
 /** y = x W + b over the last axis: W [in, out], b [out]. */
@@ -22,13 +25,16 @@ export class Linear implements Module {
     for (const [name, v] of [['inFeatures', inFeatures], ['outFeatures', outFeatures]] as const) {
       if (!Number.isInteger(v) || v < 1) throw new RangeError(`Linear: ${name} must be a positive integer, got ${v}`);
     }
+    const init = options.init;
+    if (typeof init === 'object' && !(init.uniform > 0 && Number.isFinite(init.uniform))) throw new RangeError(`Linear: init.uniform must be a positive bound, got ${init.uniform}`);
   }
 
   params(): ParamDecl[] {
     const kind = this.options.init ?? 'kaiming';
-    const init: Init = kind === 'zeros' ? { kind } : kind === 'kaiming' ? { kind, fanIn: this.inFeatures } : { kind, fanIn: this.inFeatures, fanOut: this.outFeatures };
+    const uniform: Init | undefined = typeof kind === 'object' ? { kind: 'uniform', bound: kind.uniform } : undefined;
+    const init: Init = uniform ?? (kind === 'zeros' ? { kind } : kind === 'kaiming' ? { kind, fanIn: this.inFeatures } : { kind: 'glorot', fanIn: this.inFeatures, fanOut: this.outFeatures });
     const weight = { name: 'weight', shape: [this.inFeatures, this.outFeatures], init };
-    return this.options.bias === false ? [weight] : [weight, { name: 'bias', shape: [this.outFeatures], init: { kind: 'zeros' } }];
+    return this.options.bias === false ? [weight] : [weight, { name: 'bias', shape: [this.outFeatures], init: uniform ?? { kind: 'zeros' } }];
   }
 
   children(): [] {

@@ -1,0 +1,191 @@
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { HostTensor } from '../engine/ir/host-tensor.js';
+import { freeCores, threadsFor } from '../engine/runtime/onnxruntime.js';
+import { createEstimator } from '../estimators/registry.js';
+import { modelFromSpec } from '../nn/factories.js';
+import { crossEntropyObjective } from '../objectives/objective.js';
+import { sgd } from '../optim/aliases.js';
+import { applyGradient } from '../optim/transform.js';
+import { fillGaussian } from '../rng/noise.js';
+import { DEFAULT_CONFIG } from '../train/config.js';
+import { type Stepper, initTrainState, trainStep } from '../train/step.js';
+import { train } from '../train/trainer.js';
+import { forwardPass } from './estimators.js';
+import { MEMORY_RUNS, benchMemory } from './memory.js';
+import { timeInterleaved } from './timing.js';
+
+export interface TargetsBenchOptions {
+  readonly batch?: number;
+  readonly seconds?: number;
+  /** Widths W of the MLPs 784-W-W-10 for the spsa step (default 256, 1024, 4096). */
+  readonly widths?: readonly number[];
+  /** Also the two peak-memory rows (W = 4096, separate processes; a few minutes). */
+  readonly memory?: boolean;
+}
+
+/**
+ * One row of the performance table: a ratio measured within one run, its target, and
+ * whether it is met. Where both are measured, `met` judges the ratio of CPU times (this
+ * process's, per call): on a machine with more runnable threads than cores, wall times
+ * also count waits for a core, which fall unevenly on long and short calls.
+ */
+export interface TargetRow {
+  readonly measure: string;
+  /** Ratio of median wall times. */
+  readonly ratio: number;
+  /** Ratio of CPU times per call. */
+  readonly cpuRatio?: number;
+  /** The ratio must be at most (or, with `atLeast`, at least) this. */
+  readonly target: number;
+  readonly atLeast?: boolean;
+  readonly met: boolean;
+  /** The times or sizes behind the ratio. */
+  readonly detail: string;
+}
+
+export interface TargetsBenchResult {
+  readonly batch: number;
+  readonly rows: readonly TargetRow[];
+  readonly machine: { readonly cpu: string; readonly cores: number; readonly node: string; readonly load: readonly number[]; readonly threads: number | undefined };
+}
+
+function row(measure: string, [ratio, cpuRatio]: readonly [number, number?], target: number, detail: string, atLeast = false): TargetRow {
+  const judged = cpuRatio ?? ratio;
+  return { measure, ratio, ...(cpuRatio !== undefined && { cpuRatio }), target, ...(atLeast && { atLeast }), met: atLeast ? judged >= target : judged <= target, detail };
+}
+const ms = (x: number) => `${x.toFixed(3)} ms`;
+
+/** An MLP 784-W-W-10 with random inputs of a batch, its parameters and a forward pass with the loss, ready to time. */
+async function setup(width: number, b: number, copies = 1, threads?: number) {
+  const model = modelFromSpec(`mlp:784-${width}-${width}-10`, [1, 28, 28], 10);
+  const theta = model.init(1);
+  const x = HostTensor.zeros('float32', [b, 1, 28, 28]);
+  fillGaussian(x.data, 3);
+  const batch = { x, y: new HostTensor('int64', [b], BigInt64Array.from({ length: b }, (_, i) => BigInt(i % 10))) };
+  const objective = crossEntropyObjective();
+  return { model, theta, batch, objective, forward: await forwardPass(model, objective, theta, batch, copies, threads ? { threads } : {}) };
+}
+
+/** A training step (estimate, then SGD fused with θ ← θ + u) of a method, ready to time; lr is tiny so θ stays put. */
+function stepOf(method: string, options: Record<string, number | string>, s: Awaited<ReturnType<typeof setup>>) {
+  const stepper: Stepper = { estimator: createEstimator(method, { model: s.model, objective: s.objective, seed: 1 }, options), optimizer: sgd(1e-9) };
+  let state = initTrainState(stepper, s.theta, s.batch.x.shape[0]!);
+  return { run: async () => (state = (await trainStep(stepper, state, s.batch)).state), dispose: () => stepper.estimator.dispose() };
+}
+
+/** Times a step against a reference in alternating blocks: the wall and CPU time ratios and a line of detail. */
+async function ratio(step: () => unknown, reference: () => unknown, seconds: number, what: string): Promise<[readonly [number, number], string]> {
+  const [r, t] = await timeInterleaved([reference, step], { seconds });
+  return [[t!.medianMs / r!.medianMs, t!.cpuMs / r!.cpuMs], `${ms(t!.medianMs)} ${what} ${ms(r!.medianMs)} (CPU ${ms(t!.cpuMs)}, ${ms(r!.cpuMs)})`];
+}
+
+/**
+ * Every measure of issue 13's performance table as a ratio taken within one run (steps
+ * and their references timed in alternating blocks), with its target: step costs against
+ * a forward pass of the same MLP at the same batch, spsa's copies against the raw stacked
+ * forward, the optimiser's pass, noise, the thread default under an extra busy process, a
+ * whole training run against its steps and evaluations, and (optionally) peak memory.
+ */
+export async function benchTargets(options: TargetsBenchOptions = {}): Promise<TargetsBenchResult> {
+  const { batch: b = 64, seconds = 3, widths = [256, 1024, 4096], memory = false } = options;
+  const rows: TargetRow[] = [];
+
+  for (const width of widths) {
+    const s = await setup(width, b);
+    const step = stepOf('spsa', { directions: 1, directionsPerCall: 1 }, s);
+    const [r, detail] = await ratio(step.run, s.forward, seconds, 'per step, forward');
+    rows.push(row(`spsa K=1 step ÷ forward pass, W=${width}`, r, 3, detail));
+    await step.dispose();
+  }
+
+  const s = await setup(256, b);
+  for (const [method, target] of [['bp', 3.2], ['fg-a', 3]] as const) {
+    const step = stepOf(method, {}, s);
+    const [r, detail] = await ratio(step.run, s.forward, seconds, 'per step, forward');
+    rows.push(row(`${method} step ÷ forward pass, W=256`, r, target, detail));
+    await step.dispose();
+  }
+
+  for (const batch of [64, 256]) {
+    const t = await setup(256, batch, 16);
+    const estimator = createEstimator('spsa', { model: t.model, objective: t.objective, seed: 1 }, { directions: 16, directionsPerCall: 8 });
+    let n = 0;
+    const [raw, spsa] = await timeInterleaved([t.forward, () => estimator.estimate({}, { params: t.theta, batch: t.batch, step: n++ })], { seconds });
+    // spsa evaluates 32 copies (16 ± pairs, 16 per call), the reference 16 in one call.
+    const rate = (step: number, reference: number) => 32 / step / (16 / reference);
+    rows.push(row(`spsa 16 directions: copies/s ÷ raw stacked-forward rate, batch ${batch}`, [rate(spsa!.medianMs, raw!.medianMs), rate(spsa!.cpuMs, raw!.cpuMs)], 0.9, `${ms(spsa!.medianMs)} for 32 copies, ${ms(raw!.medianMs)} for 16 in one call (CPU ${ms(spsa!.cpuMs)}, ${ms(raw!.cpuMs)})`, true));
+    await estimator.dispose();
+  }
+
+  const optimizer = sgd(1e-9);
+  const gradient = new Float32Array(s.theta.length);
+  fillGaussian(gradient, 5);
+  const optimizerState = optimizer.init(s.theta);
+  const [update, updateDetail] = await ratio(() => applyGradient(optimizer, gradient, optimizerState, s.theta, 0), s.forward, seconds, 'per update, forward');
+  rows.push(row('SGD update + applyUpdates, W=256, ÷ forward pass', update, 0.25, updateDetail));
+
+  const noise = new Float32Array(s.theta.length);
+  let offset = 0;
+  const [gaussian, noiseDetail] = await ratio(() => fillGaussian(noise, 7, (offset += noise.length)), s.forward, seconds, 'per draw, forward');
+  rows.push(row(`Gaussian noise for ${s.theta.length.toLocaleString('en-US')} params ÷ forward pass`, gaussian, 0.5, noiseDetail));
+
+  rows.push(await threadsRow(seconds));
+  rows.push(await runRow());
+  if (memory) rows.push(...(await memoryRows()));
+  return { batch: b, rows, machine: { cpu: cpus()[0]?.model ?? 'unknown', cores: availableParallelism(), node: process.version, load: loadavg(), threads: await threadsFor({}) } };
+}
+
+/**
+ * The thread default with one more process busy on a core: the threads the default picks
+ * now (one per free core) against one thread, on a forward pass of the 784-1024-1024-10
+ * MLP at batch 256, where threads matter; onnxruntime's own default (a spinning thread per
+ * core) in the detail.
+ */
+async function threadsRow(seconds: number): Promise<TargetRow> {
+  const busy = spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' });
+  try {
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const free = (await freeCores()) ?? 1;
+    const cores = availableParallelism();
+    const s = await setup(1024, 256, 1, 1);
+    const chosen = free === 1 ? s.forward : (await setup(1024, 256, 1, free)).forward;
+    const spinning = await forwardPass(s.model, s.objective, s.theta, s.batch, 1, { threads: cores, spinning: true });
+    const [a, one, ort] = await timeInterleaved([chosen, s.forward, spinning], { seconds });
+    const measured = a!.medianMs / one!.medianMs;
+    // Where the default picks one thread it is --threads 1, the same program: the ratio is 1, and timing it twice shows the noise.
+    const versus = `1 thread ${ms(one!.medianMs)}; onnxruntime's default (${cores} spinning threads) ${ms(ort!.medianMs)}, ${(ort!.medianMs / one!.medianMs).toFixed(2)}×`;
+    return free === 1
+      ? row('default threads with another process busy on one core ÷ --threads 1', [1], 1.1, `the default picks 1 thread here, the same program as --threads 1 (timed twice: ${measured.toFixed(2)}×, the noise); ${versus}`)
+      : row('default threads with another process busy on one core ÷ --threads 1', [measured], 1.1, `default ${free} threads ${ms(a!.medianMs)}, ${versus}`);
+  } finally {
+    busy.kill();
+  }
+}
+
+/** A whole `train` run (fg-a, the CLI's default, two epochs on the embedded MNIST, with checkpoints) against its steps plus its evaluations. */
+async function runRow(): Promise<TargetRow> {
+  const dir = await mkdtemp(join(tmpdir(), 'fp-targets-'));
+  try {
+    const config = { ...DEFAULT_CONFIG, epochs: 2 };
+    // A first run loads the modules and the data, as any process does once.
+    await train({ ...config, steps: 1 }, { out: join(dir, 'warm') });
+    const start = performance.now();
+    const summary = await train(config, { out: join(dir, 'run') });
+    const seconds = (performance.now() - start) / 1000;
+    return row('whole `train` run ÷ (its bare steps + its evaluations)', [seconds / (summary.wall_s + summary.eval_s)], 1.1, `${seconds.toFixed(2)} s for ${summary.steps} steps (${summary.wall_s.toFixed(2)} s) and evaluations (${summary.eval_s.toFixed(2)} s)`);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** Peak RSS of spsa K = 1 (one copy per call, SGD) and of the default spsa at W = 4096, each against evaluation. */
+async function memoryRows(): Promise<TargetRow[]> {
+  const result = await benchMemory({ widths: [4096], runs: [MEMORY_RUNS[0]!, MEMORY_RUNS[2]!] });
+  const [model] = result.models;
+  const [k1, standard] = model!.train;
+  const detail = (t: typeof k1) => `${t!.peakMb.toFixed(0)} MB against eval's ${model!.evalPeakMb.toFixed(0)} MB (${model!.parameters.toLocaleString('en-US')} parameters)`;
+  return [row('peak RSS, spsa K=1, 1 direction per call, SGD, W=4096, ÷ eval', [k1!.ratio], 1.3, detail(k1)), row('peak RSS, default spsa (16 directions, SGD), W=4096, ÷ eval', [standard!.ratio], 1.6, detail(standard))];
+}

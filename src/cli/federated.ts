@@ -1,0 +1,133 @@
+import { join } from 'node:path';
+import { DATASET_SPECS, loadDataset } from '../data/load.js';
+import { type FederatedProblem, quadraticProblem, shardedProblem } from '../experiments/federated-problems.js';
+import { FEDERATED_ALGORITHMS, FEDERATED_ALGORITHM_NAMES, type FederatedAlgorithmName, resolveFederatedConfig } from '../federated/algorithms.js';
+import { FEDERATED_CHECKPOINT, type FederatedRecord, ROUNDS_FILE, runFederated } from '../federated/run.js';
+import { InProcessTransport } from '../federated/transport.js';
+import { writeFileAtomic } from '../io/atomic-write.js';
+import { modelFromSpec } from '../nn/factories.js';
+import { crossEntropyObjective } from '../objectives/objective.js';
+import { OPTIMIZER_NAMES } from '../optim/registry.js';
+import { Evaluator } from '../train/evaluate.js';
+import { type Command, UsageError, parseFlags, usage } from './args.js';
+import { timestamp } from './progress.js';
+
+export const SUMMARY_FILE = 'summary.json';
+
+export const federatedCommand = {
+  name: 'federated',
+  summary: `Federated zeroth-order optimisation: N clients take local steps on their own objectives, a server averages.
+Algorithms: ${FEDERATED_ALGORITHM_NAMES.map((a) => `${a} (${FEDERATED_ALGORITHMS[a].summary})`).join('; ')}.
+Problems: FZooS's heterogeneous quadratic (--problem quadratic), or a model trained on shards of a data set (--dataset, --model).
+Writes <out>/${ROUNDS_FILE} (one record per round: global loss, queries, bytes, dropped clients), ${FEDERATED_CHECKPOINT} after every round (--resume continues it) and ${SUMMARY_FILE}.`,
+  flags: {
+    algorithm: { type: 'string', default: 'fzoos', choices: FEDERATED_ALGORITHM_NAMES, help: 'federated algorithm' },
+    clients: { type: 'integer', default: 5, min: 2, help: 'clients N' },
+    rounds: { type: 'integer', default: 50, min: 1, help: 'communication rounds R' },
+    'local-steps': { type: 'integer', default: 10, min: 1, help: 'local steps T per round' },
+    problem: { type: 'string', default: 'quadratic', choices: ['quadratic', 'dataset'], help: 'what the clients minimise' },
+    dimension: { type: 'integer', default: 300, min: 1, help: 'quadratic: dimension d' },
+    heterogeneity: { type: 'number', default: 5, min: 0, help: 'quadratic: C, how far the clients differ' },
+    dataset: { type: 'string', default: 'mnist', help: `dataset problem: data split into one shard per client (${DATASET_SPECS.join(' | ')})` },
+    model: { type: 'string', default: 'mlp:784-32-10', help: 'dataset problem: the model' },
+    'batch-size': { type: 'integer', default: 32, min: 1, help: 'dataset problem: examples per local step' },
+    optimizer: { type: 'string', default: 'adam', choices: OPTIMIZER_NAMES, help: 'the clients\' optimiser (reset each round)' },
+    lr: { type: 'number', default: 0.01, min: 0, help: 'the clients\' learning rate' },
+    'server-lr': { type: 'number', default: 1, min: 0, help: 'server step η_g (1: averaging)' },
+    acceptance: { type: 'string', default: 'always', choices: ['always', 'global-loss'], help: 'keep x_{r−1} when F rose (global-loss: one query per client per check, counted)' },
+    proximal: { type: 'number', default: 1, min: 0, help: 'fedprox: μ' },
+    directions: { type: 'integer', min: 1, help: 'RGF directions per local step (default 20)' },
+    epsilon: { type: 'number', min: 0, help: 'RGF finite-difference step (default 0.01)' },
+    features: { type: 'integer', default: 10_000, min: 1, help: 'fzoos: random features M' },
+    restarts: { type: 'integer', min: 0, help: 'fzoos: GP likelihood restarts per refit (default 5)' },
+    'refit-every': { type: 'integer', min: 1, help: 'fzoos: refit the GP hyperparameters every this many local steps (default 1)' },
+    seed: { type: 'integer', default: 0, min: 0, help: 'seed' },
+    out: { type: 'string', help: 'run directory (default: runs/federated-<time>)' },
+    resume: { type: 'boolean', help: 'continue the run in --out from its checkpoint (--rounds may grow)' },
+    json: { type: 'boolean', help: 'one JSON object per round, then the summary' },
+  },
+} as const satisfies Command;
+
+export async function runFederatedCommand(argv: readonly string[]): Promise<number> {
+  const { flags, positionals } = parseFlags(federatedCommand, argv);
+  if (flags.help) {
+    console.log(usage(federatedCommand));
+    return 0;
+  }
+  if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
+  if (flags.resume && flags.out === undefined) throw new UsageError('--resume needs --out, the run to continue');
+  const algorithm = flags.algorithm as FederatedAlgorithmName;
+  const local = FEDERATED_ALGORITHMS[algorithm].local;
+  const rgfOnly = { directions: flags.directions, epsilon: flags.epsilon };
+  const surrogateOnly = { restarts: flags.restarts, 'refit-every': flags['refit-every'] };
+  for (const [flag, value] of Object.entries(local === 'rgf' ? surrogateOnly : rgfOnly)) {
+    if (value !== undefined) throw new UsageError(`--${flag} does not apply to ${algorithm} (its local estimator is ${local})`);
+  }
+  const estimator = Object.fromEntries(
+    Object.entries(local === 'rgf' ? { directions: flags.directions, epsilon: flags.epsilon } : { restarts: flags.restarts, refitEvery: flags['refit-every'] }).filter(([, v]) => v !== undefined),
+  ) as Record<string, number>;
+  let accuracy: number | undefined;
+  const problem = await buildProblem(flags, (a) => (accuracy = a));
+  const config = resolveFederatedConfig(
+    {
+      algorithm,
+      rounds: flags.rounds,
+      localSteps: flags['local-steps'],
+      optimizer: flags.optimizer,
+      lr: flags.lr,
+      serverLr: flags['server-lr'],
+      acceptance: flags.acceptance as 'always' | 'global-loss',
+      proximal: flags.proximal,
+      estimator,
+      features: flags.features,
+      seed: flags.seed,
+    },
+    flags.clients,
+  );
+  const out = flags.out ?? join('runs', `federated-${timestamp()}`);
+  const transport = InProcessTransport.of(problem.clients, config, problem.start.length);
+  const start = performance.now();
+  const print = (r: FederatedRecord) => {
+    if (flags.json) return console.log(JSON.stringify({ ...r, ...(accuracy !== undefined && { test_acc: accuracy }) }));
+    const dropped = r.dropped.length > 0 ? `  dropped ${r.dropped.map((d) => `${d.client} (${d.reason})`).join(', ')}` : '';
+    const acc = accuracy !== undefined ? `  test acc ${(100 * accuracy).toFixed(2)}%` : '';
+    console.log(`round ${String(r.round).padStart(3)}  F ${r.globalLoss?.toPrecision(6)}${acc}  queries ${r.queries}  bytes ${r.bytes}${r.accepted ? '' : '  (refused)'}${dropped}`);
+  };
+  try {
+    const { state, records } = await runFederated(config, transport, problem.start, { out, resume: flags.resume === true, evaluate: problem.global, onRound: print });
+    const last = records.at(-1);
+    const summary = { algorithm, clients: flags.clients, rounds: state.round, local_steps: config.localSteps, problem: flags.problem, global_loss: last?.globalLoss ?? null, ...(accuracy !== undefined && { test_acc: accuracy }), queries: state.queries, bytes: state.bytes, wall_s: (performance.now() - start) / 1000, seed: flags.seed };
+    await writeFileAtomic(join(out, SUMMARY_FILE), `${JSON.stringify(summary, null, 2)}\n`);
+    if (flags.json) console.log(JSON.stringify(summary));
+    else console.log(`\n${algorithm}: F ${summary.global_loss?.toPrecision(6)} after ${state.round} rounds, ${state.queries} queries, ${state.bytes} bytes; run directory ${out}`);
+  } finally {
+    await transport.close();
+    await problem.dispose();
+  }
+  return 0;
+}
+
+type Flags = ReturnType<typeof parseFlags<typeof federatedCommand.flags>>['flags'];
+
+async function buildProblem(flags: Flags, onAccuracy: (accuracy: number) => void): Promise<FederatedProblem> {
+  if (flags.problem === 'quadratic') return quadraticProblem({ dimension: flags.dimension, clients: flags.clients, heterogeneity: flags.heterogeneity, seed: flags.seed });
+  const data = await loadDataset(flags.dataset);
+  const model = modelFromSpec(flags.model, data.train.inputShape, data.train.classes);
+  const objective = crossEntropyObjective();
+  const evaluator = new Evaluator(model, objective);
+  const problem = shardedProblem({
+    model,
+    objective,
+    train: data.train,
+    clients: flags.clients,
+    batchSize: flags['batch-size'],
+    seed: flags.seed,
+    start: model.init(flags.seed),
+    global: async (params) => {
+      const e = await evaluator.evaluate(params, data.test);
+      onAccuracy(e.accuracy);
+      return e.loss;
+    },
+  });
+  return { ...problem, dispose: async () => Promise.all([problem.dispose(), evaluator.dispose()]).then(() => undefined) };
+}
