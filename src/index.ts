@@ -8,7 +8,7 @@ export { CIFAR10_CLASSES, decodeCifar10Batch, loadCifar10 } from './data/cifar10
 export { decodeIdx, loadIdx, readIdx } from './data/idx.js';
 export { type CsvColumn, type CsvDatasetSplit, type CsvOptions, type CsvRegressionSplit, loadCsv, parseCsv } from './data/csv.js';
 export { DEFAULT_CONFIG, type TrainConfig } from './train/config.js';
-export { type EpochMetrics, type StepRecord, type StopReason, type Summary, type TrainOptions, train } from './train/trainer.js';
+export { type EpochMetrics, type StepRecord, type StopReason, type Summary, type TrainOptions, loadRunCheckpoint, train } from './train/trainer.js';
 export { AllocationPilot, type AllocationSetup, type Pilot, type QueryAllocation, createQueryAllocation, queryAllocation } from './train/allocation.js';
 export { ConfigError, validateConfig } from './train/validate.js';
 export { type Checkpoint, loadCheckpoint, saveCheckpoint } from './train/checkpoint.js';
@@ -27,9 +27,11 @@ export { MGD_STEP_TARGET, benchMgd } from './bench/mgd.js';
 export { IMPORT_OPSETS, type OnnxGraph, type OnnxNode, type ReadOptions, readOnnx } from './engine/onnx/read.js';
 export { loadOnnx } from './engine/onnx/load.js';
 export { type ImportEnv, activitySites, buildOnnxGraph, checkSupported, supportedOps, unsupportedNodes } from './engine/onnx/import.js';
-export { initializersAsInputs, withInitializers } from './engine/onnx/rewrite.js';
+export { initializersAsInputs, withInitializers, withInputPrompt } from './engine/onnx/rewrite.js';
 export { BlackBoxModel, type BlackBoxParameter } from './engine/onnx/black-box.js';
 export { OnnxModule, exportOnnxFile, onnxModel, parameterNames } from './nn/onnx-model.js';
-export { type LoadModelOptions, loadModel } from './nn/load-model.js';
+export { type LoadModelOptions, checkModelData, importModel, isAdapting, loadModel } from './nn/load-model.js';
+export { type BlackBoxOptions, OnnxBlackBox } from './nn/onnx-black-box.js';
+export { type RunModel, checkRunData, graphRunModel, importRunModel, runModelAndData } from './train/run-model.js';
 // Federated zeroth-order optimisation (checkpoints through node:fs): Node only.
 export * from './federated/index.js';

@@ -5,6 +5,7 @@ import { loadOnnx } from '../engine/onnx/load.js';
 import { type CompileOptions, backend } from '../engine/runtime/backend.js';
 import { compile } from '../engine/runtime/compile.js';
 import { ModelSession } from '../engine/runtime/onnxruntime.js';
+import type { Estimator } from '../estimators/estimator.js';
 import { createEstimator } from '../estimators/registry.js';
 import { onnxModel } from '../nn/onnx-model.js';
 import { crossEntropyObjective } from '../objectives/objective.js';
@@ -28,10 +29,12 @@ export interface ImportBenchResult {
   readonly batch: number;
   /** Median cold times: read, import, lower and create a session, against onnxruntime creating a session for the file. */
   readonly load: { readonly importMs: number; readonly fileMs: number; readonly ratio: number };
-  /** One forward pass (logits), the imported graph against the file itself, timed in alternation. */
-  readonly forward: { readonly importedMs: number; readonly fileMs: number; readonly ratio: number };
-  /** One fg-a step against one forward pass with the loss, timed in alternation. */
-  readonly fgA: { readonly stepMs: number; readonly forwardMs: number; readonly ratio: number };
+  /** One forward pass (logits), the imported graph against the file itself, timed in alternation: wall time and the process's CPU time (medians). */
+  readonly forward: { readonly importedMs: number; readonly fileMs: number; readonly ratio: number; readonly cpuRatio: number };
+  /** One fg-a step against one forward pass with the loss, timed in alternation: wall time and the process's CPU time (medians). */
+  readonly fgA: { readonly stepMs: number; readonly forwardMs: number; readonly ratio: number; readonly cpuRatio: number };
+  /** One backprop step against the same forward pass, timed in the same alternation. */
+  readonly bp: { readonly stepMs: number; readonly ratio: number; readonly cpuRatio: number };
   readonly machine: { readonly cpu: string; readonly cores: number; readonly node: string; readonly runtime: string; readonly threads: number | 'default' };
 }
 
@@ -40,7 +43,7 @@ const median = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[Math.flo
 /**
  * What importing costs: a cold import against onnxruntime loading the file, a forward
  * pass of the imported graph against the file run directly (both on the same
- * onnxruntime), and an fg-a step against a forward pass of the import.
+ * onnxruntime), and an fg-a step and a backprop step against a forward pass of the import.
  */
 export async function benchImport(options: ImportBenchOptions = {}): Promise<ImportBenchResult> {
   const { file = 'test/fixtures/models/vit-tiny.onnx', batch = 256, seconds = 3, trials = 5, threads } = options;
@@ -79,19 +82,22 @@ export async function benchImport(options: ImportBenchOptions = {}): Promise<Imp
 
   const objective = crossEntropyObjective();
   const forward = await forwardPass(model, objective, theta, { x, y }, 1, threads ? { threads } : {});
+  // Backprop beside fg-a: an fg-a step is a backward pass (its local maps) plus tangent passes.
   const fga = createEstimator('fg-a', { model, objective, seed: 0, compile: compileOptions });
-  const state = fga.init(theta);
+  const bp = createEstimator('bp', { model, objective, seed: 0, compile: compileOptions });
   let step = 0;
-  const [fgaStep, forwardRun] = await timeInterleaved([() => fga.estimate(state, { params: theta, batch: { x, y }, step: step++ }), forward], { seconds });
-  await Promise.all([fga.dispose(), program.dispose(), session.dispose()]);
+  const stepOf = (estimator: Estimator) => () => estimator.estimate(estimator.init(theta), { params: theta, batch: { x, y }, step: step++ });
+  const [fgaStep, bpStep, forwardRun] = await timeInterleaved([stepOf(fga), stepOf(bp), forward], { seconds });
+  await Promise.all([fga.dispose(), bp.dispose(), program.dispose(), session.dispose()]);
 
   return {
     file,
     parameters: model.layout.size,
     batch,
     load: { importMs: median(importTimes), fileMs: median(fileTimes), ratio: median(importTimes) / median(fileTimes) },
-    forward: { importedMs: importedRun!.medianMs, fileMs: fileRun!.medianMs, ratio: importedRun!.medianMs / fileRun!.medianMs },
-    fgA: { stepMs: fgaStep!.medianMs, forwardMs: forwardRun!.medianMs, ratio: fgaStep!.medianMs / forwardRun!.medianMs },
+    forward: { importedMs: importedRun!.medianMs, fileMs: fileRun!.medianMs, ratio: importedRun!.medianMs / fileRun!.medianMs, cpuRatio: importedRun!.cpuMs / fileRun!.cpuMs },
+    fgA: { stepMs: fgaStep!.medianMs, forwardMs: forwardRun!.medianMs, ratio: fgaStep!.medianMs / forwardRun!.medianMs, cpuRatio: fgaStep!.cpuMs / forwardRun!.cpuMs },
+    bp: { stepMs: bpStep!.medianMs, ratio: bpStep!.medianMs / forwardRun!.medianMs, cpuRatio: bpStep!.cpuMs / forwardRun!.cpuMs },
     machine: { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, node: process.version, runtime: backend().name, threads: threads ?? 'default' },
   };
 }

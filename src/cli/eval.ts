@@ -1,16 +1,13 @@
-import { stat } from 'node:fs/promises';
-import { join } from 'node:path';
 import { DATASET_SPECS } from '../data/load.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
-import { exportModel } from '../nn/export.js';
-import { modelFromSpec } from '../nn/factories.js';
 import { objectiveFromSpec } from '../objectives/objective.js';
 import { formatPattern, maskDensity, maskedParams } from '../sparse/masks.js';
-import { type Checkpoint, loadCheckpoint } from '../train/checkpoint.js';
+import type { Checkpoint } from '../train/checkpoint.js';
 import type { TrainConfig } from '../train/config.js';
-import { Evaluator } from '../train/evaluate.js';
+import { type Evaluation, Evaluator } from '../train/evaluate.js';
 import { checkpointSubnet, splitHoldout } from '../train/run-hooks.js';
-import { CHECKPOINT_FILE, outputsFor, trainingData } from '../train/trainer.js';
+import { runModelAndData } from '../train/run-model.js';
+import { loadRunCheckpoint } from '../train/trainer.js';
 import { type Command, UsageError, parseFlags, usage } from './args.js';
 
 export const evalCommand = {
@@ -36,23 +33,29 @@ export async function runEval(argv: readonly string[]): Promise<number> {
   }
   if (positionals.length !== 1) throw new UsageError('eval takes exactly one run directory or checkpoint file');
   const target = positionals[0]!;
-  const isDir = await stat(target).then((s) => s.isDirectory(), () => false);
-  const checkpoint = await loadCheckpoint(isDir ? join(target, CHECKPOINT_FILE) : target);
+  const checkpoint = await loadRunCheckpoint(target);
   const config = checkpoint.config as unknown as TrainConfig;
   const dataset = flags.dataset ?? config.dataset;
-  const loaded = await trainingData({ ...config, dataset });
+  const compile = { device: flags.device, ...(flags.threads !== undefined && { threads: flags.threads }) };
+  // The run's model as it trained it (imported, adapted or a black box), from its config.
+  const { model, data: loaded } = await runModelAndData(config, compile, () => {}, dataset);
   // The run's training examples: its held-out ones were never trained on.
   const data = { train: splitHoldout(loaded.train, config).train, test: loaded.test };
-  const model = modelFromSpec(config.model, data.train.inputShape, outputsFor(data.train));
-  model.layout.check(checkpoint.params, 'checkpoint parameters');
-  const sub = flags.subnet === undefined ? undefined : subnet(checkpoint, flags.subnet, target);
-  const params = sub?.params ?? checkpoint.params;
-  if (flags.export !== undefined) await writeFileAtomic(flags.export, exportModel(model, params), 'ONNX model');
-  const evaluator = new Evaluator(model, objectiveFromSpec(config.objective ?? 'cross-entropy'), { device: flags.device, ...(flags.threads !== undefined && { threads: flags.threads }) });
+  const evaluator = new Evaluator(model.predictor, objectiveFromSpec(config.objective ?? 'cross-entropy'), compile);
   const start = performance.now();
-  const train = await evaluator.evaluate(params, data.train, flags['batch-size']);
-  const test = await evaluator.evaluate(params, data.test, flags['batch-size']);
-  await evaluator.dispose();
+  let train: Evaluation;
+  let test: Evaluation;
+  let sub: ReturnType<typeof subnet> | undefined;
+  try {
+    model.check(checkpoint.params, 'checkpoint parameters');
+    sub = flags.subnet === undefined ? undefined : subnet(checkpoint, flags.subnet, target);
+    const params = sub?.params ?? checkpoint.params;
+    if (flags.export !== undefined) await writeFileAtomic(flags.export, model.file(params), 'ONNX model');
+    train = await evaluator.evaluate(params, data.train, flags['batch-size']);
+    test = await evaluator.evaluate(params, data.test, flags['batch-size']);
+  } finally {
+    await Promise.all([evaluator.dispose(), model.dispose()]);
+  }
   const result = {
     method: config.method,
     dataset,

@@ -3,6 +3,7 @@ import { UsageError } from './args.js';
 import { benchCommand, runBench } from './bench.js';
 import { evalCommand, runEval } from './eval.js';
 import { experimentSummary, runExperiment } from './experiment.js';
+import { exportCommand, runExport } from './export.js';
 import { federatedCommand, runFederatedCommand } from './federated.js';
 import { inspectCommand, runInspect } from './inspect.js';
 import { landscapeCommand, runLandscape } from './landscape.js';
@@ -13,6 +14,7 @@ import { runWorker, workerCommand } from './worker.js';
 const COMMANDS = {
   train: { summary: trainCommand.summary.split('\n')[0]!, run: runTrain },
   eval: { summary: evalCommand.summary, run: runEval },
+  export: { summary: exportCommand.summary.split('\n')[0]!, run: runExport },
   bench: { summary: benchCommand.summary.split('\n')[0]!, run: runBench },
   experiment: { summary: experimentSummary, run: runExperiment },
   federated: { summary: federatedCommand.summary.split('\n')[0]!, run: runFederatedCommand },

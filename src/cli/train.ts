@@ -11,6 +11,7 @@ import { ConfigError, validateConfig } from '../train/validate.js';
 import { CORRECTION_MODES } from '../train/hooks/gradient-correction.js';
 import { SUBNET_DEFAULTS } from '../train/run-hooks.js';
 import { type Command, UsageError, parseFlags, usage } from './args.js';
+import { ADAPT_FLAGS, adaptConfig, adaptFlagSpecs } from './adapt-flags.js';
 import { methodFlagSpecs, methodOptions } from './method-flags.js';
 import { ProgressBar, formatDuration, timestamp } from './progress.js';
 import { WorkerPoolOracle } from '../scale/pool.js';
@@ -33,7 +34,8 @@ With no flags: ${d.method} on the embedded MNIST (8,000 train / 2,000 test digit
     classes: { type: 'string', help: 'train and test on these classes only, e.g. 0-4 or 1,3,5 (labels unchanged)' },
     normalize: { type: 'boolean', help: "standardise inputs per channel by the training split's mean and std (default: pixels in [0, 1])" },
     init: { type: 'string', help: 'start from the parameters of this run directory or checkpoint (same model)' },
-    model: { type: 'string', default: d.model, help: 'mlp (<in>-256-256-<out> from the data) | mlp:<in>-<hidden>-…-<out>[:gelu] | cnn | localmixer:<S/1/1|M/1/16|M/8/16|L/8/64>' },
+    model: { type: 'string', default: d.model, help: 'mlp (<in>-256-256-<out> from the data) | mlp:<in>-<hidden>-…-<out>[:gelu] | cnn | localmixer:<S/1/1|M/1/16|M/8/16|L/8/64> | vit:<tiny|small> | onnx:<file> (starts from its weights)' },
+    ...adaptFlagSpecs,
     objective: { type: 'string', default: d.objective, help: `what is minimised: ${OBJECTIVE_SPECS.join(' | ')}` },
     method: { type: 'string', default: d.method, choices: Object.keys(ESTIMATORS), help: 'gradient estimator (its options follow below)' },
     epochs: { type: 'integer', default: d.epochs, min: 1, help: 'passes over the training data' },
@@ -101,14 +103,14 @@ const KEYS: readonly [keyof TrainConfig, keyof Flags][] = [
 
 /** The flag that sets a config key (for errors found in the config). */
 export function flagOf(key: keyof TrainConfig): string {
-  return key === 'classes' ? '--classes' : key === 'options' ? 'the method options' : `--${KEYS.find(([k]) => k === key)?.[1] ?? key}`;
+  return key === 'classes' ? '--classes' : key === 'options' ? 'the method options' : `--${ADAPT_FLAGS[key] ?? KEYS.find(([k]) => k === key)?.[1] ?? key}`;
 }
 
 function configFrom(flags: Flags, only?: ReadonlySet<string>): Partial<TrainConfig> {
   const config: Record<string, unknown> = {};
   for (const [key, flag] of KEYS) if (flags[flag] !== undefined && (!only || only.has(flag))) config[key] = flags[flag];
   if (flags.classes !== undefined && (!only || only.has('classes'))) config.classes = parseClasses(flags.classes);
-  return config as Partial<TrainConfig>;
+  return { ...(config as Partial<TrainConfig>), ...adaptConfig(flags, only) };
 }
 
 /** '0-4' or '1,3,5' (or both, '0-2,7') as a sorted list of class indices. */
@@ -150,11 +152,12 @@ export async function runTrain(argv: readonly string[]): Promise<number> {
     config = { ...DEFAULT_CONFIG, ...configFrom(flags), options, optimizer, lr } as TrainConfig;
     if (config.explore !== undefined && config.holdout === undefined) config = { ...config, holdout: EXPLORE_HOLDOUT };
   }
+  // A config value that cannot work is a usage error, found by validation or by the trainer (what an imported file or the model's shapes cannot take); an option's message names its flag.
+  const usageError = (e: unknown) => (e instanceof ConfigError ? new UsageError(e.option ? e.message : `${flagOf(e.field)}: ${e.message}`) : e);
   try {
     validateConfig(config);
   } catch (e) {
-    if (e instanceof ConfigError) throw new UsageError(e.option ? e.message : `${flagOf(e.field)}: ${e.message}`);
-    throw e;
+    throw usageError(e);
   }
   const out = flags.out ?? join('runs', `${timestamp()}-${config.method}`);
   const workers = flags.workers;
@@ -218,9 +221,7 @@ export async function runTrain(argv: readonly string[]): Promise<number> {
     },
     });
   } catch (e) {
-    // What the config alone could not show (an N:M pattern the model's shapes cannot take) is still a usage error.
-    if (e instanceof ConfigError) throw new UsageError(e.option ? e.message : `${flagOf(e.field)}: ${e.message}`);
-    throw e;
+    throw usageError(e);
   } finally {
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);

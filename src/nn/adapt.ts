@@ -14,6 +14,27 @@ export interface PromptOptions extends VisualPromptOptions {
   readonly tokens?: number;
 }
 
+/** An adaptation that cannot be made; `option` names the option at fault. */
+export class AdaptError extends RangeError {
+  override readonly name = 'AdaptError';
+
+  constructor(
+    readonly option: keyof AdaptOptions,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Runs `check`, turning its RangeError into an AdaptError for `option`. */
+export function blame<T>(option: keyof AdaptOptions, check: () => T): T {
+  try {
+    return check();
+  } catch (e) {
+    throw e instanceof RangeError && !(e instanceof AdaptError) ? new AdaptError(option, e.message) : e;
+  }
+}
+
 /** What to train of a pretrained model. */
 export interface AdaptOptions {
   /** Globs of the base model's parameters to train (default: all of them, or none when `lora` or `prompt` is given). */
@@ -122,34 +143,35 @@ function loraTargets(model: Model, options: LoraOptions): LoraTarget[] {
  * constants), LoRA factors on chosen matrix weights (W' = W + (α/r) B A, Hu et al.
  * 2021), and/or a prompt (learnable tokens after the patch embedding, VPT, Jia et al.
  * 2022; or an additive input perturbation, visual prompting, Bahng et al. 2022).
- * Estimators see only the adapted model. Throws RangeError for a glob matching no
- * parameter, a LoRA target that is not a matrix weight, a rank < 1, or prompt tokens on
- * a model without a token sequence.
+ * Estimators see only the adapted model. Throws AdaptError (a RangeError naming the
+ * option) for a glob matching no parameter, a LoRA target that is not a matrix weight,
+ * a rank < 1, or prompt tokens on a model without a token sequence.
  */
 export function adapt(model: Model, theta: Float32Array, options: AdaptOptions): AdaptedModel {
   model.layout.check(theta, 'base parameters');
   const names = model.layout.entries.map((e) => e.name);
   const { lora, prompt } = options;
-  if (lora && !(Number.isInteger(lora.rank) && lora.rank >= 1)) throw new RangeError(`LoRA rank must be an integer >= 1, got ${lora.rank}`);
-  const targets = lora ? loraTargets(model, lora) : [];
-  const trainable = options.trainable !== undefined ? selectByGlobs(names, options.trainable, 'trainable glob') : lora || prompt ? [] : names;
+  if (lora && !(Number.isInteger(lora.rank) && lora.rank >= 1)) throw new AdaptError('lora', `LoRA rank must be an integer >= 1, got ${lora.rank}`);
+  const targets = lora ? blame('lora', () => loraTargets(model, lora)) : [];
+  const trainable = options.trainable !== undefined ? blame('trainable', () => selectByGlobs(names, options.trainable!, 'trainable glob')) : lora || prompt ? [] : names;
   const both = targets.find((t) => trainable.includes(t.name));
-  if (both) throw new RangeError(`'${both.name}' is both a LoRA target and trainable; train its adapters or the weight, not both`);
+  if (both) throw new AdaptError('lora', `'${both.name}' is both a LoRA target and trainable; train its adapters or the weight, not both`);
 
   let inner = model.net;
   let input: ((ctx: BuildContext, x: Tensor) => Tensor) | undefined;
   const added: ParamDecl[] = [];
   if (prompt?.tokens !== undefined) {
-    if (!(Number.isInteger(prompt.tokens) && prompt.tokens >= 1)) throw new RangeError(`prompt tokens must be an integer >= 1, got ${prompt.tokens}`);
-    if (!hasPromptTokens(model.net)) throw new RangeError(`model '${model.spec}' has no token sequence for prompt tokens; use a visual prompt (no tokens) instead`);
-    inner = model.net.withPromptTokens(prompt.tokens);
+    if (!(Number.isInteger(prompt.tokens) && prompt.tokens >= 1)) throw new AdaptError('prompt', `prompt tokens must be an integer >= 1, got ${prompt.tokens}`);
+    const net = model.net;
+    if (!hasPromptTokens(net)) throw new AdaptError('prompt', `model '${model.spec}' has no token sequence for prompt tokens; use a visual prompt (no tokens) instead`);
+    inner = blame('prompt', () => net.withPromptTokens(prompt.tokens!));
     added.push(...allParams(inner).filter((p) => !names.includes(p.name)));
   } else if (prompt) {
-    const visual = visualPrompt(model.inputShape, prompt);
+    const visual = blame('prompt', () => visualPrompt(model.inputShape, prompt));
     added.push(visual.param);
     input = visual.apply;
   }
-  if (added.some((p) => names.includes(p.name))) throw new RangeError(`model '${model.spec}' already has a parameter named '${PROMPT}'`);
+  if (added.some((p) => names.includes(p.name))) throw new AdaptError('prompt', `model '${model.spec}' already has a parameter named '${PROMPT}'`);
 
   const scale = lora ? (lora.alpha ?? lora.rank) / lora.rank : 1;
   const byTarget = new Map(targets.map((t) => [t.name, t]));

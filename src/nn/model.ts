@@ -79,12 +79,7 @@ export class Model {
    * where it is); throws a RangeError naming both shapes when x does not hold whole examples.
    */
   inputFeed(x: HostTensor): HostTensor<'float32'> {
-    const b = x.shape[0] ?? 0;
-    const perExample = this.inputShape.reduce((a, d) => a * d, 1);
-    if (x.dtype !== 'float32' || x.shape.length === 0 || x.size !== b * perExample) {
-      throw new RangeError(`inputs ${x.dtype}${formatShape(x.shape)} do not hold examples of shape ${formatShape(this.inputShape)} for model '${this.spec}'`);
-    }
-    return new HostTensor('float32', [b, ...this.inputShape], x.data as Float32Array);
+    return examplesFeed(x, this.inputShape, this.spec);
   }
 
   /** One graph input per parameter, named after it, with optional leading dims. */
@@ -133,4 +128,17 @@ export class Model {
     const rows = this.layout.entries.map((e: ParamEntry) => `  ${e.name.padEnd(16)} [${e.shape.join(', ')}]`);
     return [`${this.spec}: ${this.layout.size.toLocaleString('en-US')} parameters`, ...rows].join('\n');
   }
+}
+
+/**
+ * x [b, …] viewed as [b, ...inputShape] (the data stays where it is); throws a
+ * RangeError naming both shapes and model `spec` when x does not hold whole examples.
+ */
+export function examplesFeed(x: HostTensor, inputShape: readonly number[], spec: string): HostTensor<'float32'> {
+  const b = x.shape[0] ?? 0;
+  const perExample = inputShape.reduce((a, d) => a * d, 1);
+  if (x.dtype !== 'float32' || x.shape.length === 0 || x.size !== b * perExample) {
+    throw new RangeError(`inputs ${x.dtype}${formatShape(x.shape)} do not hold examples of shape ${formatShape(inputShape)} for model '${spec}'`);
+  }
+  return new HostTensor('float32', [b, ...inputShape], x.data as Float32Array);
 }

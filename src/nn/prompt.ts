@@ -30,15 +30,29 @@ export interface VisualPromptOptions {
   readonly border?: number;
 }
 
-/** 0/1 mask of a frame `border` pixels wide on [C, H, W] (all ones without a border). */
-function frameMask(shape: readonly number[], border: number): HostTensor {
+/** 0/1 mask of a frame `border` pixels wide on [C, H, W]. */
+function frameMask(shape: readonly number[], border: number): HostTensor<'float32'> {
   const [c, h, w] = shape as [number, number, number];
   const mask = new Float32Array(c * h * w);
   for (let i = 0; i < mask.length; i++) {
     const [y, x] = [Math.floor(i / w) % h, i % w];
-    mask[i] = border <= 0 || y < border || y >= h - border || x < border || x >= w - border ? 1 : 0;
+    mask[i] = y < border || y >= h - border || x < border || x >= w - border ? 1 : 0;
   }
   return new HostTensor('float32', shape, mask);
+}
+
+/**
+ * The mask of a visual prompt on examples `inputShape`: the frame of `border` pixels on
+ * [C, H, W], or undefined for a prompt on every element (no border). Throws RangeError
+ * for a border that is not an integer >= 0, covers the whole image, or an input that is
+ * not [C, H, W].
+ */
+export function promptMask(inputShape: readonly number[], { border = 0 }: VisualPromptOptions = {}): HostTensor<'float32'> | undefined {
+  if (!Number.isInteger(border) || border < 0) throw new RangeError(`prompt border must be an integer >= 0, got ${border}`);
+  if (border > 0 && (inputShape.length !== 3 || 2 * border >= Math.min(inputShape[1]!, inputShape[2]!))) {
+    throw new RangeError(`a prompt border of ${border} pixels does not fit images [${inputShape.join(', ')}]`);
+  }
+  return border > 0 ? frameMask(inputShape, border) : undefined;
 }
 
 /**
@@ -47,12 +61,9 @@ function frameMask(shape: readonly number[], border: number): HostTensor {
  * with m the frame mask (or all ones). Returns the parameter and the input map.
  * Throws RangeError for a border that covers the whole image or an input that is not [C, H, W].
  */
-export function visualPrompt(inputShape: readonly number[], { border = 0 }: VisualPromptOptions = {}): { param: ParamDecl; apply: (ctx: BuildContext, x: Tensor) => Tensor } {
-  if (!Number.isInteger(border) || border < 0) throw new RangeError(`prompt border must be an integer >= 0, got ${border}`);
-  if (border > 0 && (inputShape.length !== 3 || 2 * border >= Math.min(inputShape[1]!, inputShape[2]!))) {
-    throw new RangeError(`a prompt border of ${border} pixels does not fit images [${inputShape.join(', ')}]`);
-  }
-  const mask = border > 0 ? constant(frameMask(inputShape, border)) : undefined;
+export function visualPrompt(inputShape: readonly number[], options: VisualPromptOptions = {}): { param: ParamDecl; apply: (ctx: BuildContext, x: Tensor) => Tensor } {
+  const frame = promptMask(inputShape, options);
+  const mask = frame && constant(frame);
   return {
     param: { name: PROMPT, shape: inputShape, init: { kind: 'zeros' } },
     apply: (ctx, x) => {

@@ -4,7 +4,7 @@ import { formatShape } from '../engine/ir/shape.js';
 import { type Tensor, input } from '../engine/ir/tensor.js';
 import type { Batch } from '../data/batches.js';
 import { allFinite } from '../rng/noise.js';
-import type { Model } from '../nn/model.js';
+import { type Model, examplesFeed } from '../nn/model.js';
 import type { Objective } from './objective.js';
 
 /** The graph inputs every program on a model shares: inputs x and the objective's targets y. */
@@ -32,8 +32,8 @@ export function programInputs(model: Model, objective: Objective, lead: readonly
  * class labels within the model's outputs (a label past them would give a finite, wrong
  * gradient). Throws a RangeError naming the example and feature or label.
  */
-export function batchFeeds(model: Model, objective: Objective, batch: Batch): { x: HostTensor<'float32'>; y: HostTensor } {
-  const x = model.inputFeed(batch.x);
+export function batchFeeds(model: Pick<Model, 'inputShape' | 'outputs' | 'spec'>, objective: Objective, batch: Batch): { x: HostTensor<'float32'>; y: HostTensor } {
+  const x = examplesFeed(batch.x, model.inputShape, model.spec);
   const b = x.shape[0]!;
   const bad = firstNonFinite(x.data);
   if (bad >= 0) throw new RangeError(`batch inputs hold ${x.data[bad]} at example ${Math.floor(bad / (x.size / b))} (feature ${bad % (x.size / b)}); inputs must be finite`);

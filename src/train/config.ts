@@ -2,6 +2,7 @@ import type { Statistics } from '../allocators/allocator.js';
 import type { AllocatorName } from '../allocators/registry.js';
 import type { OptionValue } from '../estimators/options.js';
 import type { EstimatorName } from '../estimators/registry.js';
+import type { PromptOptions } from '../nn/adapt.js';
 import type { OptimizerName, ScheduleName } from '../optim/registry.js';
 import type { CorrectionMode } from './hooks/gradient-correction.js';
 
@@ -15,8 +16,16 @@ export interface TrainConfig {
   readonly normalize?: boolean;
   /** Start from the parameters of this checkpoint (a run directory or file) instead of a fresh initialisation. */
   readonly init?: string;
-  /** 'mlp:784-256-256-10' | 'cnn' | …, see modelFromSpec. */
+  /** 'mlp:784-256-256-10' | 'cnn' | … (see modelFromSpec) | 'onnx:<file>' (an imported model, starting from the file's weights). */
   readonly model: string;
+  /** Imported models: globs of the parameters to train, comma-separated (default: all, or none with `lora` or `prompt`). */
+  readonly trainable?: string;
+  /** Imported models: LoRA adapters on the matrix weights `targets` selects (globs). */
+  readonly lora?: { readonly rank: number; readonly alpha?: number; readonly targets: string };
+  /** Imported models: learnable prompt tokens after the patch embedding, or a visual prompt on a `border`-pixel frame (0: every pixel). */
+  readonly prompt?: PromptOptions;
+  /** Imported models: run the file as it is in onnxruntime and train through its outputs (loss-only methods); automatic when the importer does not map an op of the file. */
+  readonly blackBox?: boolean;
   /** What is minimised: 'cross-entropy', 'cross-entropy:<label smoothing>' or 'mse'. */
   readonly objective: string;
   readonly method: EstimatorName;

@@ -2,25 +2,25 @@ import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type DatasetBatch, type RegressionBatch, batchCount, batches, gatherRows } from '../data/batches.js';
-import { type AnyDataset, type DatasetSplit, withClasses } from '../data/dataset.js';
-import { loadDataset, parseDatasetSpec } from '../data/load.js';
-import { normalizeSplit } from '../data/normalize.js';
+import type { AnyDataset, DatasetSplit } from '../data/dataset.js';
 import type { CompileOptions } from '../engine/runtime/backend.js';
 import { createEstimator, descriptor } from '../estimators/registry.js';
 import { resolveOptions } from '../estimators/options.js';
 import { removeStaleTemps, writeFileAtomic } from '../io/atomic-write.js';
 import { appendJsonLines, truncateJsonLines } from '../io/json-lines.js';
 import { statIfExists } from '../io/stat-if-exists.js';
-import { modelFromSpec } from '../nn/factories.js';
 import type { Model } from '../nn/model.js';
+import type { ParamLayout } from '../nn/params.js';
 import type { LossOracle } from '../objectives/loss-oracle.js';
 import { type Objective, objectiveFromSpec } from '../objectives/objective.js';
+import { OutputLossOracle } from '../objectives/output-oracle.js';
 import { runOptimizer, runSchedule } from './run-optimizer.js';
 import { deserializeState, serializeState } from '../state/state.js';
-import { loadCheckpoint, saveCheckpoint } from './checkpoint.js';
+import { type Checkpoint, loadCheckpoint, saveCheckpoint } from './checkpoint.js';
 import { createQueryAllocation, stepQueries } from './allocation.js';
 import { BUDGET_KEYS, type TrainConfig } from './config.js';
 import { type Evaluation, Evaluator } from './evaluate.js';
+import { type RunModel, runModelAndData } from './run-model.js';
 import { runSeeds } from './seeds.js';
 import { NonFiniteError, type Progress, type StepHook, type Stepper, type TrainState, initTrainState, trainStep } from './step.js';
 import { validateConfig } from './validate.js';
@@ -29,6 +29,7 @@ import { SUBNETS_HOOK, type SubnetsState } from './hooks/subnets.js';
 import { formatPattern, maskDensity, maskedParams, parseSubnets } from '../sparse/masks.js';
 
 export { NonFiniteError } from './step.js';
+export { outputsFor, trainingData } from './run-model.js';
 
 export const CHECKPOINT_FILE = 'checkpoint.fpck';
 export const METRICS_FILE = 'metrics.jsonl';
@@ -155,20 +156,26 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
   const saved = options.resume ? await loadCheckpoint(checkpointPath!) : undefined;
   if (saved) checkCompatible(saved.config, config);
 
-  const loaded = await trainingData(config);
+  const compile: CompileOptions = { device: config.device, ...(config.threads !== undefined && { threads: config.threads }) };
+  const { model, data: loaded } = await runModelAndData(config, compile, log);
   const { train: trainSplit, holdout } = splitHoldout(loaded.train, config);
   const data = { train: trainSplit, test: loaded.test };
-  const model = modelFromSpec(config.model, data.train.inputShape, outputsFor(data.train));
   const objective = objectiveFromSpec(config.objective);
   const targets = data.train.task === 'regression' ? `targets of [${data.train.targetShape.join(', ')}]` : `${data.train.classes} classes`;
   log(`${config.dataset}: ${data.train.size} train${holdout ? ` (+ ${holdout.size} held out)` : ''} / ${data.test.size} test examples of [${data.train.inputShape.join(', ')}], ${targets}`);
   log(model.describe().split('\n')[0]!);
 
-  const compile: CompileOptions = { device: config.device, ...(config.threads !== undefined && { threads: config.threads }) };
   const method = descriptor(config.method);
-  const oracle = typeof options.oracle === 'function' ? options.oracle(model, objective) : options.oracle;
-  const ownOracle = typeof options.oracle === 'function' ? oracle : undefined;
-  const context = { objective, model, compile, ...(oracle && { oracle }) };
+  // Worker processes evaluate graphs; a black box is queried through its outputs.
+  let ownOracle: LossOracle | undefined;
+  if (typeof options.oracle === 'function') {
+    if (!model.graph) throw new RangeError(`${model.spec} trains as a black box: worker processes evaluate model graphs, so run it in one process`);
+    ownOracle = options.oracle(model.graph, objective);
+  } else if (options.oracle === undefined && model.blackBox) {
+    ownOracle = new OutputLossOracle(model.blackBox, objective, compile);
+  }
+  const oracle = ownOracle ?? (typeof options.oracle === 'function' ? undefined : options.oracle);
+  const context = { objective, ...(model.graph && { model: model.graph }), compile, ...(oracle && { oracle }) };
   const estimator = createEstimator(config.method, { ...context, seed: runSeeds(config.seed).noise }, config.options);
   const allocation = config.allocator && createQueryAllocation({
     allocator: config.allocator, method: config.method, options: config.options, context, seed: config.seed,
@@ -177,7 +184,8 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
   const batchesPerEpoch = batchCount(data.train.size, config.batchSize);
   const plannedSteps = config.epochs * batchesPerEpoch;
   const schedule = runSchedule(config, plannedSteps);
-  const extra = runHooks(config, { model, objective, compile, seed: config.seed, plannedSteps, ...(holdout && { holdout }), ...(oracle && { oracle }) });
+  // Sub-nets and exploration act on a graph: importRunModel refuses them for a black box.
+  const extra = model.graph ? runHooks(config, { model: model.graph, objective, compile, seed: config.seed, plannedSteps, ...(holdout && { holdout }), ...(oracle && { oracle }) }) : { hooks: [], dispose: async () => {} };
   const hooks = [...extra.hooks, ...(options.hooks ?? [])];
   const stepper: Stepper = {
     estimator,
@@ -185,11 +193,11 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
     ...(allocation && { allocation }),
     ...(hooks.length > 0 && { hooks }),
   };
-  const stepCost = (b: number) => (stepper.allocation ? stepQueries(stepper.allocation, b) : undefined) ?? method.cost(resolveOptions(config.method, method.options, config.options), b, model.layout.size);
+  const stepCost = (b: number) => (stepper.allocation ? stepQueries(stepper.allocation, b) : undefined) ?? method.cost(resolveOptions(config.method, method.options, config.options), b, model.size);
 
   let state = initTrainState(stepper, config.init ? await initialParams(config.init, model) : model.init(runSeeds(config.seed).init), data.train.size);
   if (saved) {
-    model.layout.check(saved.params, `parameters in ${checkpointPath}`);
+    model.check(saved.params, `parameters in ${checkpointPath}`);
     state.params.set(saved.params);
     const restore = <S>(name: string, template: S): S => (saved.extras?.[name] ? deserializeState(saved.extras[name]!, template as never) : template);
     state = {
@@ -207,7 +215,7 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
     for (const note of await tidyRunDirectory(options.out, state.progress.step)) log(note);
   }
 
-  const evaluator = new Evaluator(model, objective, compile);
+  const evaluator = new Evaluator(model.predictor, objective, compile);
   let evalSeconds = 0;
   const evaluate: Evaluate = async (dataset) => {
     const start = performance.now();
@@ -294,13 +302,13 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
 
     // A resumed run can start past its budget and train no step: still report where it stands.
     metrics ??= await measure(evaluate, state, data, batchesPerEpoch, { loss: Number.NaN, examples_per_s: 0, lr: Number.NaN });
-    const subnets = config.subnets === undefined ? undefined : await evaluateSubnets(evaluator, state, data.test, config, model);
+    const subnets = config.subnets === undefined ? undefined : await evaluateSubnets(evaluator, state, data.test, config, model.layout);
     const summary: Summary = {
       method: config.method,
       dataset: config.dataset,
       model: model.spec,
       objective: objective.name,
-      parameters: model.layout.size,
+      parameters: model.size,
       epochs: metrics.epoch,
       steps: state.progress.step,
       test_acc: metrics.test_acc,
@@ -318,7 +326,7 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
     if (options.out) await writeFileAtomic(join(options.out, SUMMARY_FILE), `${JSON.stringify(summary, null, 2)}\n`);
     return summary;
   } finally {
-    await Promise.all([estimator.dispose(), evaluator.dispose(), extra.dispose(), allocation?.pilot?.dispose(), ownOracle?.dispose()]);
+    await Promise.all([estimator.dispose(), evaluator.dispose(), extra.dispose(), allocation?.pilot?.dispose(), ownOracle?.dispose(), model.dispose()]);
   }
 }
 
@@ -370,31 +378,17 @@ async function tidyRunDirectory(dir: string, step: number): Promise<string[]> {
   return notes;
 }
 
-/** The run's train and test splits (classification or regression, as the spec says), restricted to `classes` when given. */
-export async function trainingData(config: Pick<TrainConfig, 'dataset' | 'classes' | 'seed' | 'normalize'>): Promise<DatasetSplit<AnyDataset>> {
-  const options = { task: parseDatasetSpec(config.dataset).task, ...(config.dataset.startsWith('csv:') && { seed: config.seed }) };
-  const loaded = await loadDataset(config.dataset, options);
-  const classes = config.classes;
-  const keep = (d: AnyDataset) => {
-    if (d.task === 'regression') throw new RangeError('classes select classes of a classification dataset');
-    return withClasses(d, classes!);
-  };
-  const data: DatasetSplit<AnyDataset> = classes ? { train: keep(loaded.train), test: keep(loaded.test) } : loaded;
-  // Statistics of the examples trained on (after the class selection), applied to both splits.
-  return config.normalize ? normalizeSplit(data) : data;
-}
-
-/** Model outputs a dataset needs: one per class, or one per target value. */
-export function outputsFor(dataset: AnyDataset): number {
-  return dataset.task === 'regression' ? Math.max(1, dataset.targetShape.reduce((a, b) => a * b, 1)) : dataset.classes;
-}
-
 /** Parameters from a checkpoint (a run directory or the file), checked against the model. */
-async function initialParams(path: string, model: Model): Promise<Float32Array> {
-  const file = (await statIfExists(path))?.isDirectory() ? join(path, CHECKPOINT_FILE) : path;
-  const { params } = await loadCheckpoint(file);
-  model.layout.check(params, `parameters in ${file} (for ${model.spec})`);
+async function initialParams(path: string, model: RunModel): Promise<Float32Array> {
+  const { params, file } = await loadRunCheckpoint(path);
+  model.check(params, `parameters in ${file} (for ${model.spec})`);
   return params;
+}
+
+/** The checkpoint of a run directory, or a checkpoint file itself, with the file it was read from. */
+export async function loadRunCheckpoint(path: string): Promise<Checkpoint & { readonly file: string }> {
+  const file = (await statIfExists(path))?.isDirectory() ? join(path, CHECKPOINT_FILE) : path;
+  return { ...(await loadCheckpoint(file)), file };
 }
 
 /** The loss and accuracy of the current θ on a dataset, timed. */
@@ -433,10 +427,10 @@ function modelParams(state: TrainState): Float32Array {
 }
 
 /** Each sub-net alone on the test split. */
-async function evaluateSubnets(evaluator: Evaluator, state: TrainState, test: AnyDataset, config: TrainConfig, model: Model): Promise<SubnetSummary[]> {
+async function evaluateSubnets(evaluator: Evaluator, state: TrainState, test: AnyDataset, config: TrainConfig, layout: ParamLayout): Promise<SubnetSummary[]> {
   const { masks } = state.hooks[SUBNETS_HOOK] as SubnetsState;
   const patterns = parseSubnets(config.subnets!);
-  const entries = maskedParams(model.layout, config.sparseParams);
+  const entries = maskedParams(layout, config.sparseParams);
   const out: SubnetSummary[] = [];
   for (const [k, mask] of masks.entries()) {
     const result = await evaluator.evaluate(applyMask(state.params, mask), test, config.evalBatchSize);

@@ -10,6 +10,7 @@ import { objectiveFromSpec } from '../objectives/objective.js';
 import { OPTIMIZER_NAMES, SCHEDULE_NAMES } from '../optim/registry.js';
 import { parseSubnets } from '../sparse/masks.js';
 import type { TrainConfig } from './config.js';
+import { checkAdaptation } from './validate-adapt.js';
 import { CORRECTION_MODES } from './hooks/gradient-correction.js';
 import { parseExploreSpec } from './hooks/explore.js';
 
@@ -63,6 +64,7 @@ export function validateConfig(config: TrainConfig): void {
   wrap('model', () => checkModelSpec(config.model));
   wrap('method', () => descriptor(config.method));
   const method = descriptor(config.method);
+  checkAdaptation(config, fail);
   try {
     // Resolved first: an optional call would skip evaluating its argument when there is no check.
     const resolved = resolveOptions(config.method, method.options, config.options);

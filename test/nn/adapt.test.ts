@@ -4,7 +4,7 @@ import ort from 'onnxruntime-node';
 import { HostTensor } from '../../src/engine/ir/host-tensor.js';
 import { readOnnx } from '../../src/engine/onnx/read.js';
 import { estimateOnce, make } from '../estimators/fixtures.js';
-import { adapt } from '../../src/nn/adapt.js';
+import { AdaptError, adapt } from '../../src/nn/adapt.js';
 import { modelFromSpec } from '../../src/nn/factories.js';
 import { loadModel } from '../../src/nn/load-model.js';
 import { exportOnnxFile, onnxModel } from '../../src/nn/onnx-model.js';
@@ -111,21 +111,22 @@ describe('adapting pretrained models', () => {
     assert.deepEqual(adapt(nn, nn.init(0), { prompt: { tokens: 2 } }).layout.entries.map((e) => e.name), ['prompt']);
   });
 
-  test('bad requests: globs that match nothing, LoRA on non-matrices, prompts that do not fit', async () => {
+  test('bad requests: globs that match nothing, LoRA on non-matrices, prompts that do not fit (an AdaptError naming the option)', async () => {
+    const blamed = (option: string, message: RegExp) => (e: unknown) => e instanceof AdaptError && e instanceof RangeError && e.option === option && message.test(e.message);
     const base = await vit();
     const theta = base.init(0);
-    assert.throws(() => adapt(base, theta, { trainable: 'decoder.*' }), /^RangeError: trainable glob 'decoder\.\*' matches no parameter; parameters: cls, pos, /);
-    assert.throws(() => adapt(base, theta, { lora: { rank: 2, targets: 'nope' } }), /LoRA target glob 'nope' matches no parameter/);
-    assert.throws(() => adapt(base, theta, { lora: { rank: 2, targets: 'patch.weight' } }), /LoRA target 'patch\.weight' of '.*vit-tiny\.onnx' is not a matrix: it has shape \[64, 1, 7, 7\]/);
-    assert.throws(() => adapt(base, theta, { lora: { rank: 2, targets: 'head.bias' } }), /LoRA target 'head\.bias' .* is not a matrix: it has shape \[10\]/);
-    assert.throws(() => adapt(base, theta, { lora: { rank: 0, targets: 'head.weight' } }), /LoRA rank must be an integer >= 1, got 0/);
-    assert.throws(() => adapt(base, theta, { lora: { rank: 2, targets: 'head.weight' }, trainable: 'head.*' }), /'head\.weight' is both a LoRA target and trainable/);
+    assert.throws(() => adapt(base, theta, { trainable: 'decoder.*' }), blamed('trainable', /^trainable glob 'decoder\.\*' matches no parameter; parameters: cls, pos, /));
+    assert.throws(() => adapt(base, theta, { lora: { rank: 2, targets: 'nope' } }), blamed('lora', /LoRA target glob 'nope' matches no parameter/));
+    assert.throws(() => adapt(base, theta, { lora: { rank: 2, targets: 'patch.weight' } }), blamed('lora', /LoRA target 'patch\.weight' of '.*vit-tiny\.onnx' is not a matrix: it has shape \[64, 1, 7, 7\]/));
+    assert.throws(() => adapt(base, theta, { lora: { rank: 2, targets: 'head.bias' } }), blamed('lora', /LoRA target 'head\.bias' .* is not a matrix: it has shape \[10\]/));
+    assert.throws(() => adapt(base, theta, { lora: { rank: 0, targets: 'head.weight' } }), blamed('lora', /LoRA rank must be an integer >= 1, got 0/));
+    assert.throws(() => adapt(base, theta, { lora: { rank: 2, targets: 'head.weight' }, trainable: 'head.*' }), blamed('lora', /'head\.weight' is both a LoRA target and trainable/));
     const added = readOnnx(onnxBytes({ x: [2, 3], weights: { w: { dims: [1, 3], values: [1, 2, 3] } }, nodes: [['Add', ['x', 'w'], ['y']]] }), { source: 'add.onnx' });
     const plain = onnxModel(added);
-    assert.throws(() => adapt(plain, plain.init(0), { lora: { rank: 1, targets: 'w' } }), /LoRA target 'w' of 'onnx:add\.onnx' is not the weight of a MatMul or Gemm/);
+    assert.throws(() => adapt(plain, plain.init(0), { lora: { rank: 1, targets: 'w' } }), blamed('lora', /LoRA target 'w' of 'onnx:add\.onnx' is not the weight of a MatMul or Gemm/));
     const mlp = await loadModel(`onnx:${MODELS}mlp.onnx`, [1, 28, 28], 10);
-    assert.throws(() => adapt(mlp, mlp.init(0), { prompt: { tokens: 2 } }), /mlp\.onnx: no token sequence found for prompt tokens/);
-    assert.throws(() => adapt(base, theta, { prompt: { border: 14 } }), /a prompt border of 14 pixels does not fit images \[1, 28, 28\]/);
+    assert.throws(() => adapt(mlp, mlp.init(0), { prompt: { tokens: 2 } }), blamed('prompt', /mlp\.onnx: no token sequence found for prompt tokens/));
+    assert.throws(() => adapt(base, theta, { prompt: { border: 14 } }), blamed('prompt', /a prompt border of 14 pixels does not fit images \[1, 28, 28\]/));
     assert.throws(() => adapt(base, new Float32Array(3), {}), /base parameters must be a Float32Array of length 72074/);
   });
 });

@@ -53,3 +53,35 @@ export function initializersAsInputs(graph: OnnxGraph, names: readonly string[])
   }
   return onnx.ModelProto.encode(model).finish();
 }
+
+/**
+ * The model file with a learnable additive input prompt (visual prompting, Bahng et al.
+ * 2022): a float initializer `name`, shaped like one example and zero, is added to the
+ * data input — through `mask` (0/1 per element, e.g. a frame) when given — and every
+ * node that read the input reads the prompted input instead. The result is a complete
+ * file: as a black box `name` trains like any initializer, and written with trained
+ * values it applies the prompt wherever it runs. Throws RangeError when the file
+ * already uses `name` or the mask does not fit one example.
+ */
+export function withInputPrompt(graph: OnnxGraph, name: string, mask?: Float32Array): Uint8Array {
+  const dims = graph.input.shape.slice(1);
+  if (!dims.every((d): d is number => typeof d === 'number')) throw new RangeError(`${graph.source}: an input prompt needs fixed example dims, input '${graph.input.name}' has ${formatShape(graph.input.shape)}`);
+  const size = dims.reduce((a, b) => a * b, 1);
+  if (mask !== undefined && mask.length !== size) throw new RangeError(`${graph.source}: the prompt mask has ${mask.length} elements, an example ${size}`);
+  const model = copyModel(graph);
+  const g = model.graph as OnnxTypes.GraphProto;
+  const [masked, prompted] = [`${name}/masked`, `${name}/input`];
+  const used = new Set([...graph.initializers.keys(), ...graph.nodes.flatMap((n) => [...n.inputs, ...n.outputs]), graph.input.name]);
+  for (const value of [name, `${name}/mask`, masked, prompted]) if (used.has(value)) throw new RangeError(`${graph.source}: the file already has a value named '${value}'`);
+  const tensor = (tensorName: string, values: Float32Array) =>
+    onnx.TensorProto.create({ name: tensorName, dims, dataType: onnx.TensorProto.DataType.FLOAT, rawData: new Uint8Array(values.buffer.slice(values.byteOffset, values.byteOffset + values.byteLength)) });
+  for (const node of g.node as OnnxTypes.NodeProto[]) node.input = node.input.map((i) => (i === graph.input.name ? prompted : i));
+  g.initializer.push(tensor(name, new Float32Array(size)));
+  const nodes = [onnx.NodeProto.create({ name: `${name}/Add`, opType: 'Add', input: [graph.input.name, mask ? masked : name], output: [prompted] })];
+  if (mask) {
+    g.initializer.push(tensor(`${name}/mask`, mask));
+    nodes.unshift(onnx.NodeProto.create({ name: `${name}/Mul`, opType: 'Mul', input: [name, `${name}/mask`], output: [masked] }));
+  }
+  g.node = [...nodes, ...(g.node as OnnxTypes.NodeProto[])];
+  return onnx.ModelProto.encode(model).finish();
+}
