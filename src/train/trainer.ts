@@ -169,7 +169,10 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
   // Worker processes evaluate graphs; a black box is queried through its outputs.
   let ownOracle: LossOracle | undefined;
   if (typeof options.oracle === 'function') {
-    if (!model.graph) throw new RangeError(`${model.spec} trains as a black box: worker processes evaluate model graphs, so run it in one process`);
+    if (!model.graph) {
+      await model.dispose();
+      throw new RangeError(`${model.spec} trains as a black box: worker processes evaluate model graphs, so run it in one process`);
+    }
     ownOracle = options.oracle(model.graph, objective);
   } else if (options.oracle === undefined && model.blackBox) {
     ownOracle = new OutputLossOracle(model.blackBox, objective, compile);

@@ -67,6 +67,9 @@ describe('training imported models (onnx:<file>)', () => {
     assert.ok(head.test_loss < 0.7 * original.loss, `spsa through the black box: loss ${original.loss} → ${head.test_loss}`);
     await assert.rejects(train({ ...base, method: 'fg-a' }), (e: unknown) => e instanceof ConfigError && e.field === 'method' && /black box.*use a loss-only method \(spsa, cge, [a-z, ]*\), not fg-a/.test(e.message));
     await assert.rejects(train({ ...base, method: 'spsa', lora: { rank: 1, targets: 'w2' } }), (e: unknown) => e instanceof ConfigError && e.field === 'lora');
+    // Worker oracles (--workers) are built on a graph: a black box is refused before any is made.
+    const workers = () => assert.fail('the worker oracle factory was called for a black box');
+    await assert.rejects(train({ ...base, method: 'spsa', steps: 1 }, { oracle: workers }), (e: unknown) => e instanceof RangeError && /trains as a black box: worker processes evaluate model graphs/.test((e as Error).message));
   });
 
   test('what the file cannot take is a ConfigError naming the key, found before any data is read; data of another shape names both', async () => {
