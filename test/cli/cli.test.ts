@@ -27,7 +27,7 @@ describe('forwardprop CLI', () => {
       [['train', '--epochs', '0'], /--epochs must be at least 1, got 0/],
       [['train', '--method', 'magic'], /--method must be one of bp, l-bp, (.*, )?surrogate(, mgd)?; got 'magic'/],
       [['train', '--resume'], /--resume needs --out/],
-      [['bench', 'everything'], /bench takes one suite: engine, estimators, memory, import, targets, landscape, mgd; got 'everything'/],
+      [['bench', 'everything'], /bench takes one suite: engine, estimators, memory, import, targets, landscape, mgd, scale; got 'everything'/],
     ];
     for (const [args, message] of cases) {
       const r = await runCli(...args);

@@ -21,6 +21,27 @@ export interface TestServer {
   stop(): Promise<void>;
 }
 
+/**
+ * A CA and a server certificate for localhost (and 127.0.0.1) signed by it (openssl), in a
+ * temporary directory. Clients name a TLS server by host name: nats.js checks the
+ * certificate against the URL's host name, and an IP address is no name to it.
+ */
+export async function testCertificates(): Promise<{ readonly ca: string; readonly cert: string; readonly key: string }> {
+  const dir = await mkdtemp(join(tmpdir(), 'forwardprop-tls-'));
+  const run = (...args: string[]) =>
+    new Promise<void>((resolve, reject) => {
+      const child = spawn('openssl', args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+      let err = '';
+      child.stderr!.on('data', (c: Buffer) => (err += c.toString()));
+      child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`openssl ${args[0]}: ${err}`))));
+    });
+  await run('req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '1', '-subj', '/CN=forwardprop test CA');
+  await run('req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=localhost');
+  await writeFile(join(dir, 'san.ext'), 'subjectAltName=DNS:localhost,IP:127.0.0.1\n');
+  await run('x509', '-req', '-in', 'server.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.pem', '-days', '1', '-extfile', 'san.ext');
+  return { ca: join(dir, 'ca.pem'), cert: join(dir, 'server.pem'), key: join(dir, 'server.key') };
+}
+
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
@@ -32,7 +53,7 @@ export async function freePort(): Promise<number> {
   });
 }
 
-export async function startNatsServer(options: { readonly token?: string; readonly user?: string; readonly pass?: string; readonly websocket?: boolean; readonly maxPayload?: number } = {}): Promise<TestServer> {
+export async function startNatsServer(options: { readonly token?: string; readonly user?: string; readonly pass?: string; readonly websocket?: boolean; readonly maxPayload?: number; readonly tls?: { readonly cert: string; readonly key: string } } = {}): Promise<TestServer> {
   const dir = await mkdtemp(join(tmpdir(), 'forwardprop-nats-'));
   const port = await freePort();
   const wsPort = options.websocket ? await freePort() : undefined;
@@ -42,6 +63,7 @@ export async function startNatsServer(options: { readonly token?: string; readon
     `jetstream { store_dir: "${join(dir, 'js')}" }`,
     options.maxPayload ? `max_payload: ${options.maxPayload}` : '',
     auth,
+    options.tls ? `tls { cert_file: "${options.tls.cert}", key_file: "${options.tls.key}" }` : '',
     wsPort ? `websocket { listen: "127.0.0.1:${wsPort}", no_tls: true${options.token ? `, authorization { token: "${options.token}" }` : ''} }` : '',
   ].join('\n');
   const file = join(dir, 'nats.conf');
@@ -69,7 +91,7 @@ export async function startNatsServer(options: { readonly token?: string; readon
     });
   await launch();
   return {
-    url: `nats://127.0.0.1:${port}`,
+    url: options.tls ? `tls://localhost:${port}` : `nats://127.0.0.1:${port}`,
     port,
     ...(wsPort && { ws: `ws://127.0.0.1:${wsPort}` }),
     async restart(downMs = 0) {
