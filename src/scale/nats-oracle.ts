@@ -269,7 +269,8 @@ export class NatsLossOracle implements LossOracle {
           if (reason === 'busy') this.stats.busy++;
           else this.stats.refused[reason] = (this.stats.refused[reason] ?? 0) + 1;
           last = `${reply.worker} refused: ${reply.reason}`;
-          if (reason === 'busy') await pause(Math.min(attempt, 20));
+          // Short waits: a part frees a slot every few milliseconds, and another worker may take the task at once.
+          if (reason === 'busy') await pause(Math.min(attempt, 4));
           continue;
         }
         if (reply.protocol !== PROTOCOL || reply.model !== task.model || reply.runtime !== task.runtime) {

@@ -25,7 +25,11 @@ import { ThetaReplica } from './replica.js';
 
 /** Evaluates parts of requests for one model (PartEngine implementations: a thread pool, an in-page Executor). */
 export interface PartEngine {
-  /** Parts it evaluates at once; a task beyond them is refused as 'busy' (and re-issued to another worker). */
+  /**
+   * Parts it evaluates at once. The worker admits twice as many (the others wait in the
+   * engine's queue, so that the next part starts as soon as one ends, without a round
+   * trip) and refuses any beyond as 'busy' (re-issued, to another worker if there is one).
+   */
   readonly capacity: number;
   /** Calls [from, to) of the request's plan; `request.batch` holds the feeds; `programs` the copy programs by copyProgramKey. */
   evaluate(request: LossRequest, from: number, to: number, programs: Readonly<Record<string, ProgramBytes>>): Promise<CallsResult>;
@@ -73,6 +77,8 @@ interface Session {
   readonly engine: PartEngine;
   readonly replica: ThetaReplica;
   readonly dataset?: AnyDataset;
+  /** The feeds of the last batch named by index. */
+  feeds?: { readonly indices: Int32Array; readonly batch: LossRequest['batch'] };
 }
 
 /** Task ids (with attempt) remembered to reject replays: the most recent this many. */
@@ -137,7 +143,7 @@ export class NatsWorker {
     }
     this.seen.add(key);
     if (this.seen.size > REMEMBERED) this.seen.delete(this.seen.values().next().value!);
-    if (this.running >= this.capacity) return refuse('busy', `${this.running} parts in progress`);
+    if (this.running >= 2 * this.capacity) return refuse('busy', `${this.running} parts in progress or waiting`);
     this.running++;
     try {
       const { session, request } = await this.serial(() => this.prepare(task!));
@@ -220,23 +226,28 @@ export class NatsWorker {
   /** The task as a loss request on the replica's θ, with the batch's feeds. */
   private request(task: Task, session: Session): LossRequest {
     const { head, replica, dataset } = session;
-    let x: HostTensor<'float32'>;
-    let y: HostTensor;
-    if ('indices' in task.batch) {
-      if (!dataset) throw new Refusal('data', 'the task names a batch by index, and the run declares no data');
-      const indices = task.batch.indices;
-      if (indices.some((i) => !(i >= 0 && i < dataset.size))) throw new Refusal('data', `batch indices outside [0, ${dataset.size})`);
-      const batch = batches(subset(dataset, indices), { batchSize: indices.length, shuffle: false }).next().value!;
-      x = new HostTensor('float32', [indices.length, ...head.input], batch.x.data);
-      y = targetFeed(objectiveFromSpec(head.objective), head.outputs, batch.y, indices.length);
-    } else {
-      const { x: xs, y: ys } = task.batch;
-      x = new HostTensor('float32', xs.shape, xs.data);
-      y = new HostTensor(ys.dtype, ys.shape, ys.data as never);
+    if (!('indices' in task.batch)) {
+      const { x, y } = task.batch;
+      return this.lossRequest(task, replica, { x: new HostTensor('float32', x.shape, x.data), y: new HostTensor(y.dtype, y.shape, y.data as never) as LossRequest['batch']['y'] });
     }
+    if (!dataset) throw new Refusal('data', 'the task names a batch by index, and the run declares no data');
+    const indices = task.batch.indices;
+    // A step's parts name the same batch: its feeds are built once (and the same objects handed to the engine).
+    const cached = session.feeds;
+    if (cached && cached.indices.length === indices.length && cached.indices.every((i, r) => i === indices[r])) return this.lossRequest(task, replica, cached.batch);
+    if (indices.some((i) => !(i >= 0 && i < dataset.size))) throw new Refusal('data', `batch indices outside [0, ${dataset.size})`);
+    const batch = batches(subset(dataset, indices), { batchSize: indices.length, shuffle: false }).next().value!;
+    const x = new HostTensor('float32', [indices.length, ...head.input], batch.x.data);
+    const y = targetFeed(objectiveFromSpec(head.objective), head.outputs, batch.y, indices.length) as LossRequest['batch']['y'];
+    session.feeds = { indices: indices.slice(), batch: { x, y } };
+    return this.lossRequest(task, replica, session.feeds.batch);
+  }
+
+  /** The task as a loss request on the replica's θ and the batch's feeds. */
+  private lossRequest(task: Task, replica: ThetaReplica, batch: LossRequest['batch']): LossRequest {
     return {
       params: replica.theta,
-      batch: { x, y: y as LossRequest['batch']['y'] },
+      batch,
       perturbation: task.perturbation,
       ...(task.slots && { slots: task.slots }),
       ...(task.directionsPerCall !== undefined && { directionsPerCall: task.directionsPerCall }),
