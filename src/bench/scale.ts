@@ -8,12 +8,13 @@ import type { LossOracle, LossRequest } from '../objectives/loss-oracle.js';
 import { ModelLossOracle } from '../objectives/model-oracle.js';
 import { crossEntropyObjective } from '../objectives/objective.js';
 import { RunChannel } from '../scale/channel.js';
-import { PROTOCOL, type Reply, decode, encode, taskSchema } from '../scale/messages.js';
+import { type Head, PROTOCOL, type Reply, decode, encode, taskSchema } from '../scale/messages.js';
 import { type NatsConnectOptions, natsConnect, poolEngine, runData } from '../scale/nats-node.js';
 import { NatsLossOracle } from '../scale/nats-oracle.js';
 import { NatsWorker } from '../scale/nats-worker.js';
 import { WorkerPoolOracle, WorkerPoolSurface } from '../scale/pool.js';
-import { timeInterleaved } from './timing.js';
+import { ThetaReplica } from '../scale/replica.js';
+import { timeInterleaved, timeIt } from './timing.js';
 
 export interface ScaleBenchOptions {
   /** Examples per step, and per landscape point (default 256). */
@@ -52,15 +53,24 @@ export interface ScaleBenchResult {
   readonly points: number;
   readonly workers: number;
   readonly rows: readonly ScaleRow[];
+  /** A worker's own work per training step: replaying one update of K directions (SGD) on its replica of θ, ms (median). */
+  readonly replayMs: number;
   /** NATS only: the step's messages in bytes (tasks out, replies back), the loopback round trip and the coordination overhead. */
   readonly nats?: {
     readonly taskBytes: number;
     readonly replyBytes: number;
     readonly tasks: number;
     readonly roundTripMs: number;
-    /** Step time over NATS with one worker, and in-process with one thread: the overhead is 1 − inProcess / nats. */
+    /**
+     * Step times (medians, alternating blocks): over NATS with one worker, on one worker
+     * thread in this process (`--workers 1`, the same engine set-up as a NATS worker's),
+     * and on this process's own thread (ModelLossOracle, one intra-op thread). The
+     * coordination overhead is 1 − thread / nats: what the broker adds to the same
+     * evaluation.
+     */
     readonly stepMs: number;
-    readonly inProcessMs: number;
+    readonly threadMs: number;
+    readonly mainThreadMs: number;
     readonly overhead: number;
   };
   readonly machine: { readonly cpu: string; readonly cores: number; readonly node: string; readonly runtime: string; readonly load: readonly number[] };
@@ -73,10 +83,10 @@ export const SCALE_TARGETS = { pool: 1.7, nats: 1.5, overhead: 0.1 } as const;
  * The scale-out benchmark on the 784-256-256-10 MLP and MNIST: queries per second of an
  * spsa step (K directions, central differences, batch `batch`) on `workers` worker
  * threads against one, and of a points × points landscape grid likewise, each pair timed
- * in alternation; with a NATS server, the same step answered by two NATS workers (one
- * thread each, in this process, over loopback) against one in-process thread, the
- * coordination overhead (one NATS worker against one in-process thread), the step's
- * message bytes and the loopback round trip of a small request.
+ * in alternation; with a NATS server, the same step answered by `workers` NATS workers
+ * (one thread each, in this process, over loopback) against one worker thread in
+ * process, the coordination overhead (one NATS worker against one worker thread), the
+ * step's message bytes and the loopback round trip of a small request.
  */
 export async function benchScale(options: ScaleBenchOptions = {}): Promise<ScaleBenchResult> {
   const { batch: b = 256, directions = 16, points = 51, workers = 2, seconds = 3, rounds = 3 } = options;
@@ -128,7 +138,13 @@ export async function benchScale(options: ScaleBenchOptions = {}): Promise<Scale
     const gridRate = (ms: number[]) => (1000 * points * points * b) / median(ms);
     rows.push(row(`${points} × ${points} landscape grid, ${b} examples: --workers ${workers} / --workers 1`, gridRate(gridMs[1]!), gridRate(gridMs[0]!), SCALE_TARGETS.pool));
 
-    const nats = options.nats && (await natsRows(options.nats, { model, objective, spec, data, request, queriesPerSecond, row, oracle, seconds, workers }));
+    // What every worker does once per step besides its parts: regenerate ĝ from the key and K weights, and take the optimiser's step.
+    const head = { kind: 'head', protocol: PROTOCOL, session: 'bench', model: '0'.repeat(64), runtime: backend().name, params: model.layout.entries.map((e) => ({ name: e.name, shape: [...e.shape] })), input: [784], outputs: 10, objective: objective.name, replay: { optimizer: 'sgd', lr: 0.01, schedule: 'constant', warmupSteps: 0, momentum: 0, weightDecay: 0, clip: 0, plannedSteps: 1 }, snapshot: 'bench', stream: { name: 'bench', subject: 'bench', seq: 1 } } satisfies Head;
+    const replica = ThetaReplica.fromSnapshot(head, { kind: 'snapshot', session: 'bench', version: 0, theta, hash: '0'.repeat(64) });
+    const weights = Float64Array.from({ length: directions }, (_, k) => (k % 2 ? 1e-3 : -1e-3));
+    const replay = await timeIt(() => replica.apply({ kind: 'update', session: 'bench', version: replica.version + 1, step: { kind: 'directions', updates: replica.version + 1, key: BigInt(stepKey(0, replica.version)), distribution: 'rademacher', epsilon: 1e-3, weights } }, () => Promise.reject(new Error('no snapshots'))), { seconds: 1 });
+
+    const nats = options.nats && (await natsRows(options.nats, { model, objective, spec, data, request, queriesPerSecond, row, oracle, thread: one, seconds, workers }));
     if (nats) rows.push(...nats.rows);
     return {
       model: model.spec,
@@ -138,6 +154,7 @@ export async function benchScale(options: ScaleBenchOptions = {}): Promise<Scale
       points,
       workers,
       rows,
+      replayMs: replay.medianMs,
       ...(nats && { nats: nats.detail }),
       machine: { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, node: process.version, runtime: backend().name, load: loadavg() },
     };
@@ -155,6 +172,8 @@ interface NatsContext {
   readonly queriesPerSecond: (ms: number) => number;
   readonly row: (measure: string, rate: number, reference: number, target: number, atLeast?: boolean) => ScaleRow;
   readonly oracle: <T extends LossOracle>(o: T) => T;
+  /** One worker thread in this process (`--workers 1`). */
+  readonly thread: LossOracle;
   readonly seconds: number;
   readonly workers: number;
 }
@@ -187,9 +206,9 @@ async function natsRows(connect: NatsConnectOptions, c: NatsContext): Promise<{ 
     });
     const probe = await oracles[0]!.evaluate(c.request(0));
     spy.unsubscribe();
-    const inProcess = c.oracle(new ModelLossOracle(c.model, c.objective, { threads: 1 }));
+    const mainThread = c.oracle(new ModelLossOracle(c.model, c.objective, { threads: 1 }));
     let step = 1;
-    const [alone, nats1, natsN] = await timeInterleaved([() => inProcess.evaluate(c.request(step++)), () => oracles[0]!.evaluate(c.request(step++)), () => oracles[1]!.evaluate(c.request(step++))], { seconds: c.seconds, warmup: 2, blockMs: 1000 });
+    const [main, thread, nats1, natsN] = await timeInterleaved([mainThread, c.thread, oracles[0]!, oracles[1]!].map((o) => () => o.evaluate(c.request(step++))), { seconds: c.seconds, warmup: 2, blockMs: 1000 });
     // A reply's size: the losses and applied steps of one part of the probe, as the worker encodes them.
     const part = probe.losses.length / counted.tasks;
     const reply: Reply = { kind: 'result', protocol: PROTOCOL, id: 'x'.repeat(16), attempt: 1, worker: 'bench-0-0', model: '0'.repeat(64), runtime: backend().name, losses: new Float32Array(part), queries: part, applied: new Float64Array(probe.applied!.length / counted.tasks) };
@@ -201,11 +220,11 @@ async function natsRows(connect: NatsConnectOptions, c: NatsContext): Promise<{ 
     });
     const [rtt] = await timeInterleaved([() => nc.request(`fp.bench-${process.pid}.echo`, new Uint8Array(16), { timeout: 5000 })], { seconds: 1, warmup: 20 });
     echo.unsubscribe();
-    const detail = { taskBytes: counted.task, replyBytes: counted.reply, tasks: counted.tasks, roundTripMs: rtt!.medianMs, stepMs: nats1!.medianMs, inProcessMs: alone!.medianMs, overhead: 1 - alone!.medianMs / nats1!.medianMs };
+    const detail = { taskBytes: counted.task, replyBytes: counted.reply, tasks: counted.tasks, roundTripMs: rtt!.medianMs, stepMs: nats1!.medianMs, threadMs: thread!.medianMs, mainThreadMs: main!.medianMs, overhead: 1 - thread!.medianMs / nats1!.medianMs };
     return {
       rows: [
-        c.row(`spsa step over NATS: ${c.workers} workers / one in-process thread`, c.queriesPerSecond(natsN!.medianMs), c.queriesPerSecond(alone!.medianMs), SCALE_TARGETS.nats),
-        c.row('coordination overhead: 1 − in-process / one NATS worker (fraction of step time)', detail.overhead, 1, SCALE_TARGETS.overhead, false),
+        c.row(`spsa step over NATS: ${c.workers} workers / one in-process worker thread`, c.queriesPerSecond(natsN!.medianMs), c.queriesPerSecond(thread!.medianMs), SCALE_TARGETS.nats),
+        c.row('coordination overhead: 1 − one worker thread / one NATS worker (fraction of step time)', detail.overhead, 1, SCALE_TARGETS.overhead, false),
       ],
       detail,
     };

@@ -20,7 +20,7 @@ export const benchCommand = {
   targets      every measure of the performance table (docs/benchmarks.md) as a ratio, with its target
   landscape    a 51 × 51 loss landscape on 1,000 examples against the engine's stacked forward
   mgd          an MGD step on the MGD papers' Fashion-MNIST CNN against a forward pass (batch 1000 by default)
-  scale        queries/s of an spsa step and a landscape grid on --workers threads against one; with --nats, two NATS workers against one in-process thread, the coordination overhead, bytes per step and the loopback round trip`,
+  scale        queries/s of an spsa step and a landscape grid on --workers threads against one; with --nats, two NATS workers against one worker thread, the coordination overhead, bytes per step and the loopback round trip`,
   flags: {
     batch: { type: 'integer', min: 1, help: 'examples per forward pass or step (default: 256; memory, targets: 64; mgd: 1000)' },
     examples: { type: 'integer', default: 1000, min: 1, help: 'landscape: examples the loss is taken on' },
@@ -134,7 +134,8 @@ function format(suite: Suite, result: Awaited<ReturnType<(typeof SUITE_RUNNERS)[
       '| measure | throughput | ratio | target | |',
       '| --- | --- | --- | --- | --- |',
       ...rows,
-      ...(nats ? [`NATS: a step is ${nats.tasks} tasks of ${(nats.taskBytes / nats.tasks).toFixed(0)} bytes out and ${nats.tasks} replies of ${(nats.replyBytes / nats.tasks).toFixed(0)} bytes back (${nats.taskBytes + nats.replyBytes} bytes); step ${nats.stepMs.toFixed(1)} ms with one NATS worker, ${nats.inProcessMs.toFixed(1)} ms in-process; loopback round trip of a 16-byte request ${(1000 * nats.roundTripMs).toFixed(0)} µs (median)`] : ['NATS rows: give --nats <url> (a running nats-server) to measure them']),
+      `a worker's replay of one step's update (K = ${r.directions}, SGD) on its replica of θ: ${r.replayMs.toFixed(2)} ms`,
+      ...(nats ? [`NATS: a step is ${nats.tasks} tasks of ${(nats.taskBytes / nats.tasks).toFixed(0)} bytes out and ${nats.tasks} replies of ${(nats.replyBytes / nats.tasks).toFixed(0)} bytes back (${nats.taskBytes + nats.replyBytes} bytes); step ${nats.stepMs.toFixed(1)} ms with one NATS worker, ${nats.threadMs.toFixed(1)} ms on one worker thread, ${nats.mainThreadMs.toFixed(1)} ms on the main thread; loopback round trip of a 16-byte request ${(1000 * nats.roundTripMs).toFixed(0)} µs (median)`] : ['NATS rows: give --nats <url> (a running nats-server) to measure them']),
     ].join('\n');
   }
   if (suite === 'targets') {
