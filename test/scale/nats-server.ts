@@ -6,16 +6,14 @@ import { join } from 'node:path';
 
 /**
  * A nats-server (the Debian package's; FORWARDPROP_NATS_SERVER overrides the path) for a
- * test: 127.0.0.1 on free ports, JetStream in a temporary directory that outlives restarts,
- * optionally with a token or user/password and a WebSocket listener. Stop it in `after`.
+ * test: 127.0.0.1 on a free port, JetStream in a temporary directory that outlives restarts,
+ * optionally with a token or user/password, or TLS. Stop it in `after`.
  */
 const BINARY = process.env.FORWARDPROP_NATS_SERVER ?? 'nats-server';
 
 export interface TestServer {
   readonly url: string;
   readonly port: number;
-  /** ws://127.0.0.1:<port> when started with a WebSocket listener. */
-  readonly ws?: string;
   /** Stops the server (JetStream's files stay) and starts it again on the same ports; resolves when it is ready. */
   restart(downMs?: number): Promise<void>;
   stop(): Promise<void>;
@@ -53,18 +51,15 @@ export async function freePort(): Promise<number> {
   });
 }
 
-export async function startNatsServer(options: { readonly token?: string; readonly user?: string; readonly pass?: string; readonly websocket?: boolean; readonly maxPayload?: number; readonly tls?: { readonly cert: string; readonly key: string } } = {}): Promise<TestServer> {
+export async function startNatsServer(options: { readonly token?: string; readonly user?: string; readonly pass?: string; readonly tls?: { readonly cert: string; readonly key: string } } = {}): Promise<TestServer> {
   const dir = await mkdtemp(join(tmpdir(), 'forwardprop-nats-'));
   const port = await freePort();
-  const wsPort = options.websocket ? await freePort() : undefined;
   const auth = options.token ? `authorization { token: "${options.token}" }` : options.user ? `authorization { user: "${options.user}", password: "${options.pass}" }` : '';
   const config = [
     `listen: 127.0.0.1:${port}`,
     `jetstream { store_dir: "${join(dir, 'js')}" }`,
-    options.maxPayload ? `max_payload: ${options.maxPayload}` : '',
     auth,
     options.tls ? `tls { cert_file: "${options.tls.cert}", key_file: "${options.tls.key}" }` : '',
-    wsPort ? `websocket { listen: "127.0.0.1:${wsPort}", no_tls: true${options.token ? `, authorization { token: "${options.token}" }` : ''} }` : '',
   ].join('\n');
   const file = join(dir, 'nats.conf');
   await writeFile(file, config);
@@ -93,7 +88,6 @@ export async function startNatsServer(options: { readonly token?: string; readon
   return {
     url: options.tls ? `tls://localhost:${port}` : `nats://127.0.0.1:${port}`,
     port,
-    ...(wsPort && { ws: `ws://127.0.0.1:${wsPort}` }),
     async restart(downMs = 0) {
       await halt();
       await new Promise((resolve) => setTimeout(resolve, downMs));
