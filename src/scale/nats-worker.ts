@@ -79,6 +79,8 @@ interface Session {
   readonly dataset?: AnyDataset;
   /** The feeds of the last batch named by index. */
   feeds?: { readonly indices: Int32Array; readonly batch: LossRequest['batch'] };
+  /** Parts being evaluated by the engine. */
+  readonly parts: Set<Promise<CallsResult>>;
 }
 
 /** Task ids (with attempt) remembered to reject replays: the most recent this many. */
@@ -95,6 +97,8 @@ export class NatsWorker {
   /** Replica updates and session changes happen one at a time. */
   private lock: Promise<unknown> = Promise.resolve();
   private subscription: Subscription | undefined;
+  /** Tasks being handled, from arrival to reply. */
+  private readonly handling = new Set<Promise<void>>();
 
   constructor(
     readonly channel: RunChannel,
@@ -107,12 +111,25 @@ export class NatsWorker {
 
   /** Joins the run's queue group. */
   start(): void {
-    this.subscription = this.channel.nc.subscribe(this.channel.names.tasks, { queue: this.channel.names.queue, callback: (error, msg) => (error ? this.options.log?.(`subscription: ${error.message}`) : void this.handle(msg)) });
+    this.subscription = this.channel.nc.subscribe(this.channel.names.tasks, {
+      queue: this.channel.names.queue,
+      callback: (error, msg) => {
+        if (error) return this.options.log?.(`subscription: ${error.message}`);
+        const handled = this.handle(msg);
+        this.handling.add(handled);
+        void handled.finally(() => this.handling.delete(handled));
+      },
+    });
   }
 
-  /** Leaves the queue group (tasks in progress are answered first) and releases the session's engine. */
+  /**
+   * Leaves the queue group, answers the tasks in progress (a part whose reply nobody waits
+   * for any more, too: an engine is never released under a running part) and releases the
+   * session's engine.
+   */
   async stop(): Promise<void> {
     await this.subscription?.drain();
+    await Promise.allSettled([...this.handling]);
     await Promise.resolve(this.lock).catch(() => undefined);
     const session = await this.session?.catch(() => undefined);
     await session?.engine.dispose();
@@ -148,7 +165,13 @@ export class NatsWorker {
     try {
       const { session, request } = await this.serial(() => this.prepare(task!));
       const programs = Object.fromEntries(await Promise.all(Object.entries(task.programs).map(async ([k, hash]) => [k, await this.program(hash)] as const)));
-      const result = await session.engine.evaluate(request, task.from, task.to, programs);
+      const part = session.engine.evaluate(request, task.from, task.to, programs);
+      session.parts.add(part);
+      void part.then(
+        () => session.parts.delete(part),
+        () => session.parts.delete(part),
+      );
+      const result = await part;
       this.stats.answered++;
       respond({ kind: 'result', protocol: PROTOCOL, id: task.id, attempt: task.attempt, worker: this.options.name, model: session.head.model, runtime: this.options.runtime, ...result });
     } catch (e) {
@@ -176,7 +199,8 @@ export class NatsWorker {
       const previous = session;
       this.session = this.open(head);
       session = await this.session;
-      if (previous && previous.engine !== session.engine) await previous.engine.dispose();
+      // The old session's parts may still run (their coordinator gone): its engine goes when they end.
+      if (previous && previous.engine !== session.engine) void Promise.allSettled([...previous.parts]).then(() => previous.engine.dispose());
     }
     const { head, replica } = session;
     if (task.model !== head.model) throw new Refusal('model', `task for model ${task.model.slice(0, 12)}, the session's is ${head.model.slice(0, 12)}`);
@@ -204,7 +228,7 @@ export class NatsWorker {
     const engine = await this.options.engine(head);
     this.capacity = engine.capacity;
     this.options.log?.(`session ${head.session}: model ${head.model.slice(0, 12)}, θ from ${head.snapshot}${head.replay ? `, replaying ${head.replay.optimizer} updates` : ', dense updates'}`);
-    return { head, engine, replica, ...(dataset && { dataset }) };
+    return { head, engine, replica, parts: new Set(), ...(dataset && { dataset }) };
   }
 
   /** A program's bytes from the run's object store, checked against the hash that names it. */
