@@ -5,11 +5,13 @@ import { benchLandscape } from '../bench/landscape.js';
 import { benchMemory } from '../bench/memory.js';
 import { benchTargets } from '../bench/targets.js';
 import { benchMgd } from '../bench/mgd.js';
+import { benchScale } from '../bench/scale.js';
 import { type Command, UsageError, parseFlags, usage } from './args.js';
+import { NATS_FLAGS, natsOptions } from './nats-flags.js';
 
 export const benchCommand = {
   name: 'bench',
-  positionals: 'engine | estimators | memory | import | targets | landscape | mgd',
+  positionals: 'engine | estimators | memory | import | targets | landscape | mgd | scale',
   summary: `Benchmarks (numbers for docs/benchmarks.md; ratios are measured within one run).
   engine       forward passes/s of the 784-256-256-10 MLP at one and K copies per call, and noise throughput
   estimators   one step of each estimator against the forward passes it is made of
@@ -17,12 +19,15 @@ export const benchCommand = {
   import       an imported ONNX file against running it directly, and an fg-a and a bp step on it
   targets      every measure of the performance table (docs/benchmarks.md) as a ratio, with its target
   landscape    a 51 × 51 loss landscape on 1,000 examples against the engine's stacked forward
-  mgd          an MGD step on the MGD papers' Fashion-MNIST CNN against a forward pass (batch 1000 by default)`,
+  mgd          an MGD step on the MGD papers' Fashion-MNIST CNN against a forward pass (batch 1000 by default)
+  scale        queries/s of an spsa step and a landscape grid on --workers threads against one; with --nats, two NATS workers against one worker thread, the coordination overhead, bytes per step and the loopback round trip`,
   flags: {
     batch: { type: 'integer', min: 1, help: 'examples per forward pass or step (default: 256; memory, targets: 64; mgd: 1000)' },
     examples: { type: 'integer', default: 1000, min: 1, help: 'landscape: examples the loss is taken on' },
-    points: { type: 'integer', default: 51, min: 3, help: 'landscape: grid points per axis of the full landscape' },
-    copies: { type: 'integer', default: 16, min: 1, help: 'perturbed copies per call, K' },
+    points: { type: 'integer', default: 51, min: 3, help: 'landscape, scale: grid points per axis of the full landscape' },
+    workers: { type: 'integer', default: 2, min: 2, help: 'scale: worker threads (and NATS workers) measured against one' },
+    rounds: { type: 'integer', default: 3, min: 1, help: 'scale: whole landscape grids timed per variant, alternating' },
+    copies: { type: 'integer', default: 16, min: 1, help: 'perturbed copies per call, K (scale: spsa directions per step)' },
     seconds: { type: 'number', default: 3, min: 0.1, help: 'measuring time per measurement' },
     threads: { type: 'integer', min: 1, help: 'onnxruntime intra-op threads (default: one per core not busy with other work)' },
     dataset: { type: 'string', default: 'mnist', help: 'memory: the data to train and evaluate on' },
@@ -32,6 +37,7 @@ export const benchCommand = {
     memory: { type: 'boolean', help: 'targets: also the peak-memory rows (W = 4096, a few minutes)' },
     file: { type: 'string', default: 'test/fixtures/models/vit-tiny.onnx', help: 'import: the ONNX file' },
     json: { type: 'boolean', help: 'print one JSON object' },
+    ...NATS_FLAGS,
   },
 } as const satisfies Command;
 
@@ -49,7 +55,7 @@ export async function runBench(argv: readonly string[]): Promise<number> {
 }
 
 type Flags = ReturnType<typeof parseFlags<typeof benchCommand.flags>>['flags'];
-const SUITES = ['engine', 'estimators', 'memory', 'import', 'targets', 'landscape', 'mgd'] as const;
+const SUITES = ['engine', 'estimators', 'memory', 'import', 'targets', 'landscape', 'mgd', 'scale'] as const;
 type Suite = (typeof SUITES)[number];
 const isSuite = (name: string | undefined): name is Suite => (SUITES as readonly (string | undefined)[]).includes(name);
 const compileOptions = (flags: Flags) => (flags.threads !== undefined ? { compile: { threads: flags.threads } } : {});
@@ -62,6 +68,10 @@ const SUITE_RUNNERS = {
   targets: (flags: Flags) => benchTargets({ batch: flags.batch ?? 64, seconds: flags.seconds, ...widths(flags), memory: flags.memory === true }),
   landscape: (flags: Flags) => benchLandscape({ examples: flags.examples, points: flags.points, copies: flags.copies, batch: flags.batch ?? 256, seconds: flags.seconds, ...compileOptions(flags) }),
   mgd: (flags: Flags) => benchMgd({ batch: flags.batch ?? 1000, seconds: flags.seconds, ...(flags.threads !== undefined && { threads: flags.threads }) }),
+  scale: (flags: Flags) => {
+    const nats = natsOptions(flags, 'forwardprop bench scale');
+    return benchScale({ batch: flags.batch ?? 256, directions: flags.copies, points: flags.points, workers: flags.workers, seconds: flags.seconds, rounds: flags.rounds, ...(nats && { nats }) });
+  },
 } as const;
 
 /** --widths 256,1024 as numbers (a UsageError for anything else). */
@@ -113,6 +123,20 @@ function format(suite: Suite, result: Awaited<ReturnType<(typeof SUITE_RUNNERS)[
     return [
       `${r.model} (${r.parameters.toLocaleString('en-US')} parameters), batch ${r.batch}, ${r.machine.runtime} on ${r.machine.cpu} × ${r.machine.cores}, threads ${r.machine.threads}, Node ${r.machine.node}`,
       `mgd step (cdma, baseline and perturbed cost): ${r.stepMs.toFixed(2)} ms, forward pass ${r.forwardMs.toFixed(2)} ms: ${r.ratio.toFixed(2)}× (target ≤ ${r.target}×: ${r.ratio <= r.target ? 'met' : 'not met'})`,
+    ].join('\n');
+  }
+  if (suite === 'scale') {
+    const r = result as Awaited<ReturnType<typeof benchScale>>;
+    const { machine, nats } = r;
+    const k = (v: number) => `${(v / 1000).toFixed(1)}k`;
+    const rows = r.rows.map((t) => `| ${t.measure} | ${t.atLeast ? `${k(t.rate)} / ${k(t.reference)} queries/s` : ''} | ${t.atLeast ? `${t.ratio.toFixed(2)}×` : `${(100 * t.ratio).toFixed(1)}%`} | ${t.atLeast ? '≥' : '≤'} ${t.atLeast ? `${t.target}×` : `${100 * t.target}%`} | ${t.met ? 'met' : 'not met'} |`);
+    return [
+      `${r.model} (${r.parameters.toLocaleString('en-US')} parameters), MNIST batch ${r.batch}, spsa K = ${r.directions} (central), ${machine.runtime} on ${machine.cpu} × ${machine.cores}, Node ${machine.node}, load average ${machine.load.map((l) => l.toFixed(1)).join(' ')}`,
+      '| measure | throughput | ratio | target | |',
+      '| --- | --- | --- | --- | --- |',
+      ...rows,
+      `a worker's replay of one step's update (K = ${r.directions}, SGD) on its replica of θ: ${r.replayMs.toFixed(2)} ms`,
+      ...(nats ? [`NATS: a step is ${nats.tasks} tasks of ${(nats.taskBytes / nats.tasks).toFixed(0)} bytes out and ${nats.tasks} replies of ${(nats.replyBytes / nats.tasks).toFixed(0)} bytes back (${nats.taskBytes + nats.replyBytes} bytes); step ${nats.stepMs.toFixed(1)} ms with one NATS worker, ${nats.threadMs.toFixed(1)} ms on one worker thread, ${nats.mainThreadMs.toFixed(1)} ms on the main thread; loopback round trip of a 16-byte request ${(1000 * nats.roundTripMs).toFixed(0)} µs (median)`] : ['NATS rows: give --nats <url> (a running nats-server) to measure them']),
     ].join('\n');
   }
   if (suite === 'targets') {

@@ -3,13 +3,17 @@ import { DATASET_SPECS, loadDataset } from '../data/load.js';
 import { type FederatedProblem, quadraticProblem, shardedProblem } from '../experiments/federated-problems.js';
 import { FEDERATED_ALGORITHMS, FEDERATED_ALGORITHM_NAMES, type FederatedAlgorithmName, resolveFederatedConfig } from '../federated/algorithms.js';
 import { FEDERATED_CHECKPOINT, type FederatedRecord, ROUNDS_FILE, runFederated } from '../federated/run.js';
-import { InProcessTransport } from '../federated/transport.js';
+import { FederatedClient, runFeatures } from '../federated/client.js';
+import { ClientEndpoint, InProcessTransport, type Transport } from '../federated/transport.js';
+import { natsConnect } from '../scale/nats-node.js';
+import { NatsTransport, serveFederatedClient } from '../scale/nats-federated.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
 import { modelFromSpec } from '../nn/factories.js';
 import { crossEntropyObjective } from '../objectives/objective.js';
 import { OPTIMIZER_NAMES } from '../optim/registry.js';
 import { Evaluator } from '../train/evaluate.js';
 import { type Command, UsageError, parseFlags, usage } from './args.js';
+import { NATS_FLAGS, natsOptions } from './nats-flags.js';
 import { timestamp } from './progress.js';
 
 export const SUMMARY_FILE = 'summary.json';
@@ -19,7 +23,8 @@ export const federatedCommand = {
   summary: `Federated zeroth-order optimisation: N clients take local steps on their own objectives, a server averages.
 Algorithms: ${FEDERATED_ALGORITHM_NAMES.map((a) => `${a} (${FEDERATED_ALGORITHMS[a].summary})`).join('; ')}.
 Problems: FZooS's heterogeneous quadratic (--problem quadratic), or a model trained on shards of a data set (--dataset, --model).
-Writes <out>/${ROUNDS_FILE} (one record per round: global loss, queries, bytes, dropped clients), ${FEDERATED_CHECKPOINT} after every round (--resume continues it) and ${SUMMARY_FILE}.`,
+Writes <out>/${ROUNDS_FILE} (one record per round: global loss, queries, bytes, dropped clients), ${FEDERATED_CHECKPOINT} after every round (--resume continues it) and ${SUMMARY_FILE}.
+With --nats the clients are NATS participants: start each with the same flags and --client <i>, and the server without --client; only the federated messages cross.`,
   flags: {
     algorithm: { type: 'string', default: 'fzoos', choices: FEDERATED_ALGORITHM_NAMES, help: 'federated algorithm' },
     clients: { type: 'integer', default: 5, min: 2, help: 'clients N' },
@@ -45,6 +50,9 @@ Writes <out>/${ROUNDS_FILE} (one record per round: global loss, queries, bytes, 
     out: { type: 'string', help: 'run directory (default: runs/federated-<time>)' },
     resume: { type: 'boolean', help: 'continue the run in --out from its checkpoint (--rounds may grow)' },
     json: { type: 'boolean', help: 'one JSON object per round, then the summary' },
+    ...NATS_FLAGS,
+    client: { type: 'integer', min: 0, help: 'with --nats: serve as client i of the run (same flags as the server) until stopped (SIGINT, SIGTERM)' },
+    'nats-timeout': { type: 'number', default: 600, min: 0.001, help: 'with --nats: seconds the server waits for a client\'s answer to one message (its local steps included)' },
   },
 } as const satisfies Command;
 
@@ -66,6 +74,9 @@ export async function runFederatedCommand(argv: readonly string[]): Promise<numb
   const estimator = Object.fromEntries(
     Object.entries(local === 'rgf' ? { directions: flags.directions, epsilon: flags.epsilon } : { restarts: flags.restarts, refitEvery: flags['refit-every'] }).filter(([, v]) => v !== undefined),
   ) as Record<string, number>;
+  const nats = natsOptions(flags, `forwardprop federated${flags.client === undefined ? '' : ` client ${flags.client}`}`);
+  if (flags.client !== undefined && nats === undefined) throw new UsageError('--client needs --nats: a client serves a run on a NATS server');
+  if (flags.client !== undefined && flags.client >= flags.clients) throw new UsageError(`--client must be in [0, ${flags.clients}) (--clients ${flags.clients}), got ${flags.client}`);
   let accuracy: number | undefined;
   const problem = await buildProblem(flags, (a) => (accuracy = a));
   const config = resolveFederatedConfig(
@@ -84,8 +95,17 @@ export async function runFederatedCommand(argv: readonly string[]): Promise<numb
     },
     flags.clients,
   );
+  const connection = nats && (await natsConnect(nats));
+  if (connection && flags.client !== undefined) {
+    try {
+      return await serveClient(connection, flags.run, new FederatedClient(flags.client, problem.clients[flags.client]!, config, problem.start.length, config.algorithm === 'fzoos' ? runFeatures(config, problem.start.length) : undefined));
+    } finally {
+      await problem.dispose();
+      await connection.close();
+    }
+  }
   const out = flags.out ?? join('runs', `federated-${timestamp()}`);
-  const transport = InProcessTransport.of(problem.clients, config, problem.start.length);
+  const transport: Transport = connection ? new NatsTransport(connection, flags.run, flags.clients, 1000 * flags['nats-timeout']) : InProcessTransport.of(problem.clients, config, problem.start.length);
   const start = performance.now();
   const print = (r: FederatedRecord) => {
     if (flags.json) return console.log(JSON.stringify({ ...r, ...(accuracy !== undefined && { test_acc: accuracy }) }));
@@ -103,8 +123,30 @@ export async function runFederatedCommand(argv: readonly string[]): Promise<numb
   } finally {
     await transport.close();
     await problem.dispose();
+    await connection?.close();
   }
   return 0;
+}
+
+/** A client process: answers the run's server on its subject until SIGINT or SIGTERM. */
+async function serveClient(nc: Awaited<ReturnType<typeof natsConnect>>, run: string, client: FederatedClient): Promise<number> {
+  const log = (line: string) => console.error(`federated client ${client.index}: ${line}`);
+  const stop = new AbortController();
+  const onSignal = () => stop.abort();
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    const subscription = serveFederatedClient(nc, run, new ClientEndpoint(client), log);
+    await nc.flush();
+    log(`serving run '${run}'`);
+    await new Promise((resolve) => stop.signal.addEventListener('abort', resolve, { once: true }));
+    await subscription.drain();
+    return 0;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    await client.dispose();
+  }
 }
 
 type Flags = ReturnType<typeof parseFlags<typeof federatedCommand.flags>>['flags'];

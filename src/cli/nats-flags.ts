@@ -7,7 +7,7 @@ import { type FlagSpecs, UsageError } from './args.js';
  * users of the machine cannot read them off the process list.
  */
 export const NATS_FLAGS = {
-  nats: { type: 'string', help: 'NATS server URL(s), comma-separated (nats://host:4222; tls://host:4222 for TLS)' },
+  nats: { type: 'string', help: 'NATS server URL(s), comma-separated (nats://host:4222; tls://host:4222 for TLS, by the host name its certificate names)' },
   run: { type: 'string', default: 'forwardprop', help: "with --nats: the run's name on the server (coordinator and workers must agree)" },
   'nats-token': { type: 'string', help: 'with --nats: authentication token (or FORWARDPROP_NATS_TOKEN)' },
   'nats-user': { type: 'string', help: 'with --nats: user name (password from --nats-password or FORWARDPROP_NATS_PASSWORD)' },

@@ -229,9 +229,9 @@ export async function runTrain(argv: readonly string[]): Promise<number> {
   }
   if (coordinator) {
     const c = coordinator;
-    const line = { tasks: c.tasks, attempts: c.attempts, timeouts: c.timeouts, busy: c.busy, refused: c.refused, foreign: c.foreign, malformed: c.malformed, oversized: c.oversized, replayed: c.replayed, dense_updates: c.dense, replayed_updates: c.replayed_updates, fallback: c.fallback };
+    const line = { tasks: c.tasks, attempts: c.attempts, timeouts: c.timeouts, busy: c.busy, refused: c.refused, foreign: c.foreign, malformed: c.malformed, oversized: c.oversized, replayed: c.replayed, dense_updates: c.dense, replayed_updates: c.replayed_updates, fallback: c.fallback, workers: c.workers };
     if (json) console.log(JSON.stringify({ coordinator: line }));
-    else console.log(`NATS: ${c.tasks} tasks in ${c.attempts} attempts (${c.timeouts} timed out, ${c.busy} busy, refused ${JSON.stringify(c.refused)}, ${c.foreign} from other models or runtimes); rejected ${c.malformed} malformed, ${c.oversized} oversized, ${c.replayed} replayed replies; θ by ${c.replayed_updates} replayed and ${c.dense} dense updates`);
+    else console.log(`NATS: ${c.tasks} tasks in ${c.attempts} attempts (${c.timeouts} timed out, ${c.busy} busy, refused ${JSON.stringify(c.refused)}, ${c.foreign} from other models or runtimes); rejected ${c.malformed} malformed, ${c.oversized} oversized, ${c.replayed} replayed replies; θ by ${c.replayed_updates} replayed and ${c.dense} dense updates; parts answered by worker ${JSON.stringify(c.workers)}`);
   }
   if (lost) {
     console.error(`forwardprop train: stopped because ${lost}; the checkpoint is written: resume with ${resumeWith}`);

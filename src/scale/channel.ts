@@ -24,8 +24,6 @@ export interface RunNames {
   readonly stream: string;
   /** The key-value bucket (the head) and the object store (programs, snapshots). */
   readonly bucket: string;
-  /** Federated client `i`'s subject. */
-  federated(client: number): string;
 }
 
 /** The subjects and buckets of run `run`. @throws RangeError for a name that is not 1–32 letters, digits, '-' or '_'. */
@@ -38,7 +36,6 @@ export function runNames(run: string): RunNames {
     updates: `fp.${run}.updates`,
     stream: `FP_${run}`,
     bucket: `fp-${run}`,
-    federated: (client) => `fp.${run}.federated.${client}`,
   };
 }
 

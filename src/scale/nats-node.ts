@@ -2,12 +2,13 @@ import { hostname } from 'node:os';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { connect } from '@nats-io/transport-node';
 import type { AnyDataset } from '../data/dataset.js';
+import type { LossRequest } from '../objectives/loss-oracle.js';
 import { splitHoldout } from '../train/run-hooks.js';
 import { trainingData } from '../train/trainer.js';
 import { RunChannel } from './channel.js';
 import type { Head } from './messages.js';
 import type { PartEngine } from './nats-worker.js';
-import { WorkerPool } from './pool.js';
+import { WorkerPool, sharedTensor } from './pool.js';
 
 /**
  * Scale-out over NATS in Node: connecting with credentials, a worker's engine (a pool of
@@ -51,13 +52,21 @@ export async function natsConnect(options: NatsConnectOptions): Promise<NatsConn
   }
 }
 
-/** A worker's engine: `threads` worker threads (one onnxruntime session each, one intra-op thread), `threads` parts at once. */
+/**
+ * A worker's engine: `threads` worker threads (one onnxruntime session each, one intra-op
+ * thread), `threads` parts at once. The parts of a step share one batch (NatsWorker hands
+ * them the same feeds): it goes to shared memory once, not once per part.
+ */
 export function poolEngine(threads: number): (head: Head) => Promise<PartEngine> {
   return async (head) => {
     const pool = new WorkerPool(head.params, { workers: threads });
+    let last: { readonly source: LossRequest['batch']; readonly shared: LossRequest['batch'] } | undefined;
     return {
       capacity: threads,
-      evaluate: async (request, from, to, programs) => (await pool.evaluateCopies(request, [{ from, to }], programs))[0]!,
+      evaluate: async (request, from, to, programs) => {
+        if (last?.source !== request.batch) last = { source: request.batch, shared: { x: sharedTensor(request.batch.x), y: sharedTensor(request.batch.y) as LossRequest['batch']['y'] } };
+        return (await pool.evaluateCopies({ ...request, batch: last.shared }, [{ from, to }], programs))[0]!;
+      },
       dispose: () => pool.close(),
     };
   };

@@ -64,6 +64,8 @@ export interface CoordinatorStats extends RejectionCounts {
   replayed_updates: number;
   /** Requests evaluated by the fallback. */
   fallback: number;
+  /** Parts accepted, by the name of the worker that answered. */
+  workers: Record<string, number>;
 }
 
 interface SessionState {
@@ -79,7 +81,7 @@ interface SessionState {
 
 export class NatsLossOracle implements LossOracle {
   readonly dimension: number;
-  readonly stats: CoordinatorStats = { tasks: 0, attempts: 0, timeouts: 0, busy: 0, refused: {}, foreign: 0, dense: 0, replayed_updates: 0, fallback: 0, ...rejectionCounts() };
+  readonly stats: CoordinatorStats = { tasks: 0, attempts: 0, timeouts: 0, busy: 0, refused: {}, foreign: 0, dense: 0, replayed_updates: 0, fallback: 0, workers: {}, ...rejectionCounts() };
   readonly catalog: ProgramCatalog;
   private readonly runtime = backend().name;
   private session: SessionState | undefined;
@@ -267,7 +269,8 @@ export class NatsLossOracle implements LossOracle {
           if (reason === 'busy') this.stats.busy++;
           else this.stats.refused[reason] = (this.stats.refused[reason] ?? 0) + 1;
           last = `${reply.worker} refused: ${reply.reason}`;
-          if (reason === 'busy') await pause(Math.min(attempt, 20));
+          // Short waits: a part frees a slot every few milliseconds, and another worker may take the task at once.
+          if (reason === 'busy') await pause(Math.min(attempt, 4));
           continue;
         }
         if (reply.protocol !== PROTOCOL || reply.model !== task.model || reply.runtime !== task.runtime) {
@@ -278,6 +281,7 @@ export class NatsLossOracle implements LossOracle {
         if (reply.losses.length !== rows.length * m || reply.applied.length !== (task.perturbation.kind === 'noise' ? plus : 0)) {
           throw new RejectedMessage('malformed', `reply of ${reply.losses.length} losses and ${reply.applied.length} applied steps for ${rows.length} copies × ${m}`);
         }
+        this.stats.workers[reply.worker] = (this.stats.workers[reply.worker] ?? 0) + 1;
         return { losses: reply.losses, queries: reply.queries, applied: reply.applied };
       } catch (e) {
         if (!(e instanceof RejectedMessage)) throw e;

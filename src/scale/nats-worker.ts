@@ -25,7 +25,11 @@ import { ThetaReplica } from './replica.js';
 
 /** Evaluates parts of requests for one model (PartEngine implementations: a thread pool, an in-page Executor). */
 export interface PartEngine {
-  /** Parts it evaluates at once; a task beyond them is refused as 'busy' (and re-issued to another worker). */
+  /**
+   * Parts it evaluates at once. The worker admits twice as many (the others wait in the
+   * engine's queue, so that the next part starts as soon as one ends, without a round
+   * trip) and refuses any beyond as 'busy' (re-issued, to another worker if there is one).
+   */
   readonly capacity: number;
   /** Calls [from, to) of the request's plan; `request.batch` holds the feeds; `programs` the copy programs by copyProgramKey. */
   evaluate(request: LossRequest, from: number, to: number, programs: Readonly<Record<string, ProgramBytes>>): Promise<CallsResult>;
@@ -73,6 +77,10 @@ interface Session {
   readonly engine: PartEngine;
   readonly replica: ThetaReplica;
   readonly dataset?: AnyDataset;
+  /** The feeds of the last batch named by index. */
+  feeds?: { readonly indices: Int32Array; readonly batch: LossRequest['batch'] };
+  /** Parts being evaluated by the engine. */
+  readonly parts: Set<Promise<CallsResult>>;
 }
 
 /** Task ids (with attempt) remembered to reject replays: the most recent this many. */
@@ -89,6 +97,8 @@ export class NatsWorker {
   /** Replica updates and session changes happen one at a time. */
   private lock: Promise<unknown> = Promise.resolve();
   private subscription: Subscription | undefined;
+  /** Tasks being handled, from arrival to reply. */
+  private readonly handling = new Set<Promise<void>>();
 
   constructor(
     readonly channel: RunChannel,
@@ -101,12 +111,25 @@ export class NatsWorker {
 
   /** Joins the run's queue group. */
   start(): void {
-    this.subscription = this.channel.nc.subscribe(this.channel.names.tasks, { queue: this.channel.names.queue, callback: (error, msg) => (error ? this.options.log?.(`subscription: ${error.message}`) : void this.handle(msg)) });
+    this.subscription = this.channel.nc.subscribe(this.channel.names.tasks, {
+      queue: this.channel.names.queue,
+      callback: (error, msg) => {
+        if (error) return this.options.log?.(`subscription: ${error.message}`);
+        const handled = this.handle(msg);
+        this.handling.add(handled);
+        void handled.finally(() => this.handling.delete(handled));
+      },
+    });
   }
 
-  /** Leaves the queue group (tasks in progress are answered first) and releases the session's engine. */
+  /**
+   * Leaves the queue group, answers the tasks in progress (a part whose reply nobody waits
+   * for any more, too: an engine is never released under a running part) and releases the
+   * session's engine.
+   */
   async stop(): Promise<void> {
     await this.subscription?.drain();
+    await Promise.allSettled([...this.handling]);
     await Promise.resolve(this.lock).catch(() => undefined);
     const session = await this.session?.catch(() => undefined);
     await session?.engine.dispose();
@@ -137,12 +160,18 @@ export class NatsWorker {
     }
     this.seen.add(key);
     if (this.seen.size > REMEMBERED) this.seen.delete(this.seen.values().next().value!);
-    if (this.running >= this.capacity) return refuse('busy', `${this.running} parts in progress`);
+    if (this.running >= 2 * this.capacity) return refuse('busy', `${this.running} parts in progress or waiting`);
     this.running++;
     try {
       const { session, request } = await this.serial(() => this.prepare(task!));
       const programs = Object.fromEntries(await Promise.all(Object.entries(task.programs).map(async ([k, hash]) => [k, await this.program(hash)] as const)));
-      const result = await session.engine.evaluate(request, task.from, task.to, programs);
+      const part = session.engine.evaluate(request, task.from, task.to, programs);
+      session.parts.add(part);
+      void part.then(
+        () => session.parts.delete(part),
+        () => session.parts.delete(part),
+      );
+      const result = await part;
       this.stats.answered++;
       respond({ kind: 'result', protocol: PROTOCOL, id: task.id, attempt: task.attempt, worker: this.options.name, model: session.head.model, runtime: this.options.runtime, ...result });
     } catch (e) {
@@ -170,7 +199,8 @@ export class NatsWorker {
       const previous = session;
       this.session = this.open(head);
       session = await this.session;
-      if (previous && previous.engine !== session.engine) await previous.engine.dispose();
+      // The old session's parts may still run (their coordinator gone): its engine goes when they end.
+      if (previous && previous.engine !== session.engine) void Promise.allSettled([...previous.parts]).then(() => previous.engine.dispose());
     }
     const { head, replica } = session;
     if (task.model !== head.model) throw new Refusal('model', `task for model ${task.model.slice(0, 12)}, the session's is ${head.model.slice(0, 12)}`);
@@ -198,7 +228,7 @@ export class NatsWorker {
     const engine = await this.options.engine(head);
     this.capacity = engine.capacity;
     this.options.log?.(`session ${head.session}: model ${head.model.slice(0, 12)}, θ from ${head.snapshot}${head.replay ? `, replaying ${head.replay.optimizer} updates` : ', dense updates'}`);
-    return { head, engine, replica, ...(dataset && { dataset }) };
+    return { head, engine, replica, parts: new Set(), ...(dataset && { dataset }) };
   }
 
   /** A program's bytes from the run's object store, checked against the hash that names it. */
@@ -220,23 +250,28 @@ export class NatsWorker {
   /** The task as a loss request on the replica's θ, with the batch's feeds. */
   private request(task: Task, session: Session): LossRequest {
     const { head, replica, dataset } = session;
-    let x: HostTensor<'float32'>;
-    let y: HostTensor;
-    if ('indices' in task.batch) {
-      if (!dataset) throw new Refusal('data', 'the task names a batch by index, and the run declares no data');
-      const indices = task.batch.indices;
-      if (indices.some((i) => !(i >= 0 && i < dataset.size))) throw new Refusal('data', `batch indices outside [0, ${dataset.size})`);
-      const batch = batches(subset(dataset, indices), { batchSize: indices.length, shuffle: false }).next().value!;
-      x = new HostTensor('float32', [indices.length, ...head.input], batch.x.data);
-      y = targetFeed(objectiveFromSpec(head.objective), head.outputs, batch.y, indices.length);
-    } else {
-      const { x: xs, y: ys } = task.batch;
-      x = new HostTensor('float32', xs.shape, xs.data);
-      y = new HostTensor(ys.dtype, ys.shape, ys.data as never);
+    if (!('indices' in task.batch)) {
+      const { x, y } = task.batch;
+      return this.lossRequest(task, replica, { x: new HostTensor('float32', x.shape, x.data), y: new HostTensor(y.dtype, y.shape, y.data as never) as LossRequest['batch']['y'] });
     }
+    if (!dataset) throw new Refusal('data', 'the task names a batch by index, and the run declares no data');
+    const indices = task.batch.indices;
+    // A step's parts name the same batch: its feeds are built once (and the same objects handed to the engine).
+    const cached = session.feeds;
+    if (cached && cached.indices.length === indices.length && cached.indices.every((i, r) => i === indices[r])) return this.lossRequest(task, replica, cached.batch);
+    if (indices.some((i) => !(i >= 0 && i < dataset.size))) throw new Refusal('data', `batch indices outside [0, ${dataset.size})`);
+    const batch = batches(subset(dataset, indices), { batchSize: indices.length, shuffle: false }).next().value!;
+    const x = new HostTensor('float32', [indices.length, ...head.input], batch.x.data);
+    const y = targetFeed(objectiveFromSpec(head.objective), head.outputs, batch.y, indices.length) as LossRequest['batch']['y'];
+    session.feeds = { indices: indices.slice(), batch: { x, y } };
+    return this.lossRequest(task, replica, session.feeds.batch);
+  }
+
+  /** The task as a loss request on the replica's θ and the batch's feeds. */
+  private lossRequest(task: Task, replica: ThetaReplica, batch: LossRequest['batch']): LossRequest {
     return {
       params: replica.theta,
-      batch: { x, y: y as LossRequest['batch']['y'] },
+      batch,
       perturbation: task.perturbation,
       ...(task.slots && { slots: task.slots }),
       ...(task.directionsPerCall !== undefined && { directionsPerCall: task.directionsPerCall }),

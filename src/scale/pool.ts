@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import Tinypool from 'tinypool';
 import type { Batch } from '../data/batches.js';
 import type { DType, HostArrays } from '../engine/ir/dtype.js';
+import { HostTensor as HostTensorClass } from '../engine/ir/host-tensor.js';
 import type { HostTensor } from '../engine/ir/host-tensor.js';
 import { type SurfaceLosses, checkSurface, surfaceCallCount } from '../landscape/surface.js';
 import type { Model } from '../nn/model.js';
@@ -91,7 +92,9 @@ export class WorkerPool {
 
   /**
    * Parts of a loss request, each on a thread: `request.batch` holds the program's feeds
-   * (batchFeeds), `programs` the copy programs the calls need (by copyProgramKey).
+   * (batchFeeds), `programs` the copy programs the calls need (by copyProgramKey). Arrays
+   * are copied into shared memory, except those already there (sharedTensor), which must
+   * stay unchanged until the parts return.
    */
   evaluateCopies(request: LossRequest, ranges: readonly { readonly from: number; readonly to: number }[], programs: Readonly<Record<string, ProgramBytes>>): Promise<CallsResult[]> {
     const { batch, ...rest } = request;
@@ -120,12 +123,18 @@ export class WorkerPool {
   }
 }
 
-/** A copy of a typed array in shared memory. */
+/** A typed array in shared memory: itself when it is already there (the caller leaves it unchanged while a part runs), otherwise a copy. */
 function share<T extends HostArrays[DType] | Uint8Array>(a: T): T {
+  if (a.buffer instanceof SharedArrayBuffer) return a;
   const Kind = a.constructor as new (buffer: SharedArrayBuffer) => T;
   const shared = new Kind(new SharedArrayBuffer(a.byteLength));
   (shared as unknown as { set(v: T): void }).set(a);
   return shared;
+}
+
+/** A tensor whose data is in shared memory, to hand to several parts without copying it for each (see share). */
+export function sharedTensor<D extends DType>(t: HostTensor<D>): HostTensor<D> {
+  return new HostTensorClass(t.dtype, t.shape, share(t.data as HostArrays[DType]) as HostArrays[D]);
 }
 
 function threadTensor(t: HostTensor): ThreadTensor {

@@ -27,7 +27,10 @@ describe('forwardprop CLI', () => {
       [['train', '--epochs', '0'], /--epochs must be at least 1, got 0/],
       [['train', '--method', 'magic'], /--method must be one of bp, l-bp, (.*, )?surrogate(, mgd)?; got 'magic'/],
       [['train', '--resume'], /--resume needs --out/],
-      [['bench', 'everything'], /bench takes one suite: engine, estimators, memory, import, targets, landscape, mgd; got 'everything'/],
+      [['bench', 'everything'], /bench takes one suite: engine, estimators, memory, import, targets, landscape, mgd, scale; got 'everything'/],
+      [['federated', '--client', '0'], /--client needs --nats/],
+      [['federated', '--clients', '3', '--client', '3', '--nats', 'nats://127.0.0.1:1'], /--client must be in \[0, 3\) \(--clients 3\), got 3/],
+      [['worker'], /--nats is required/],
     ];
     for (const [args, message] of cases) {
       const r = await runCli(...args);
