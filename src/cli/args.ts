@@ -39,7 +39,7 @@ export function parseFlags<S extends FlagSpecs>(command: Command<S>, argv: reado
   for (const [name, spec] of Object.entries(command.flags)) options[name] = { type: spec.type === 'boolean' ? 'boolean' : 'string' };
   let parsed: ReturnType<typeof parseArgs>;
   try {
-    parsed = parseArgs({ args: [...argv], options, allowPositionals: true, strict: true });
+    parsed = parseArgs({ args: withNegativeValues(argv, command.flags), options, allowPositionals: true, strict: true });
   } catch (e) {
     throw new UsageError((e as Error).message.replace(/\. To specify a positional argument.*$/s, ''));
   }
@@ -51,6 +51,24 @@ export function parseFlags<S extends FlagSpecs>(command: Command<S>, argv: reado
   if (parsed.values.help === true) flags.help = true;
   const given = new Set(Object.keys(command.flags).filter((name) => parsed.values[name] !== undefined));
   return { flags: flags as ParsedFlags<S>, positionals: parsed.positionals, given };
+}
+
+/**
+ * `--flag -1` as `--flag=-1` for flags that take a value: parseArgs reads a value starting
+ * with '-' as another option and refuses it as ambiguous, which hides the real message
+ * (e.g. "--epochs must be at least 1").
+ */
+function withNegativeValues(argv: readonly string[], flags: FlagSpecs): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const name = argv[i]!.startsWith('--') ? argv[i]!.slice(2) : undefined;
+    const next = argv[i + 1];
+    if (name !== undefined && flags[name] !== undefined && flags[name]!.type !== 'boolean' && next !== undefined && /^-[\d.]/.test(next)) {
+      out.push(`--${name}=${next}`);
+      i++;
+    } else out.push(argv[i]!);
+  }
+  return out;
 }
 
 function convert(name: string, spec: FlagSpec, raw: string | boolean | (string | boolean)[]): unknown {

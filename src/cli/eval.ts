@@ -47,6 +47,10 @@ export async function runEval(argv: readonly string[]): Promise<number> {
   let test: Evaluation;
   let sub: ReturnType<typeof subnet> | undefined;
   try {
+    if (dataset !== config.dataset && model.size !== checkpoint.params.length) {
+      // An nn model is built for the data's shape: another shape gives another model.
+      throw new RangeError(`${dataset} does not fit the run's model: its examples are shaped [${loaded.train.inputShape.join(', ')}], and '${config.model}' built for them has ${model.size} parameters where the run (trained on ${config.dataset}) has ${checkpoint.params.length}`);
+    }
     model.check(checkpoint.params, 'checkpoint parameters');
     sub = flags.subnet === undefined ? undefined : subnet(checkpoint, flags.subnet, target);
     const params = sub?.params ?? checkpoint.params;

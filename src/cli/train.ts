@@ -34,7 +34,7 @@ With no flags: ${d.method} on the embedded MNIST (8,000 train / 2,000 test digit
     classes: { type: 'string', help: 'train and test on these classes only, e.g. 0-4 or 1,3,5 (labels unchanged)' },
     normalize: { type: 'boolean', help: "standardise inputs per channel by the training split's mean and std (default: pixels in [0, 1])" },
     init: { type: 'string', help: 'start from the parameters of this run directory or checkpoint (same model)' },
-    model: { type: 'string', default: d.model, help: 'mlp (<in>-256-256-<out> from the data) | mlp:<in>-<hidden>-…-<out>[:gelu] | cnn | localmixer:<S/1/1|M/1/16|M/8/16|L/8/64> | vit:<tiny|small> | onnx:<file> (starts from its weights)' },
+    model: { type: 'string', default: d.model, help: 'mlp (<in>-256-256-<out> from the data) | mlp:<in>-<hidden>-…-<out>[:gelu|:sigmoid:sigmoid[:variation=<σ>]] | cnn | cnn:cifar10 | localmixer:<S/1/1|M/1/16|M/8/16|L/8/64> | vit:<tiny|small> | onnx:<file> (starts from its weights)' },
     ...adaptFlagSpecs,
     objective: { type: 'string', default: d.objective, help: `what is minimised: ${OBJECTIVE_SPECS.join(' | ')}` },
     method: { type: 'string', default: d.method, choices: Object.keys(ESTIMATORS), help: 'gradient estimator (its options follow below)' },
@@ -172,7 +172,7 @@ export async function runTrain(argv: readonly string[]): Promise<number> {
   let sessionStart: { step: number; seconds: number } | undefined;
   const totalSteps = (batches: number) => Math.min(config.epochs * batches, config.steps ?? Infinity);
 
-  info(`forwardprop train: ${config.method} on ${config.dataset}, ${config.model}, ${config.epochs} epochs, batch ${config.batchSize}, ${config.optimizer} lr ${config.lr}, seed ${config.seed}${config.subnets ? `, sub-nets ${config.subnets}` : ''}${config.explore ? `, explore ${config.explore} on ${config.holdout} held-out examples` : ''} → ${out}`);
+  info(`forwardprop train: ${config.method} on ${config.dataset}, ${config.model}, ${config.epochs} epoch${config.epochs === 1 ? '' : 's'}, batch ${config.batchSize}, ${config.optimizer} lr ${config.lr}, seed ${config.seed}${config.subnets ? `, sub-nets ${config.subnets}` : ''}${config.explore ? `, explore ${config.explore} on ${config.holdout} held-out examples` : ''} → ${out}`);
   // The first SIGINT or SIGTERM stops at the next step boundary with a checkpoint; a second one exits now.
   const interrupt = new AbortController();
   let signal: NodeJS.Signals | undefined;

@@ -20,6 +20,7 @@ const USAGE: readonly (readonly [string, readonly string[], RegExp])[] = [
   ['an epoch count past what can be counted', ['--epochs', '1e30'], /--epochs: epochs must be an integer from 1 to 2\^53, got 1e\+30/],
   ['a method option the method does not take', ['--method', 'fg-a', '--epsilon', '5'], /--epsilon does not apply to method fg-a \(it applies to spsa, [^)]*\); fg-a takes --directions, --noise, --exact-readout/],
   ['an ε that cannot work', ['--method', 'spsa', '--epsilon', '0'], /spsa option epsilon \(--epsilon\) must be greater than 0, got 0/],
+  ['a negative count, written with a space', ['--epochs', '-1'], /--epochs must be at least 1, got -1/],
   ['a budget for an allocator that is not there', ['--queries-per-example', '4'], /--queries-per-example: .*give an allocator too/],
   ['an objective that does not fit the data', ['--objective', 'mse'], /--objective: objective 'mse' takes float targets, and 'mnist' is a classification dataset/],
   ['an unknown objective', ['--objective', 'hinge'], /--objective: unknown objective 'hinge'; objectives: cross-entropy/],

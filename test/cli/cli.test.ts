@@ -72,6 +72,9 @@ describe('forwardprop CLI', () => {
     const evaluated = await runCli('eval', out, '--json');
     assert.equal(evaluated.code, 0, evaluated.stderr);
     assert.equal(jsonLines(evaluated.stdout)[0]!.test_acc, summary1!.test_acc);
+    const otherShape = await runCli('eval', out, '--dataset', 'xor');
+    assert.equal(otherShape.code, 1);
+    assert.match(otherShape.stderr, /xor does not fit the run's model: its examples are shaped \[2\], and 'mlp' built for them has \d+ parameters where the run \(trained on mnist\) has 269322/);
 
     const again = await runCli('train', '--method', 'bp', '--epochs', '1', '--out', out);
     assert.equal(again.code, 1);

@@ -61,6 +61,12 @@ describe('bad input is reported with the op, the shapes and the place', () => {
     await assert.rejects((await compile({ inputs: [square], outputs: [square] })).run({ square: new Float32Array(4) }), /input 'square' has symbolic shape \[n,n\]: feed a HostTensor/);
     await assert.rejects(f.run({ ...good, extra: new Float32Array(1) }), /feeds has 'extra', which is not an input of the graph/);
     await assert.rejects(compile({ inputs: [x, w], outputs: [matmul(x, w)] }, { device: 'tpu' }), /unknown device 'tpu' for onnxruntime-node; valid devices: cpu, webgpu/);
+    // A provider whose libraries are missing (CUDA under the .npmrc skip, as here and in CI) names itself and the fix.
+    const onCuda = compile({ inputs: [x, w], outputs: [matmul(x, w)] }, { device: 'cuda' }).then((g) => g.run(good));
+    await onCuda.then(
+      (out) => assert.equal(out[0]!.shape.join(','), '4,2'),
+      (e: Error) => assert.match(e.message, /^execution provider 'cuda' could not be started: .*without `onnxruntime-node-install=skip` in \.npmrc.*--device cpu always works$/),
+    );
   });
 
   test('symbolic dims must bind consistently across inputs', () => {

@@ -21,6 +21,14 @@ function provider(device: string): string {
   return ep;
 }
 
+/** A provider onnxruntime could not start, with what usually fixes it. */
+function providerError(ep: string, cause: unknown): Error {
+  const hint = ep === 'cuda'
+    ? 'CUDA needs an NVIDIA driver and onnxruntime-node installed with its CUDA libraries (without `onnxruntime-node-install=skip` in .npmrc; README, Quick start)'
+    : `'${ep}' needs its drivers on this machine`;
+  return new Error(`execution provider '${ep}' could not be started: ${(cause as Error).message.split('\n')[0]}. ${hint}; --device cpu always works`, { cause });
+}
+
 interface Entry {
   readonly bytes: Uint8Array;
   readonly session: Promise<ort.InferenceSession>;
@@ -69,7 +77,9 @@ function acquire(bytes: Uint8Array, options: CompileOptions): { key: string; ent
       extra: { session: { intra_op: { allow_spinning: spinning ? '1' : '0' }, inter_op: { allow_spinning: spinning ? '1' : '0' } } },
       logSeverityLevel: 3,
     }),
-  );
+  ).catch((e: unknown) => {
+    throw ep === 'cpu' ? e : providerError(ep, e);
+  });
   const entry: Entry = { bytes, session, refs: 1 };
   bucket.push(entry);
   sessions.set(key, bucket);
