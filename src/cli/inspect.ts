@@ -52,6 +52,9 @@ const NEEDS: Readonly<Record<string, string>> = {
   lr: 'losses and activity sites',
   spsa: 'losses only, with weight copies',
   cge: 'losses only, with weight copies',
+  rgf: 'losses only, with weight copies',
+  prgf: 'losses only, with weight copies and a prior direction',
+  surrogate: 'losses only, with weight copies and a surrogate of the query history',
   mgd: 'losses only (weight perturbation; node perturbation needs activity sites)',
 };
 const LOCAL = 'needs a model with local heads (localmixer)';
@@ -102,7 +105,7 @@ async function checkMethods(graph: OnnxGraph): Promise<Record<string, MethodChec
       } finally {
         await estimator.dispose();
       }
-      methods[name] = { applies: true, how: NEEDS[name] ?? '' };
+      methods[name] = { applies: true, how: NEEDS[name] ?? (LOSS_ONLY.has(name) ? 'losses only' : 'the model graph') };
     } catch (e) {
       methods[name] = { applies: false, how: message(e) };
     }
@@ -141,6 +144,7 @@ function format(r: InspectReport): string {
   const value = (v: { name: string; dtype: string; shape: readonly (number | string)[] }) => `${v.name} ${v.dtype}${formatShape(v.shape)}`;
   const width = Math.max(...r.parameters.map((p) => p.name.length), 8);
   const methods = Object.entries(r.methods);
+  const methodWidth = Math.max(...methods.map(([name]) => name.length));
   return [
     `${r.file}: ONNX IR ${r.irVersion}, opset ${r.opset}${r.producer ? `, made by ${r.producer}` : ''}`,
     `input:   ${value(r.input)}`,
@@ -151,7 +155,7 @@ function format(r: InspectReport): string {
     r.unsupported.length === 0 ? 'unsupported ops: none' : `unsupported ops (${r.unsupported.length} nodes): ${r.unsupported.map((u) => `'${u.node}' (${u.op})`).join(', ')}`,
     `activity sites (fg-a, lr): ${r.activitySites.length === 0 ? 'none' : r.activitySites.map((s) => `${s.value}${s.relu ? ' (relu)' : ''}`).join(', ')}`,
     'methods:',
-    ...methods.map(([name, m]) => `  ${name.padEnd(8)} ${m.applies ? 'yes' : 'no '}  ${m.how}`),
+    ...methods.map(([name, m]) => `  ${name.padEnd(methodWidth)} ${m.applies ? 'yes' : 'no '}  ${m.how}`),
   ].join('\n');
 }
 

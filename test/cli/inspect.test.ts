@@ -30,6 +30,7 @@ describe('forwardprop inspect', () => {
     assert.equal(report.ops.MatMul, 10);
     assert.equal(report.activitySites.length, 2);
     assert.equal(report.methods['fg-a']!.applies, true);
+    for (const [name, m] of Object.entries(report.methods)) assert.ok(m.how.length > 0, `${name} says how it applies or why not`);
   });
 
   test('a file with unsupported ops: which nodes, and that only loss-only methods apply, through the black box', async () => {
