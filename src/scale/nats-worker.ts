@@ -1,4 +1,4 @@
-import type { Msg, Subscription } from '@nats-io/nats-core';
+import type { Msg, NatsConnection, Subscription } from '@nats-io/nats-core';
 import { batches } from '../data/batches.js';
 import { type AnyDataset, subset } from '../data/dataset.js';
 import { HostTensor } from '../engine/ir/host-tensor.js';
@@ -6,7 +6,7 @@ import type { CallsResult } from '../objectives/copy-calls.js';
 import type { LossRequest } from '../objectives/loss-oracle.js';
 import { objectiveFromSpec } from '../objectives/objective.js';
 import { targetFeed } from '../objectives/program-inputs.js';
-import type { RunChannel } from './channel.js';
+import { type RunChannel, awaitRun } from './channel.js';
 import { type Head, PROTOCOL, RejectedMessage, type Reply, type Task, decode, encode, rejectionCounts, taskSchema } from './messages.js';
 import { type ProgramBytes, datasetHash, sha256 } from './programs.js';
 import { ThetaReplica } from './replica.js';
@@ -140,7 +140,11 @@ export class NatsWorker {
     const respond = (reply: Reply) => msg.reply !== undefined && msg.respond(encode(reply));
     const refuse = (reason: string, message: string) => {
       if (reason === 'busy') this.stats.busy++;
-      else this.stats.refused[reason] = (this.stats.refused[reason] ?? 0) + 1;
+      else {
+        // The first refusal of a kind is told: a worker of another runtime or model learns why it answers nothing.
+        if (this.stats.refused[reason] === undefined) this.options.log?.(`refused a task (${reason}): ${message}; refusals of this kind are counted from now on`);
+        this.stats.refused[reason] = (this.stats.refused[reason] ?? 0) + 1;
+      }
       respond({ kind: 'refused', protocol: PROTOCOL, id: task?.id ?? '', attempt: task?.attempt ?? 0, worker: this.options.name, reason: `${reason}: ${message}` });
     };
     try {
@@ -278,4 +282,31 @@ export class NatsWorker {
       ...(task.copyBytes !== undefined && { copyBytes: task.copyBytes }),
     };
   }
+}
+
+/** A worker joined to a run on a connection of its own. */
+export interface JoinedWorker {
+  readonly worker: NatsWorker;
+  readonly nc: NatsConnection;
+  /** Leaves the run (answering the parts in progress) and closes the connection. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Waits on `nc` for run `run` to be started by its coordinator (polling every `every` ms,
+ * until `signal` aborts) and joins its queue group as a worker that owns the connection.
+ * @throws Error when `signal` aborts the wait (the connection is left open).
+ */
+export async function joinRun(nc: NatsConnection, run: string, options: NatsWorkerOptions, wait: { readonly signal?: AbortSignal; readonly every?: number } = {}): Promise<JoinedWorker> {
+  const channel = await awaitRun(nc, run, { ...wait, ...(options.log && { log: options.log }) });
+  const worker = new NatsWorker(channel, options);
+  worker.start();
+  return {
+    worker,
+    nc,
+    async stop() {
+      await worker.stop();
+      await nc.close();
+    },
+  };
 }
