@@ -1,6 +1,6 @@
 // The worker page (`npm run worker-page`): joins a run over NATS WebSocket and answers its
 // tasks with onnxruntime-web on this page's thread. The URL may fill the form and join at
-// once: ?nats=ws://host:8080&run=name&name=tab-1 (a token is typed, never put in a URL).
+// once: ?nats=ws://host:8080&run=name&name=tab-1 (credentials are typed, never put in a URL).
 import { env } from 'onnxruntime-web';
 import { joinOverWebSocket } from '../../src/scale/browser-worker.js';
 import type { JoinedWorker } from '../../src/scale/nats-worker.js';
@@ -43,12 +43,13 @@ async function join(): Promise<void> {
   const servers = field('nats').value.trim();
   const run = field('run').value.trim();
   const name = field('name').value.trim() || `tab-${Math.random().toString(36).slice(2, 8)}`;
-  const token = field('token').value;
+  const [token, user, pass] = ['token', 'user', 'password'].map((id) => field(id).value);
+  if (token !== '' && user !== '') return setState('failed', 'a token or a user and password: give one');
   field('name').value = name;
   stop = new AbortController();
   setState('connecting', `connecting to ${servers}, waiting for run '${run}'`);
   try {
-    joined = await joinOverWebSocket({ servers, run, name, ...(token !== '' && { token }), signal: stop.signal, log });
+    joined = await joinOverWebSocket({ servers, run, name, ...(token !== '' && { token }), ...(user !== '' && { user, pass }), signal: stop.signal, log });
     setState('joined', `answering tasks of run '${run}' as '${name}'`);
     timer = setInterval(showCounts, 250);
   } catch (e) {

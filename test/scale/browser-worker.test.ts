@@ -14,13 +14,15 @@ import { checkpointBits, classificationCsv, startWorker } from './fixtures.js';
  * Browser workers end to end: the worker page as `npm run worker-page` builds it (Vite),
  * in the system Chromium, joined over WebSocket to a local nats-server, answering the
  * tasks of a `forwardprop train --nats` coordinator that runs onnxruntime-web (a Node
- * process under the "browser" condition). The oracle is the same command without --nats
- * on the same runtime; a worker of another runtime (this process's onnxruntime-node) joins
- * the run too and must be refused.
+ * process under the "browser" condition), on a server that wants a token. The oracle is
+ * the same command without --nats on the same runtime; a worker of another runtime (this
+ * process's onnxruntime-node) joins the run too and must be refused.
  */
 const root = fileURLToPath(new URL('../../..', import.meta.url));
 const configFile = join(root, 'examples/worker-page/vite.config.ts');
 const main = join(root, 'dist/src/cli/main.js');
+/** The server wants a token: the tab must be given it in its form. */
+const TOKEN = 'w3b-token';
 
 let server: TestServer;
 let csv: string;
@@ -29,7 +31,7 @@ let page: PreviewServer;
 
 before(async () => {
   outDir = await mkdtemp(join(tmpdir(), 'forwardprop-worker-page-'));
-  [server, csv] = await Promise.all([startNatsServer({ websocket: true }), classificationCsv(), build({ configFile, logLevel: 'error', build: { outDir } })]);
+  [server, csv] = await Promise.all([startNatsServer({ websocket: true, token: TOKEN }), classificationCsv(), build({ configFile, logLevel: 'error', build: { outDir } })]);
   page = await preview({ configFile, logLevel: 'warn', build: { outDir }, preview: { port: 0 } });
 });
 after(async () => {
@@ -52,13 +54,18 @@ test('a browser tab trains over NATS WebSocket with onnxruntime-web: θ bit for 
   const [alone, distributed] = [await mkdtemp(join(tmpdir(), 'forwardprop-web-')), await mkdtemp(join(tmpdir(), 'forwardprop-web-'))];
   const reference = webCli(['train', ...flags, '--out', alone]);
   // A first task waits for the tab to compile onnxruntime-web's WebAssembly: a generous timeout keeps it to one attempt.
-  const coordinated = webCli(['train', ...flags, '--out', distributed, '--nats', server.url, '--run', 'browser', '--nats-timeout', '30']);
+  const coordinated = webCli(['train', ...flags, '--out', distributed, '--nats', server.url, '--nats-token', TOKEN, '--run', 'browser', '--nats-timeout', '30']);
   const lines: string[] = [];
-  const native = await startWorker(server.url, 'browser', 'node', { log: (line) => lines.push(line) });
+  const native = await startWorker(server.url, 'browser', 'node', { token: TOKEN, log: (line) => lines.push(line) });
   const browser = await launchChromium();
   try {
     const tab = await watchedPage(browser, (url) => url.startsWith('http://127.0.0.1:'));
+    // The URL fills the form and joins at once, without the token: refused; typed into the form, it joins.
     await tab.page.goto(`${page.resolvedUrls!.local[0]}?nats=${encodeURIComponent(server.wsUrl!)}&run=browser&name=tab`);
+    await tab.page.waitForFunction(() => document.body.dataset.state === 'failed', undefined, { timeout: 10_000 });
+    assert.match((await tab.page.textContent('#state'))!, new RegExp(`^cannot connect to the NATS server at ${server.wsUrl!.replace(/[.:/]/g, '\\$&')}`));
+    await tab.page.fill('#token', TOKEN);
+    await tab.page.click('#start');
     const [expected, got] = await Promise.all([reference, coordinated]);
     const summary = (lines: Record<string, unknown>[]) => ({ ...lines.at(-1), wall_s: 0, eval_s: 0, peak_rss_mb: 0 });
     assert.equal(await checkpointBits(distributed), await checkpointBits(alone), 'θ after the run');
