@@ -97,6 +97,9 @@ export class NatsWorker {
   /** Replica updates and session changes happen one at a time. */
   private lock: Promise<unknown> = Promise.resolve();
   private subscription: Subscription | undefined;
+  /** While the run evaluates with another runtime: the watch on its head that brings the worker back. */
+  private parked: Promise<{ stop(): void } | undefined> | undefined;
+  private stopped = false;
   /** Tasks being handled, from arrival to reply. */
   private readonly handling = new Set<Promise<void>>();
 
@@ -128,11 +131,41 @@ export class NatsWorker {
    * session's engine.
    */
   async stop(): Promise<void> {
+    this.stopped = true;
+    const parked = this.parked;
+    this.parked = undefined;
+    (await parked)?.stop();
     await this.subscription?.drain();
     await Promise.allSettled([...this.handling]);
     await Promise.resolve(this.lock).catch(() => undefined);
     const session = await this.session?.catch(() => undefined);
     await session?.engine.dispose();
+  }
+
+  /**
+   * Leaves the queue group while the run's head names another runtime (every task drawn would
+   * be refused and re-issued, at a cost to the run) and joins again when a head names this
+   * worker's runtime: a new session of the run on it.
+   */
+  private park(reason: string): void {
+    if (this.parked !== undefined || this.stopped) return;
+    const subscription = this.subscription;
+    this.subscription = undefined;
+    // Drained, not dropped: tasks the server already routed here are still answered (refused), not lost.
+    void subscription?.drain();
+    this.options.log?.(`left the queue group (${reason}); joining again when a session on ${this.options.runtime} starts`);
+    const rejoin = (head: Head | undefined) => {
+      if (head?.runtime !== this.options.runtime || this.stopped || this.parked !== parked) return;
+      this.parked = undefined;
+      void parked.then((watch) => watch?.stop());
+      this.options.log?.(`rejoined the queue group: session ${head.session} evaluates with ${head.runtime}`);
+      this.start();
+    };
+    const failed = (e: unknown) => this.options.log?.(`watching the run head: ${e instanceof Error ? e.message : String(e)}`);
+    const parked: Promise<{ stop(): void } | undefined> = this.channel.watchHead(rejoin, failed).catch((e) => void failed(e));
+    this.parked = parked;
+    // A head written before the watch started is read once it has.
+    void parked.then(() => this.channel.head(this.limit)).then(rejoin, failed);
   }
 
   private async handle(msg: Msg): Promise<void> {
@@ -179,8 +212,10 @@ export class NatsWorker {
       this.stats.answered++;
       respond({ kind: 'result', protocol: PROTOCOL, id: task.id, attempt: task.attempt, worker: this.options.name, model: session.head.model, runtime: this.options.runtime, ...result });
     } catch (e) {
-      if (e instanceof Refusal) refuse(e.reason, e.message);
-      else refuse('failed', e instanceof Error ? e.message : String(e));
+      if (e instanceof Refusal) {
+        refuse(e.reason, e.message);
+        if (e.reason === 'runtime') this.park(e.message);
+      } else refuse('failed', e instanceof Error ? e.message : String(e));
     } finally {
       this.running--;
     }

@@ -8,7 +8,10 @@ import { fileURLToPath } from 'node:url';
 import { type PreviewServer, build, preview } from 'vite';
 import { launchChromium, watchedPage } from '../browser/chromium.js';
 import { type TestServer, startNatsServer } from './nats-server.js';
-import { checkpointBits, classificationCsv, startWorker } from './fixtures.js';
+import { natsConnect } from '../../src/scale/nats-node.js';
+import { trainOverNats } from '../../src/scale/nats-train.js';
+import { train } from '../../src/train/trainer.js';
+import { checkpointBits, classificationCsv, spsaConfig, startWorker } from './fixtures.js';
 
 /**
  * Browser workers end to end: the worker page as `npm run worker-page` builds it (Vite),
@@ -16,7 +19,8 @@ import { checkpointBits, classificationCsv, startWorker } from './fixtures.js';
  * tasks of a `forwardprop train --nats` coordinator that runs onnxruntime-web (a Node
  * process under the "browser" condition), on a server that wants a token. The oracle is
  * the same command without --nats on the same runtime; a worker of another runtime (this
- * process's onnxruntime-node) joins the run too and must be refused.
+ * process's onnxruntime-node) joins the run too and must be refused, leave, and come back
+ * for a later session of the run on its runtime.
  */
 const root = fileURLToPath(new URL('../../..', import.meta.url));
 const configFile = join(root, 'examples/worker-page/vite.config.ts');
@@ -49,7 +53,7 @@ function webCli(args: readonly string[]): Promise<Record<string, unknown>[]> {
   );
 }
 
-test('a browser tab trains over NATS WebSocket with onnxruntime-web: θ bit for bit as one onnxruntime-web process; a worker of another runtime is refused', { timeout: 90_000 }, async () => {
+test('a browser tab trains over NATS WebSocket with onnxruntime-web: θ bit for bit as one onnxruntime-web process; a worker of another runtime is refused and leaves until a session on its runtime', { timeout: 90_000 }, async () => {
   const flags = ['--dataset', `csv:${csv}`, '--model', 'mlp:8-16-3', '--method', 'spsa', '--directions', '8', '--directions-per-call', '2', '--epochs', '1', '--batch-size', '16', '--optimizer', 'sgd', '--lr', '0.05', '--eval-batch-size', '200', '--json'];
   const [alone, distributed] = [await mkdtemp(join(tmpdir(), 'forwardprop-web-')), await mkdtemp(join(tmpdir(), 'forwardprop-web-'))];
   const reference = webCli(['train', ...flags, '--out', alone]);
@@ -83,6 +87,24 @@ test('a browser tab trains over NATS WebSocket with onnxruntime-web: θ bit for 
 
     await tab.page.waitForFunction((n) => Number(document.getElementById('answered')!.textContent) >= n, coordinator.tasks, { timeout: 5000 });
     assert.equal(await tab.page.evaluate(() => document.body.dataset.state), 'joined');
+    assert.ok(lines.some((line) => line.startsWith('left the queue group (the run evaluates with onnxruntime-web')), 'the onnxruntime-node worker left the queue group');
+
+    // The other way round: a session of the run on onnxruntime-node (this process). The
+    // onnxruntime-node worker joins again and answers it; the tab is refused and leaves.
+    const config = spsaConfig(csv, { epochs: 1 });
+    const [nodeAlone, nodeRun] = [await mkdtemp(join(tmpdir(), 'forwardprop-web-')), await mkdtemp(join(tmpdir(), 'forwardprop-web-'))];
+    const nc = await natsConnect({ servers: server.url, token: TOKEN });
+    try {
+      await train(config, { out: nodeAlone });
+      const { stats } = await trainOverNats(config, { out: nodeRun }, { nc, run: 'browser', timeout: 30_000 });
+      assert.equal(await checkpointBits(nodeRun), await checkpointBits(nodeAlone), 'θ after the onnxruntime-node session');
+      assert.deepEqual(stats!.workers, { node: stats!.tasks }, 'every part answered by the onnxruntime-node worker');
+      assert.ok(lines.some((line) => line.startsWith('rejoined the queue group')), lines.join('\n'));
+      assert.match((await tab.page.textContent('#log'))!, /left the queue group \(the run evaluates with onnxruntime-node, this worker with onnxruntime-web\)/);
+    } finally {
+      await nc.close();
+      await Promise.all([rm(nodeAlone, { recursive: true, force: true }), rm(nodeRun, { recursive: true, force: true })]);
+    }
     assert.deepEqual(tab.errors, [], 'no errors in the tab');
     assert.deepEqual(tab.refused, [], 'the tab loads nothing from elsewhere');
   } finally {
