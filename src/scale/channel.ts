@@ -168,7 +168,7 @@ export interface NatsLogin {
  * are renewed), every 250 ms. `extra` adds the transport's own options (TLS files).
  * @throws Error naming the servers when the first connection fails (refused, or bad credentials).
  */
-export async function openConnection<O extends ConnectionOptions>(connect: (options: O) => Promise<NatsConnection>, login: NatsLogin, extra: Omit<O, keyof ConnectionOptions> | object = {}): Promise<NatsConnection> {
+export async function openConnection<O extends ConnectionOptions>(connect: (options: O) => Promise<NatsConnection>, login: NatsLogin, extra: Partial<O> = {}): Promise<NatsConnection> {
   const { servers, token, user, pass, name } = login;
   try {
     return await connect({
