@@ -1,7 +1,8 @@
 import { hostname } from 'node:os';
 import { backend } from '../engine/runtime/backend.js';
 import { PROTOCOL } from '../scale/messages.js';
-import { awaitRun, natsConnect, poolEngine, runData } from '../scale/nats-node.js';
+import { awaitRun } from '../scale/channel.js';
+import { natsConnect, poolEngine, runData } from '../scale/nats-node.js';
 import { NatsWorker } from '../scale/nats-worker.js';
 import { type Command, UsageError, parseFlags, usage } from './args.js';
 import { NATS_FLAGS, natsOptions } from './nats-flags.js';

@@ -1,4 +1,4 @@
-import type { NatsConnection } from '@nats-io/nats-core';
+import type { ConnectionOptions, NatsConnection } from '@nats-io/nats-core';
 import { type JetStreamClient, type JetStreamManager, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { type KV, Kvm } from '@nats-io/kv';
 import { type ObjectStore, Objm } from '@nats-io/obj';
@@ -135,5 +135,53 @@ export class RunChannel {
   /** The sequence the next update record will get. */
   async nextSeq(): Promise<number> {
     return (await this.jsm.streams.info(this.names.stream)).state.last_seq + 1;
+  }
+}
+
+/** The run's channel once its coordinator created it, polling every `every` ms until then (or until `signal` aborts). */
+export async function awaitRun(nc: NatsConnection, run: string, { signal, log, every = 500 }: { readonly signal?: AbortSignal; readonly log?: (line: string) => void; readonly every?: number } = {}): Promise<RunChannel> {
+  for (let waited = false; ; waited = true) {
+    try {
+      return await RunChannel.open(nc, run);
+    } catch {
+      if (!waited) log?.(`waiting for run '${run}' to be started by a coordinator`);
+      if (signal?.aborted) throw new Error(`stopped while waiting for run '${run}'`);
+      await new Promise((resolve) => setTimeout(resolve, every));
+    }
+  }
+}
+
+/** How to reach and log in to a NATS server, whatever the transport. Credentials are optional. */
+export interface NatsLogin {
+  /** Server URL(s), comma-separated: nats://host:4222, tls://host:4222 (TCP); ws://host:8080, wss://… (WebSocket). */
+  readonly servers: string;
+  readonly token?: string;
+  readonly user?: string;
+  readonly pass?: string;
+  /** The connection's name on the server's monitoring pages. */
+  readonly name?: string;
+}
+
+/**
+ * A connection by `connect` (a transport's: TCP in Node, WebSocket anywhere) that
+ * reconnects for as long as it is open (a restarted server is found again; subscriptions
+ * are renewed), every 250 ms. `extra` adds the transport's own options (TLS files).
+ * @throws Error naming the servers when the first connection fails (refused, or bad credentials).
+ */
+export async function openConnection<O extends ConnectionOptions>(connect: (options: O) => Promise<NatsConnection>, login: NatsLogin, extra: Partial<O> = {}): Promise<NatsConnection> {
+  const { servers, token, user, pass, name } = login;
+  try {
+    return await connect({
+      servers: servers.split(',').map((s) => s.trim()),
+      ...(token !== undefined && { token }),
+      ...(user !== undefined && { user, pass: pass ?? '' }),
+      ...(name !== undefined && { name }),
+      maxReconnectAttempts: -1,
+      reconnectTimeWait: 250,
+      reconnectJitter: 50,
+      ...extra,
+    } as O);
+  } catch (e) {
+    throw new Error(`cannot connect to the NATS server at ${servers}: ${e instanceof Error ? e.message : String(e)}`);
   }
 }

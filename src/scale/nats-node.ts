@@ -5,7 +5,7 @@ import type { AnyDataset } from '../data/dataset.js';
 import type { LossRequest } from '../objectives/loss-oracle.js';
 import { splitHoldout } from '../train/run-hooks.js';
 import { trainingData } from '../train/trainer.js';
-import { RunChannel } from './channel.js';
+import { type NatsLogin, openConnection } from './channel.js';
 import type { Head } from './messages.js';
 import type { PartEngine } from './nats-worker.js';
 import { WorkerPool, sharedTensor } from './pool.js';
@@ -16,40 +16,16 @@ import { WorkerPool, sharedTensor } from './pool.js';
  * loader (the trainer's), and a worker process's life.
  */
 
-/** How to reach and log in to the NATS server. Credentials are optional; TLS is used when any TLS file is given. */
-export interface NatsConnectOptions {
-  /** Server URL(s), comma-separated: nats://host:4222, tls://host:4222. */
-  readonly servers: string;
-  readonly token?: string;
-  readonly user?: string;
-  readonly pass?: string;
+/** How to reach and log in to the NATS server over TCP; TLS is used when any TLS file is given. */
+export interface NatsConnectOptions extends NatsLogin {
   /** PEM files: the CA that signed the server's certificate, and the client's certificate and key (mutual TLS). */
   readonly tls?: { readonly ca?: string; readonly cert?: string; readonly key?: string };
-  /** The connection's name on the server's monitoring pages. */
-  readonly name?: string;
 }
 
-/**
- * A connection that reconnects for as long as it is open (a restarted server is found again;
- * subscriptions are renewed), every 250 ms.
- * @throws Error naming the servers when the first connection fails (refused, or bad credentials).
- */
-export async function natsConnect(options: NatsConnectOptions): Promise<NatsConnection> {
-  const { servers, token, user, pass, tls, name } = options;
-  try {
-    return await connect({
-      servers: servers.split(',').map((s) => s.trim()),
-      ...(token !== undefined && { token }),
-      ...(user !== undefined && { user, pass: pass ?? '' }),
-      ...(tls && { tls: { ...(tls.ca && { caFile: tls.ca }), ...(tls.cert && { certFile: tls.cert }), ...(tls.key && { keyFile: tls.key }) } }),
-      name: name ?? `forwardprop@${hostname()}`,
-      maxReconnectAttempts: -1,
-      reconnectTimeWait: 250,
-      reconnectJitter: 50,
-    });
-  } catch (e) {
-    throw new Error(`cannot connect to the NATS server at ${servers}: ${e instanceof Error ? e.message : String(e)}`);
-  }
+/** A TCP connection (openConnection: reconnecting, errors naming the servers), named after this host by default. */
+export function natsConnect(options: NatsConnectOptions): Promise<NatsConnection> {
+  const { tls, name } = options;
+  return openConnection(connect, { ...options, name: name ?? `forwardprop@${hostname()}` }, tls ? { tls: { ...(tls.ca && { caFile: tls.ca }), ...(tls.cert && { certFile: tls.cert }), ...(tls.key && { keyFile: tls.key }) } } : {});
 }
 
 /**
@@ -77,17 +53,3 @@ export async function runData(spec: NonNullable<Head['data']>): Promise<AnyDatas
   const config = { dataset: spec.dataset, seed: spec.seed, ...(spec.classes && { classes: spec.classes }), ...(spec.holdout !== undefined && { holdout: spec.holdout }) };
   return splitHoldout((await trainingData(config)).train, config).train;
 }
-
-/** The run's channel once its coordinator created it, polling every `every` ms until then (or until `signal` aborts). */
-export async function awaitRun(nc: NatsConnection, run: string, { signal, log, every = 500 }: { readonly signal?: AbortSignal; readonly log?: (line: string) => void; readonly every?: number } = {}): Promise<RunChannel> {
-  for (let waited = false; ; waited = true) {
-    try {
-      return await RunChannel.open(nc, run);
-    } catch {
-      if (!waited) log?.(`waiting for run '${run}' to be started by a coordinator`);
-      if (signal?.aborted) throw new Error(`stopped while waiting for run '${run}'`);
-      await new Promise((resolve) => setTimeout(resolve, every));
-    }
-  }
-}
-

@@ -208,7 +208,7 @@ export class NatsLossOracle implements LossOracle {
         stream: { name: this.channel.names.stream, subject: this.channel.names.updates, seq: await this.channel.nextSeq() },
       };
       await this.channel.putHead(head);
-      this.options.log?.(`session ${id} of run ${this.channel.names.run}: model ${head.model.slice(0, 12)}, ${replay ? `θ replayed from update records (${replay.optimizer})` : 'θ sent as dense snapshots'}${data ? `, batches by index into ${data.dataset}` : ', batches inline'}`);
+      this.options.log?.(`session ${id} of run ${this.channel.names.run}: model ${head.model.slice(0, 12)} on ${head.runtime}, ${replay ? `θ replayed from update records (${replay.optimizer})` : 'θ sent as dense snapshots'}${data ? `, batches by index into ${data.dataset}` : ', batches inline'}`);
       return (this.session = { id, version: 0, hash, replaying: replay !== undefined, recorded: false });
     })();
     // A start that failed (the server unreachable) is tried again by the next request.
@@ -269,8 +269,8 @@ export class NatsLossOracle implements LossOracle {
           if (reason === 'busy') this.stats.busy++;
           else this.stats.refused[reason] = (this.stats.refused[reason] ?? 0) + 1;
           last = `${reply.worker} refused: ${reply.reason}`;
-          // Short waits: a part frees a slot every few milliseconds, and another worker may take the task at once.
-          if (reason === 'busy') await pause(Math.min(attempt, 4));
+          // Short waits: a part frees a slot every few milliseconds, and another worker (of the run's runtime, say) may take the task at once.
+          await pause(Math.min(attempt, 4));
           continue;
         }
         if (reply.protocol !== PROTOCOL || reply.model !== task.model || reply.runtime !== task.runtime) {

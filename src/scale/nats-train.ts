@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { batchCount } from '../data/batches.js';
+import { backend } from '../engine/runtime/backend.js';
 import { ModelLossOracle } from '../objectives/model-oracle.js';
 import { loadCheckpoint } from '../train/checkpoint.js';
 import type { TrainConfig } from '../train/config.js';
@@ -29,7 +30,17 @@ export interface NatsTrainOptions {
   readonly deadline?: number;
   /** Called when the workers or the server were lost for a request: the run should stop at the step's end (its checkpoint is written). */
   readonly onLost?: (reason: string) => void;
+  /**
+   * How tasks carry their batch: 'indices' (workers load the run's data by name and check
+   * its hash) or 'inline' (the feeds themselves, B × the example's size × 4 bytes a task:
+   * for workers without the data, such as browser pages). Default: 'inline' when this
+   * process runs onnxruntime-web (its workers are pages), 'indices' otherwise.
+   */
+  readonly batches?: 'indices' | 'inline';
 }
+
+/** The runtime of browser workers: a coordinator running it sends batches inline. */
+export const WEB_RUNTIME = 'onnxruntime-web';
 
 /** The name of the step hook that records updates (its state is empty). */
 export const NATS_HOOK = 'nats';
@@ -43,12 +54,13 @@ export async function trainOverNats(config: TrainConfig, options: TrainOptions, 
     ? { optimizer: config.optimizer, lr: config.lr, schedule: config.schedule, warmupSteps: config.warmupSteps, momentum: config.momentum, weightDecay: config.weightDecay, clip: config.clip, plannedSteps: config.epochs * batchCount(data.size, config.batchSize) }
     : undefined;
   const resumed = options.resume && options.out ? await loadCheckpoint(join(options.out, CHECKPOINT_FILE)) : undefined;
+  const inline = (nats.batches ?? (backend().name === WEB_RUNTIME ? 'inline' : 'indices')) === 'inline';
   const compile = { device: config.device, ...(config.threads !== undefined && { threads: config.threads }) };
   let oracle: NatsLossOracle | undefined;
   const oracleOptions = (fallback: ModelLossOracle): NatsOracleOptions => ({
     ...(nats.timeout !== undefined && { timeout: nats.timeout }),
     ...(nats.deadline !== undefined && { deadline: nats.deadline }),
-    data: { spec: { dataset: config.dataset, seed: config.seed, ...(config.classes && { classes: [...config.classes] }), ...(config.holdout !== undefined && { holdout: config.holdout }) }, dataset: data },
+    ...(!inline && { data: { spec: { dataset: config.dataset, seed: config.seed, ...(config.classes && { classes: [...config.classes] }), ...(config.holdout !== undefined && { holdout: config.holdout }) }, dataset: data } }),
     ...(replay && { replay }),
     ...(resumed && { optimizerState: resumed.optimizer }),
     fallback,

@@ -1,4 +1,4 @@
-import type { Msg, Subscription } from '@nats-io/nats-core';
+import type { Msg, NatsConnection, Subscription } from '@nats-io/nats-core';
 import { batches } from '../data/batches.js';
 import { type AnyDataset, subset } from '../data/dataset.js';
 import { HostTensor } from '../engine/ir/host-tensor.js';
@@ -6,7 +6,7 @@ import type { CallsResult } from '../objectives/copy-calls.js';
 import type { LossRequest } from '../objectives/loss-oracle.js';
 import { objectiveFromSpec } from '../objectives/objective.js';
 import { targetFeed } from '../objectives/program-inputs.js';
-import type { RunChannel } from './channel.js';
+import { type RunChannel, awaitRun } from './channel.js';
 import { type Head, PROTOCOL, RejectedMessage, type Reply, type Task, decode, encode, rejectionCounts, taskSchema } from './messages.js';
 import { type ProgramBytes, datasetHash, sha256 } from './programs.js';
 import { ThetaReplica } from './replica.js';
@@ -97,6 +97,9 @@ export class NatsWorker {
   /** Replica updates and session changes happen one at a time. */
   private lock: Promise<unknown> = Promise.resolve();
   private subscription: Subscription | undefined;
+  /** While the run evaluates with another runtime: the watch on its head that brings the worker back. */
+  private parked: Promise<{ stop(): void } | undefined> | undefined;
+  private stopped = false;
   /** Tasks being handled, from arrival to reply. */
   private readonly handling = new Set<Promise<void>>();
 
@@ -128,6 +131,10 @@ export class NatsWorker {
    * session's engine.
    */
   async stop(): Promise<void> {
+    this.stopped = true;
+    const parked = this.parked;
+    this.parked = undefined;
+    (await parked)?.stop();
     await this.subscription?.drain();
     await Promise.allSettled([...this.handling]);
     await Promise.resolve(this.lock).catch(() => undefined);
@@ -135,12 +142,42 @@ export class NatsWorker {
     await session?.engine.dispose();
   }
 
+  /**
+   * Leaves the queue group while the run's head names another runtime (every task drawn would
+   * be refused and re-issued, at a cost to the run) and joins again when a head names this
+   * worker's runtime: a new session of the run on it.
+   */
+  private park(reason: string): void {
+    if (this.parked !== undefined || this.stopped) return;
+    const subscription = this.subscription;
+    this.subscription = undefined;
+    // Drained, not dropped: tasks the server already routed here are still answered (refused), not lost.
+    void subscription?.drain();
+    this.options.log?.(`left the queue group (${reason}); joining again when a session on ${this.options.runtime} starts`);
+    const rejoin = (head: Head | undefined) => {
+      if (head?.runtime !== this.options.runtime || this.stopped || this.parked !== parked) return;
+      this.parked = undefined;
+      void parked.then((watch) => watch?.stop());
+      this.options.log?.(`rejoined the queue group: session ${head.session} evaluates with ${head.runtime}`);
+      this.start();
+    };
+    const failed = (e: unknown) => this.options.log?.(`watching the run head: ${e instanceof Error ? e.message : String(e)}`);
+    const parked: Promise<{ stop(): void } | undefined> = this.channel.watchHead(rejoin, failed).catch((e) => void failed(e));
+    this.parked = parked;
+    // A head written before the watch started is read once it has.
+    void parked.then(() => this.channel.head(this.limit)).then(rejoin, failed);
+  }
+
   private async handle(msg: Msg): Promise<void> {
     let task: Task | undefined;
     const respond = (reply: Reply) => msg.reply !== undefined && msg.respond(encode(reply));
     const refuse = (reason: string, message: string) => {
       if (reason === 'busy') this.stats.busy++;
-      else this.stats.refused[reason] = (this.stats.refused[reason] ?? 0) + 1;
+      else {
+        // The first refusal of a kind is told: a worker of another runtime or model learns why it answers nothing.
+        if (this.stats.refused[reason] === undefined) this.options.log?.(`refused a task (${reason}): ${message}; refusals of this kind are counted from now on`);
+        this.stats.refused[reason] = (this.stats.refused[reason] ?? 0) + 1;
+      }
       respond({ kind: 'refused', protocol: PROTOCOL, id: task?.id ?? '', attempt: task?.attempt ?? 0, worker: this.options.name, reason: `${reason}: ${message}` });
     };
     try {
@@ -175,8 +212,10 @@ export class NatsWorker {
       this.stats.answered++;
       respond({ kind: 'result', protocol: PROTOCOL, id: task.id, attempt: task.attempt, worker: this.options.name, model: session.head.model, runtime: this.options.runtime, ...result });
     } catch (e) {
-      if (e instanceof Refusal) refuse(e.reason, e.message);
-      else refuse('failed', e instanceof Error ? e.message : String(e));
+      if (e instanceof Refusal) {
+        refuse(e.reason, e.message);
+        if (e.reason === 'runtime') this.park(e.message);
+      } else refuse('failed', e instanceof Error ? e.message : String(e));
     } finally {
       this.running--;
     }
@@ -278,4 +317,31 @@ export class NatsWorker {
       ...(task.copyBytes !== undefined && { copyBytes: task.copyBytes }),
     };
   }
+}
+
+/** A worker joined to a run on a connection of its own. */
+export interface JoinedWorker {
+  readonly worker: NatsWorker;
+  readonly nc: NatsConnection;
+  /** Leaves the run (answering the parts in progress) and closes the connection. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Waits on `nc` for run `run` to be started by its coordinator (polling every `every` ms,
+ * until `signal` aborts) and joins its queue group as a worker that owns the connection.
+ * @throws Error when `signal` aborts the wait (the connection is left open).
+ */
+export async function joinRun(nc: NatsConnection, run: string, options: NatsWorkerOptions, wait: { readonly signal?: AbortSignal; readonly every?: number } = {}): Promise<JoinedWorker> {
+  const channel = await awaitRun(nc, run, { ...wait, ...(options.log && { log: options.log }) });
+  const worker = new NatsWorker(channel, options);
+  worker.start();
+  return {
+    worker,
+    nc,
+    async stop() {
+      await worker.stop();
+      await nc.close();
+    },
+  };
 }

@@ -1,13 +1,12 @@
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { NatsConnection } from '@nats-io/nats-core';
 import { backend } from '../../src/engine/runtime/backend.js';
 import { loadCheckpoint } from '../../src/train/checkpoint.js';
 import { DEFAULT_CONFIG, type TrainConfig } from '../../src/train/config.js';
 import { CHECKPOINT_FILE } from '../../src/train/trainer.js';
-import { awaitRun, natsConnect, poolEngine, runData } from '../../src/scale/nats-node.js';
-import { NatsWorker } from '../../src/scale/nats-worker.js';
+import { natsConnect, poolEngine, runData } from '../../src/scale/nats-node.js';
+import { type JoinedWorker, joinRun } from '../../src/scale/nats-worker.js';
 import { testRandom } from '../helpers.js';
 
 /** A classification table of `rows` rows, 8 features and 3 classes (separable enough to learn), written to a temporary CSV. */
@@ -37,17 +36,7 @@ export async function checkpointBits(dir: string): Promise<string> {
 }
 
 /** An in-process worker of `run` on its own connection, with one thread. */
-export async function startWorker(url: string, run: string, name: string, options: { readonly limit?: number; readonly token?: string } = {}): Promise<{ worker: NatsWorker; nc: NatsConnection; stop(): Promise<void> }> {
+export async function startWorker(url: string, run: string, name: string, options: { readonly limit?: number; readonly token?: string; readonly log?: (line: string) => void } = {}): Promise<JoinedWorker> {
   const nc = await natsConnect({ servers: url, ...(options.token && { token: options.token }) });
-  const channel = await awaitRun(nc, run, { every: 50 });
-  const worker = new NatsWorker(channel, { name, runtime: backend().name, engine: poolEngine(1), data: runData, ...(options.limit && { limit: options.limit }) });
-  worker.start();
-  return {
-    worker,
-    nc,
-    async stop() {
-      await worker.stop();
-      await nc.close();
-    },
-  };
+  return joinRun(nc, run, { name, runtime: backend().name, engine: poolEngine(1), data: runData, ...(options.limit && { limit: options.limit }), ...(options.log && { log: options.log }) }, { every: 50 });
 }

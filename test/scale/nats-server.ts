@@ -14,6 +14,8 @@ const BINARY = process.env.FORWARDPROP_NATS_SERVER ?? 'nats-server';
 export interface TestServer {
   readonly url: string;
   readonly port: number;
+  /** The WebSocket listener's URL (ws://127.0.0.1:<port>), when started with `websocket`. */
+  readonly wsUrl?: string;
   /** Stops the server (JetStream's files stay) and starts it again on the same ports; resolves when it is ready. */
   restart(downMs?: number): Promise<void>;
   stop(): Promise<void>;
@@ -51,15 +53,18 @@ export async function freePort(): Promise<number> {
   });
 }
 
-export async function startNatsServer(options: { readonly token?: string; readonly user?: string; readonly pass?: string; readonly tls?: { readonly cert: string; readonly key: string } } = {}): Promise<TestServer> {
+export async function startNatsServer(options: { readonly token?: string; readonly user?: string; readonly pass?: string; readonly tls?: { readonly cert: string; readonly key: string }; readonly websocket?: boolean } = {}): Promise<TestServer> {
   const dir = await mkdtemp(join(tmpdir(), 'forwardprop-nats-'));
   const port = await freePort();
+  const wsPort = options.websocket ? await freePort() : undefined;
   const auth = options.token ? `authorization { token: "${options.token}" }` : options.user ? `authorization { user: "${options.user}", password: "${options.pass}" }` : '';
   const config = [
     `listen: 127.0.0.1:${port}`,
     `jetstream { store_dir: "${join(dir, 'js')}" }`,
     auth,
     options.tls ? `tls { cert_file: "${options.tls.cert}", key_file: "${options.tls.key}" }` : '',
+    // Browsers connect over WebSocket (plain on loopback: no certificate for a test page to trust).
+    wsPort !== undefined ? `websocket { listen: "127.0.0.1:${wsPort}", no_tls: true }` : '',
   ].join('\n');
   const file = join(dir, 'nats.conf');
   await writeFile(file, config);
@@ -88,6 +93,7 @@ export async function startNatsServer(options: { readonly token?: string; readon
   return {
     url: options.tls ? `tls://localhost:${port}` : `nats://127.0.0.1:${port}`,
     port,
+    ...(wsPort !== undefined && { wsUrl: `ws://127.0.0.1:${wsPort}` }),
     async restart(downMs = 0) {
       await halt();
       await new Promise((resolve) => setTimeout(resolve, downMs));

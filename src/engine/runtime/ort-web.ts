@@ -4,6 +4,11 @@
  */
 import * as ort from 'onnxruntime-web';
 
+// In Node, onnxruntime-web stands for a page: the reference of browser runs and the
+// coordinator of browser workers. Its sums depend on the WebAssembly threads, so it gets
+// one, as a page without cross-origin isolation has (pages set it themselves).
+if (typeof process !== 'undefined' && process.versions?.node !== undefined) ort.env.wasm.numThreads = 1;
+
 export { ort };
 export const RUNTIME_NAME = 'onnxruntime-web';
 /** Whether the runtime writes pre-allocated CPU outputs in place (onnxruntime-web returns its own arrays instead). */
