@@ -3,19 +3,21 @@ import { writeFileAtomic } from '../io/atomic-write.js';
 import { objectiveFromSpec } from '../objectives/objective.js';
 import { formatPattern, maskDensity, maskedParams } from '../sparse/masks.js';
 import type { Checkpoint } from '../train/checkpoint.js';
-import type { TrainConfig } from '../train/config.js';
+import { DEFAULT_CONFIG, type TrainConfig } from '../train/config.js';
 import { type Evaluation, Evaluator } from '../train/evaluate.js';
 import { checkpointSubnet, splitHoldout } from '../train/run-hooks.js';
 import { runModelAndData } from '../train/run-model.js';
 import { loadRunCheckpoint } from '../train/trainer.js';
 import { type Command, UsageError, parseFlags, usage } from './args.js';
+import { parseClasses } from './train.js';
 
 export const evalCommand = {
   name: 'eval',
-  positionals: '<run directory | checkpoint file>',
-  summary: 'Evaluates a trained model (a run directory or its checkpoint file): loss and accuracy on the train and test splits.',
+  positionals: '<run directory | checkpoint file | model.onnx>',
+  summary: 'Evaluates a trained model (a run directory or its checkpoint file), or an ONNX file as it is (its own weights: the baseline before fine-tuning): loss and accuracy on the train and test splits.',
   flags: {
-    dataset: { type: 'string', help: `evaluate on another dataset with the same shapes: ${DATASET_SPECS.join(' | ')} (default: the run's)` },
+    dataset: { type: 'string', help: `evaluate on another dataset with the same shapes: ${DATASET_SPECS.join(' | ')} (default: the run's; mnist for an ONNX file)` },
+    classes: { type: 'string', help: 'an ONNX file: evaluate on these classes only, e.g. 5-9 (a run uses its own)' },
     subnet: { type: 'integer', min: 0, help: 'evaluate sub-net k of a run trained with --subnets alone (θ ⊙ its mask)' },
     export: { type: 'string', help: 'also write the evaluated model (with --subnet, that sub-net alone) as a standalone ONNX file' },
     'batch-size': { type: 'integer', default: 1000, min: 1, help: 'examples per evaluation call' },
@@ -33,7 +35,17 @@ export async function runEval(argv: readonly string[]): Promise<number> {
   }
   if (positionals.length !== 1) throw new UsageError('eval takes exactly one run directory or checkpoint file');
   const target = positionals[0]!;
-  const checkpoint = await loadRunCheckpoint(target);
+  const onnxFile = target.endsWith('.onnx');
+  if (flags.classes !== undefined && !onnxFile) throw new UsageError('--classes: a run is evaluated on the classes it trained on; --classes is for an ONNX file');
+  if (onnxFile && flags.subnet !== undefined) throw new UsageError('--subnet: an ONNX file has no sub-nets; give a run trained with --subnets');
+  // An ONNX file is evaluated with its own weights, as a run that has not taken a step; a
+  // loss-only method in its config lets a file with ops the importer does not map load as a black box.
+  const checkpoint: Pick<Checkpoint, 'config' | 'progress'> & { readonly params?: Float32Array } = onnxFile
+    ? {
+        config: { ...DEFAULT_CONFIG, model: `onnx:${target}`, method: 'spsa', ...(flags.classes !== undefined && { classes: parseClasses(flags.classes) }) },
+        progress: { epoch: 0, batch: 0, step: 0, updates: 0, queries: 0, seconds: 0 },
+      }
+    : await loadRunCheckpoint(target);
   const config = checkpoint.config as unknown as TrainConfig;
   const dataset = flags.dataset ?? config.dataset;
   const compile = { device: flags.device, ...(flags.threads !== undefined && { threads: flags.threads }) };
@@ -47,13 +59,14 @@ export async function runEval(argv: readonly string[]): Promise<number> {
   let test: Evaluation;
   let sub: ReturnType<typeof subnet> | undefined;
   try {
-    if (dataset !== config.dataset && model.size !== checkpoint.params.length) {
+    const theta = checkpoint.params ?? model.init(0);
+    if (dataset !== config.dataset && model.size !== theta.length) {
       // An nn model is built for the data's shape: another shape gives another model.
-      throw new RangeError(`${dataset} does not fit the run's model: its examples are shaped [${loaded.train.inputShape.join(', ')}], and '${config.model}' built for them has ${model.size} parameters where the run (trained on ${config.dataset}) has ${checkpoint.params.length}`);
+      throw new RangeError(`${dataset} does not fit the run's model: its examples are shaped [${loaded.train.inputShape.join(', ')}], and '${config.model}' built for them has ${model.size} parameters where the run (trained on ${config.dataset}) has ${theta.length}`);
     }
-    model.check(checkpoint.params, 'checkpoint parameters');
-    sub = flags.subnet === undefined ? undefined : subnet(checkpoint, flags.subnet, target);
-    const params = sub?.params ?? checkpoint.params;
+    model.check(theta, 'checkpoint parameters');
+    sub = flags.subnet === undefined ? undefined : subnet(checkpoint as Checkpoint, flags.subnet, target);
+    const params = sub?.params ?? theta;
     if (flags.export !== undefined) await writeFileAtomic(flags.export, model.file(params), 'ONNX model');
     train = await evaluator.evaluate(params, data.train, flags['batch-size']);
     test = await evaluator.evaluate(params, data.test, flags['batch-size']);
@@ -61,7 +74,7 @@ export async function runEval(argv: readonly string[]): Promise<number> {
     await Promise.all([evaluator.dispose(), model.dispose()]);
   }
   const result = {
-    method: config.method,
+    method: onnxFile ? 'none' : config.method,
     dataset,
     model: config.model,
     ...(sub && { subnet: flags.subnet, pattern: sub.pattern, density: maskDensity(sub.mask, maskedParams(model.layout, config.sparseParams)) }),
@@ -74,7 +87,7 @@ export async function runEval(argv: readonly string[]): Promise<number> {
     eval_s: (performance.now() - start) / 1000,
     peak_rss_mb: process.resourceUsage().maxRSS / 1024,
   };
-  const what = sub ? `${config.method} ${config.model} sub-net ${flags.subnet} (${sub.pattern}, density ${(100 * result.density!).toFixed(2)}%)` : `${config.method} ${config.model}`;
+  const what = onnxFile ? `${target} (its own weights)` : sub ? `${config.method} ${config.model} sub-net ${flags.subnet} (${sub.pattern}, density ${(100 * result.density!).toFixed(2)}%)` : `${config.method} ${config.model}`;
   if (flags.json) console.log(JSON.stringify(result));
   else console.log(`${what} on ${dataset} (epoch ${result.epoch}, step ${result.step}): test accuracy ${(100 * test.accuracy).toFixed(2)}% (loss ${test.loss.toFixed(4)}), train accuracy ${(100 * train.accuracy).toFixed(2)}% (loss ${train.loss.toFixed(4)})`);
   if (flags.export !== undefined && !flags.json) console.log(`exported to ${flags.export}`);

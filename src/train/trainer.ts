@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readdir, rmdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type DatasetBatch, type RegressionBatch, batchCount, batches, gatherRows } from '../data/batches.js';
 import type { AnyDataset, DatasetSplit } from '../data/dataset.js';
@@ -213,8 +213,9 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
     };
     log(`resuming ${checkpointPath} at epoch ${state.progress.epoch}, batch ${state.progress.batch} (step ${state.progress.step})`);
   }
+  let madeOut = false;
   if (options.out) {
-    await mkdir(options.out, { recursive: true });
+    madeOut = (await mkdir(options.out, { recursive: true })) !== undefined;
     for (const note of await tidyRunDirectory(options.out, state.progress.step)) log(note);
   }
 
@@ -328,6 +329,10 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
     };
     if (options.out) await writeFileAtomic(join(options.out, SUMMARY_FILE), `${JSON.stringify(summary, null, 2)}\n`);
     return summary;
+  } catch (e) {
+    // A run that failed before it wrote anything (an execution provider that cannot start, say) leaves no directory behind.
+    if (madeOut && (await readdir(options.out!)).length === 0) await rmdir(options.out!);
+    throw e;
   } finally {
     await Promise.all([estimator.dispose(), evaluator.dispose(), extra.dispose(), allocation?.pilot?.dispose(), ownOracle?.dispose(), model.dispose()]);
   }

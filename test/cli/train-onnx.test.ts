@@ -50,6 +50,21 @@ describe('forwardprop train --model onnx:<file>, eval and export', () => {
     assert.ok(Math.abs(run.loss - summary.test_loss!) < 1e-4 * summary.test_loss!, `${run.loss} vs ${summary.test_loss}`);
   });
 
+  test('eval of an ONNX file as it is: the accuracy PyTorch measured (the baseline before fine-tuning); --classes only there', async () => {
+    const manifest = JSON.parse(await readFile(`${MODELS}manifest.json`, 'utf8')) as { mlp: { test_acc_classes_0_4: number } };
+    const r = await runCli('eval', `${MODELS}mlp.onnx`, '--dataset', 'fashion-mnist', '--classes', '0-4', '--json');
+    assert.equal(r.code, 0, r.stderr);
+    const result = lastJson(r.stdout);
+    assert.ok(Math.abs(result.test_acc! - manifest.mlp.test_acc_classes_0_4) < 1e-4, `${result.test_acc} vs PyTorch's ${manifest.mlp.test_acc_classes_0_4}`);
+    assert.equal(result.step, 0);
+    const { dir, csv } = await tinyProblem();
+    const out = join(dir, 'run');
+    assert.equal((await runCli('train', '--dataset', `csv:${csv}`, '--steps', '2', '--out', out)).code, 0);
+    const classes = await runCli('eval', out, '--classes', '0-1');
+    assert.equal(classes.code, 2);
+    assert.match(classes.stderr, /--classes: a run is evaluated on the classes it trained on/);
+  });
+
   test('bad flags exit 2 naming the flag; files and data that do not fit exit 1 naming them', async () => {
     const { dir, model, csv } = await tinyProblem();
     const train = (...args: string[]) => runCli('train', '--model', `onnx:${model}`, '--dataset', `csv:${csv}`, '--out', join(dir, `r${Math.random()}`), ...args);

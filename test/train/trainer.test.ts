@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -78,6 +79,19 @@ describe('runs are reproducible and resumable', () => {
     await train(config('bp', { steps: 5 }), { out: dir });
     await assert.rejects(train(config('bp', { steps: 5 }), { out: dir }), /already holds a run .* --resume/);
     await assert.rejects(train(config('spsa', { steps: 10 }), { out: dir, resume: true }), /cannot resume: .*method: checkpoint "bp", now "spsa"/);
+  });
+
+  test('a run that fails before writing anything leaves no directory it made; one that wrote keeps its files', async () => {
+    const parent = await runDir();
+    const failing = { name: 'fails', init: () => ({}), afterEstimate: () => { throw new Error('hook failed at the first step'); } };
+    const fresh = join(parent, 'fresh');
+    await assert.rejects(train(config('bp', { steps: 5 }), { out: fresh, hooks: [failing] }), /hook failed at the first step/);
+    assert.equal(existsSync(fresh), false, 'the empty run directory is removed');
+    assert.equal(existsSync(parent), true, 'a directory that was there is kept');
+    const used = join(parent, 'used');
+    await train(config('bp', { steps: 5 }), { out: used });
+    await assert.rejects(train(config('bp', { steps: 10 }), { out: used, resume: true, hooks: [failing] }), /hook failed/);
+    assert.equal(existsSync(join(used, CHECKPOINT_FILE)), true, 'an earlier run\'s files stay');
   });
 
   test('a NaN loss stops the run with a clear message and keeps the last checkpoint untouched', async () => {
