@@ -8,6 +8,9 @@ import { ClientEndpoint, InProcessTransport, type Transport } from '../federated
 import { natsConnect } from '../scale/nats-node.js';
 import { NatsTransport, serveFederatedClient } from '../scale/nats-federated.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
+import { readJsonLines } from '../io/json-lines.js';
+import { curves } from '../experiments/federated-study.js';
+import { writeExperimentResult } from '../report/result.js';
 import { modelFromSpec } from '../nn/factories.js';
 import { crossEntropyObjective } from '../objectives/objective.js';
 import { OPTIMIZER_NAMES } from '../optim/registry.js';
@@ -23,7 +26,7 @@ export const federatedCommand = {
   summary: `Federated zeroth-order optimisation: N clients take local steps on their own objectives, a server averages.
 Algorithms: ${FEDERATED_ALGORITHM_NAMES.map((a) => `${a} (${FEDERATED_ALGORITHMS[a].summary})`).join('; ')}.
 Problems: FZooS's heterogeneous quadratic (--problem quadratic), or a model trained on shards of a data set (--dataset, --model).
-Writes <out>/${ROUNDS_FILE} (one record per round: global loss, queries, bytes, dropped clients), ${FEDERATED_CHECKPOINT} after every round (--resume continues it) and ${SUMMARY_FILE}.
+Writes <out>/${ROUNDS_FILE} (one record per round: global loss, queries, bytes, dropped clients), ${FEDERATED_CHECKPOINT} after every round (--resume continues it), ${SUMMARY_FILE} and result.json (its curves, for forwardprop report).
 With --nats the clients are NATS participants: start each with the same flags and --client <i>, and the server without --client; only the federated messages cross.`,
   flags: {
     algorithm: { type: 'string', default: 'fzoos', choices: FEDERATED_ALGORITHM_NAMES, help: 'federated algorithm' },
@@ -118,6 +121,16 @@ export async function runFederatedCommand(argv: readonly string[]): Promise<numb
     const last = records.at(-1);
     const summary = { algorithm, clients: flags.clients, rounds: state.round, local_steps: config.localSteps, problem: flags.problem, global_loss: last?.globalLoss ?? null, ...(accuracy !== undefined && { test_acc: accuracy }), queries: state.queries, bytes: state.bytes, wall_s: (performance.now() - start) / 1000, seed: flags.seed };
     await writeFileAtomic(join(out, SUMMARY_FILE), `${JSON.stringify(summary, null, 2)}\n`);
+    // The whole run's curves (a resumed run's records hold only this session's rounds), for forwardprop report.
+    const run = { algorithm, records: (await readJsonLines(join(out, ROUNDS_FILE))).records as FederatedRecord[] };
+    const loss = { title: 'F (global objective)', value: (r: FederatedRecord) => r.globalLoss };
+    await writeExperimentResult(out, {
+      kind: 'federated',
+      title: `forwardprop federated: ${algorithm}, ${flags.clients} clients, ${flags.problem}`,
+      conditions: { algorithm, clients: flags.clients, rounds: state.round, local_steps: config.localSteps, problem: flags.problem, seed: flags.seed },
+      tables: [{ title: 'Final', columns: ['rounds', 'F', 'queries', 'bytes'], rows: [[state.round, summary.global_loss, state.queries, state.bytes]] }],
+      charts: [curves('F against rounds', [run], 'round', loss), curves('F against queries', [run], 'queries', loss)],
+    });
     if (flags.json) console.log(JSON.stringify(summary));
     else console.log(`\n${algorithm}: F ${summary.global_loss?.toPrecision(6)} after ${state.round} rounds, ${state.queries} queries, ${state.bytes} bytes; run directory ${out}`);
   } finally {

@@ -4,6 +4,7 @@ import { type ChartSpec, chartSpec } from './chart-spec.js';
 import { type ExperimentResult, RESULT_FILE, type ResultChart, readExperimentResult } from './result.js';
 import { type LabelledRun, runCharts } from './run-charts.js';
 import { RUN_FILES, type RunRecord, isRunDirectory, readRun } from './run-record.js';
+import { CHECKPOINT_FILE, METRICS_FILE } from '../train/trainer.js';
 
 /** One chart of the report: a stable id (the HTML element, the exported file's name) and its specification. */
 export interface ReportChart extends ChartSpec {
@@ -44,7 +45,8 @@ export async function buildReport(dirs: readonly string[]): Promise<Report> {
   const experiments: Omit<ExperimentEntry, 'charts'>[] = [];
   for (const dir of unique) {
     const isExperiment = (await statIfExists(join(dir, RESULT_FILE)))?.isFile() ?? false;
-    const isRun = await isRunDirectory(dir);
+    // A study's directory may hold a summary.json of its own (forwardprop federated): with a result.json it is a training run only if it has a checkpoint or metrics.
+    const isRun = (await isRunDirectory(dir)) && (!isExperiment || (await hasAny(dir, [CHECKPOINT_FILE, METRICS_FILE])));
     if (!isExperiment && !isRun) {
       const why = (await statIfExists(dir))?.isDirectory() ? `it holds none of ${RUN_FILES.join(', ')} (a run) nor ${RESULT_FILE} (an experiment)` : 'no such directory';
       throw new Error(`${dir} is not a run directory: ${why}`);
@@ -108,4 +110,9 @@ function uniqueId(id: string, taken: Set<string>): string {
   for (let n = 2; taken.has(unique); n++) unique = `${id}-${n}`;
   taken.add(unique);
   return unique;
+}
+
+async function hasAny(dir: string, files: readonly string[]): Promise<boolean> {
+  for (const file of files) if (await statIfExists(join(dir, file))) return true;
+  return false;
 }

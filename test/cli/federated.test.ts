@@ -40,6 +40,13 @@ test('forwardprop federated runs rounds, writes its records and summary, and res
     assert.equal(summary.queries, 3 * 3 * 2 * 5);
     const rounds = (await readFile(join(out, 'rounds.jsonl'), 'utf8')).trim().split('\n');
     assert.deepEqual(rounds.map((l) => (JSON.parse(l) as { round: number }).round), [0, 1, 2, 3]);
+    // result.json holds the whole run's curves (the resumed session's records start at round 3), which report draws as a study, not a training run.
+    const result = JSON.parse(await readFile(join(out, 'result.json'), 'utf8')) as { charts: { series: { points: [number, number][] }[] }[] };
+    assert.deepEqual(result.charts[0]!.series[0]!.points.map(([round]) => round), [0, 1, 2, 3]);
+    const report = await runCli('report', out, '--out', join(out, 'report.html'));
+    assert.equal(report.code, 0, report.stderr);
+    assert.match(report.stdout + report.stderr, /0 runs, 1 experiment, 2 charts/);
+    assert.doesNotMatch(report.stderr, /warning/);
   } finally {
     await rm(out, { recursive: true, force: true });
   }
