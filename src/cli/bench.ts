@@ -35,7 +35,7 @@ export const benchCommand = {
     widths: { type: 'string', help: 'memory, targets: hidden widths W of the MLPs 784-W-W-10 (default: memory 256,1024,4096,8192; targets 256,1024,4096)' },
     steps: { type: 'integer', default: 3, min: 1, help: 'memory: training steps per run' },
     memory: { type: 'boolean', help: 'targets: also the peak-memory rows (W = 4096, a few minutes)' },
-    file: { type: 'string', default: 'test/fixtures/models/vit-tiny.onnx', help: 'import: the ONNX file' },
+    file: { type: 'string', default: 'test/fixtures/models/vit-tiny.onnx', help: 'import: the ONNX file (the default is in the repository, not in the npm package: installed as a package, give one)' },
     json: { type: 'boolean', help: 'print one JSON object' },
     ...NATS_FLAGS,
   },
