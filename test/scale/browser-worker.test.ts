@@ -8,10 +8,13 @@ import { fileURLToPath } from 'node:url';
 import { type PreviewServer, build, preview } from 'vite';
 import { launchChromium, watchedPage } from '../browser/chromium.js';
 import { type TestServer, startNatsServer } from './nats-server.js';
+import { runNames } from '../../src/scale/channel.js';
+import { type Task, decode, taskSchema } from '../../src/scale/messages.js';
 import { natsConnect } from '../../src/scale/nats-node.js';
+import type { WorkerStats } from '../../src/scale/nats-worker.js';
 import { trainOverNats } from '../../src/scale/nats-train.js';
 import { train } from '../../src/train/trainer.js';
-import { checkpointBits, classificationCsv, spsaConfig, startWorker } from './fixtures.js';
+import { checkpointBits, classificationCsv, cli, spsaConfig, startWorker } from './fixtures.js';
 
 /**
  * Browser workers end to end: the worker page as `npm run worker-page` builds it (Vite),
@@ -32,17 +35,28 @@ let server: TestServer;
 let csv: string;
 let outDir: string;
 let page: PreviewServer;
+/** spsa on an 8-16-3 MLP: 6 steps of 4 tasks. */
+let flags: string[];
+/** The oracle: the run without --nats on onnxruntime-web, in `alone`. */
+let alone: string;
+let reference: Promise<Record<string, unknown>[]>;
 
 before(async () => {
-  outDir = await mkdtemp(join(tmpdir(), 'forwardprop-worker-page-'));
+  [outDir, alone] = await Promise.all([mkdtemp(join(tmpdir(), 'forwardprop-worker-page-')), mkdtemp(join(tmpdir(), 'forwardprop-web-'))]);
   [server, csv] = await Promise.all([startNatsServer({ websocket: true, token: TOKEN }), classificationCsv(), build({ configFile, logLevel: 'error', build: { outDir } })]);
+  flags = ['--dataset', `csv:${csv}`, '--model', 'mlp:8-16-3', '--method', 'spsa', '--directions', '8', '--directions-per-call', '2', '--epochs', '1', '--batch-size', '16', '--optimizer', 'sgd', '--lr', '0.05', '--eval-batch-size', '200', '--json'];
+  reference = webCli(['train', ...flags, '--out', alone]);
   page = await preview({ configFile, logLevel: 'warn', build: { outDir }, preview: { port: 0 } });
 });
 after(async () => {
   await page?.close();
   await server?.stop();
-  await rm(outDir, { recursive: true, force: true });
+  await reference?.catch(() => undefined);
+  await Promise.all([rm(outDir, { recursive: true, force: true }), rm(alone, { recursive: true, force: true })]);
 });
+
+/** A run's summary line with its times zeroed (the rest must agree field for field). */
+const summary = (lines: Record<string, unknown>[]) => ({ ...lines.at(-1), wall_s: 0, eval_s: 0, peak_rss_mb: 0 });
 
 /** `forwardprop <args>` on onnxruntime-web (Node under the "browser" condition); its stdout as JSON lines. */
 function webCli(args: readonly string[]): Promise<Record<string, unknown>[]> {
@@ -54,9 +68,7 @@ function webCli(args: readonly string[]): Promise<Record<string, unknown>[]> {
 }
 
 test('a browser tab trains over NATS WebSocket with onnxruntime-web: θ bit for bit as one onnxruntime-web process; a worker of another runtime is refused and leaves until a session on its runtime', { timeout: 90_000 }, async () => {
-  const flags = ['--dataset', `csv:${csv}`, '--model', 'mlp:8-16-3', '--method', 'spsa', '--directions', '8', '--directions-per-call', '2', '--epochs', '1', '--batch-size', '16', '--optimizer', 'sgd', '--lr', '0.05', '--eval-batch-size', '200', '--json'];
-  const [alone, distributed] = [await mkdtemp(join(tmpdir(), 'forwardprop-web-')), await mkdtemp(join(tmpdir(), 'forwardprop-web-'))];
-  const reference = webCli(['train', ...flags, '--out', alone]);
+  const distributed = await mkdtemp(join(tmpdir(), 'forwardprop-web-'));
   // A first task waits for the tab to compile onnxruntime-web's WebAssembly: a generous timeout keeps it to one attempt.
   const coordinated = webCli(['train', ...flags, '--out', distributed, '--nats', server.url, '--nats-token', TOKEN, '--run', 'browser', '--nats-timeout', '30']);
   const lines: string[] = [];
@@ -71,7 +83,6 @@ test('a browser tab trains over NATS WebSocket with onnxruntime-web: θ bit for 
     await tab.page.fill('#token', TOKEN);
     await tab.page.click('#start');
     const [expected, got] = await Promise.all([reference, coordinated]);
-    const summary = (lines: Record<string, unknown>[]) => ({ ...lines.at(-1), wall_s: 0, eval_s: 0, peak_rss_mb: 0 });
     assert.equal(await checkpointBits(distributed), await checkpointBits(alone), 'θ after the run');
     assert.deepEqual(summary(got), summary(expected), 'the summary, field for field (times apart)');
 
@@ -110,6 +121,105 @@ test('a browser tab trains over NATS WebSocket with onnxruntime-web: θ bit for 
   } finally {
     await browser.close();
     await native.stop();
-    await Promise.all([rm(alone, { recursive: true, force: true }), rm(distributed, { recursive: true, force: true })]);
+    await rm(distributed, { recursive: true, force: true });
+  }
+});
+
+/** The tasks in a frame of NATS protocol the server sent: its `MSG <subject> …` lines whose payload the frame holds whole. */
+function tasksIn(frame: Buffer, subject: string): Task[] {
+  const text = frame.toString('latin1');
+  const tasks: Task[] = [];
+  for (let at = text.indexOf(`MSG ${subject} `); at >= 0; at = text.indexOf(`MSG ${subject} `, at + 1)) {
+    const end = text.indexOf('\r\n', at);
+    // HMSG (a message with headers) is not a task; a header cut off by the frame's end neither.
+    if ((at > 0 && text[at - 1] !== '\n') || end < 0) continue;
+    const size = Number(text.slice(at, end).split(' ').at(-1));
+    const payload = frame.subarray(end + 2, end + 2 + size);
+    if (payload.length === size) tasks.push(decode(taskSchema, payload, 'task'));
+  }
+  return tasks;
+}
+
+test('a tab closed mid-run with a task in hand: the task times out and is re-issued, an onnxruntime-web Node worker that joins afterwards finishes the run, and θ is bit for bit the single onnxruntime-web process\'s', { timeout: 90_000 }, async () => {
+  const run = 'tab-closed';
+  const { tasks: subject } = runNames(run);
+  const distributed = await mkdtemp(join(tmpdir(), 'forwardprop-web-'));
+  // Short: the lost task waits this long before it is re-issued.
+  const coordinated = webCli(['train', ...flags, '--out', distributed, '--nats', server.url, '--nats-token', TOKEN, '--run', run, '--nats-timeout', '3']);
+  const nc = await natsConnect({ servers: server.url, token: TOKEN });
+  const browser = await launchChromium();
+  let late: ReturnType<typeof cli> | undefined;
+  try {
+    const tab = await watchedPage(browser, (url) => url.startsWith('http://127.0.0.1:'));
+    // The tab's WebSocket runs through the test: frames pass both ways untouched until the
+    // tab has been sent a task of step 3 (steps 1 and 2 answered by the tab, the only
+    // worker). That frame never reaches the tab, and the tab is closed: the server counts the
+    // task as delivered, so only the coordinator's timeout gets it re-issued.
+    const seen = new Set<string>();
+    let dropped: Task | undefined;
+    let closed: Promise<void> | undefined;
+    const reissued = new Promise<number>((resolve) => {
+      // A plain subscriber sees every attempt; it leaves once the dropped task is published again
+      // (while it listens, an attempt that no worker takes waits out its timeout instead of failing at once).
+      const spy = nc.subscribe(subject, {
+        callback: (_e, msg) => {
+          const task = decode(taskSchema, msg.data, 'task');
+          if (dropped && task.id === dropped.id && task.attempt > dropped.attempt) {
+            spy.unsubscribe();
+            resolve(task.attempt);
+          }
+        },
+      });
+    });
+    await tab.page.routeWebSocket(server.wsUrl!, (ws) => {
+      const upstream = ws.connectToServer();
+      ws.onMessage((frame) => upstream.send(frame));
+      upstream.onMessage((frame) => {
+        if (dropped === undefined) {
+          const tasks = tasksIn(Buffer.from(frame), subject);
+          for (const task of tasks) seen.add(task.id);
+          if (seen.size > 8 && tasks.length > 0) {
+            dropped = tasks[0];
+            closed = tab.page.close();
+            late = cli(['worker', '--nats', server.url, '--nats-token', TOKEN, '--run', run, '--name', 'node-web', '--json'], `joined run '${run}'`, { conditions: ['browser'] });
+            // Awaited after the run; a worker that ends early fails the test there.
+            late.ready.catch(() => undefined);
+            return;
+          }
+        }
+        ws.send(frame);
+      });
+    });
+    await tab.page.goto(`${page.resolvedUrls!.local[0]}?run=${run}&name=tab`);
+    await tab.page.fill('#nats', server.wsUrl!);
+    await tab.page.fill('#token', TOKEN);
+    await tab.page.click('#start');
+    const [expected, got] = await Promise.all([reference, coordinated]);
+    await closed;
+    assert.ok(dropped, 'the tab was closed during the run');
+    assert.equal(await checkpointBits(distributed), await checkpointBits(alone), 'θ after the run');
+    assert.deepEqual(summary(got), summary(expected), 'the summary, field for field (times apart)');
+
+    const coordinator = got.find((line) => 'coordinator' in line)!.coordinator as { tasks: number; timeouts: number; workers: Record<string, number>; fallback: number; replayed_updates: number; dense_updates: number };
+    assert.ok(coordinator.timeouts >= 1, `the task lost with the tab timed out (${coordinator.timeouts} timeouts)`);
+    assert.ok((await reissued) > dropped.attempt, `task ${dropped.id} re-issued after attempt ${dropped.attempt}`);
+    const { tab: byTab = 0, 'node-web': byNode = 0 } = coordinator.workers;
+    assert.ok(byTab >= 8 && byNode > 0 && byTab + byNode === coordinator.tasks, `parts of steps 1 and 2 by the tab, the rest by the Node worker: ${JSON.stringify(coordinator.workers)} of ${coordinator.tasks}`);
+    assert.equal(coordinator.fallback, 0, 'nothing evaluated by the coordinator');
+    assert.equal(coordinator.replayed_updates, (expected.at(-1) as { steps: number }).steps, 'θ replayed from keys and weights');
+    assert.equal(coordinator.dense_updates, 0, 'the late worker caught up from the update records');
+
+    await late!.ready;
+    late!.child.kill('SIGTERM');
+    const { code, output } = await late!.exit;
+    assert.equal(code, 0, output);
+    const stats = JSON.parse(output.split('\n').find((line) => line.startsWith('{'))!) as WorkerStats;
+    assert.ok(stats.answered >= byNode, `the Node worker answered the ${byNode} parts counted as its (${stats.answered})`);
+    assert.deepEqual(tab.errors, [], 'no errors in the tab');
+  } finally {
+    late?.child.kill('SIGKILL');
+    await browser.close();
+    await nc.close();
+    await rm(distributed, { recursive: true, force: true });
   }
 });

@@ -1,6 +1,8 @@
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { backend } from '../../src/engine/runtime/backend.js';
 import { loadCheckpoint } from '../../src/train/checkpoint.js';
 import { DEFAULT_CONFIG, type TrainConfig } from '../../src/train/config.js';
@@ -39,4 +41,29 @@ export async function checkpointBits(dir: string): Promise<string> {
 export async function startWorker(url: string, run: string, name: string, options: { readonly limit?: number; readonly token?: string; readonly log?: (line: string) => void } = {}): Promise<JoinedWorker> {
   const nc = await natsConnect({ servers: url, ...(options.token && { token: options.token }) });
   return joinRun(nc, run, { name, runtime: backend().name, engine: poolEngine(1), data: runData, ...(options.limit && { limit: options.limit }), ...(options.log && { log: options.log }) }, { every: 50 });
+}
+
+const CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
+
+/**
+ * `forwardprop <args>` in a child process (with `conditions: ['browser']`, on onnxruntime-web);
+ * `ready` resolves when `marker` appears on stdout or stderr, and rejects with the output if
+ * the process ends first.
+ */
+export function cli(args: readonly string[], marker: string, options: { readonly conditions?: readonly string[] } = {}): { child: ChildProcess; ready: Promise<void>; exit: Promise<{ code: number | null; signal: NodeJS.Signals | null; output: string }> } {
+  const child = spawn(process.execPath, [...(options.conditions ?? []).map((c) => `--conditions=${c}`), CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  let found: () => void;
+  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null; output: string }>((resolve) => child.on('close', (code, signal) => resolve({ code, signal, output })));
+  const ready = new Promise<void>((resolve, reject) => {
+    found = resolve;
+    void exit.then(({ code, signal }) => reject(new Error(`forwardprop ${args[0]} ended (${signal ?? code}) before '${marker}':\n${output}`)));
+  });
+  const read = (chunk: Buffer) => {
+    output += chunk.toString();
+    if (output.includes(marker)) found();
+  };
+  child.stdout!.on('data', read);
+  child.stderr!.on('data', read);
+  return { child, ready, exit };
 }

@@ -1,10 +1,8 @@
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { RunChannel, runNames } from '../../src/scale/channel.js';
 import { decode, taskSchema } from '../../src/scale/messages.js';
@@ -13,7 +11,7 @@ import { trainOverNats } from '../../src/scale/nats-train.js';
 import { loadCheckpoint } from '../../src/train/checkpoint.js';
 import type { TrainConfig } from '../../src/train/config.js';
 import { CHECKPOINT_FILE, train } from '../../src/train/trainer.js';
-import { checkpointBits, classificationCsv, spsaConfig, startWorker } from './fixtures.js';
+import { checkpointBits, classificationCsv, cli, spsaConfig, startWorker } from './fixtures.js';
 import { type TestServer, startNatsServer } from './nats-server.js';
 
 /**
@@ -23,33 +21,12 @@ import { type TestServer, startNatsServer } from './nats-server.js';
  * from its checkpoint).
  */
 
-const CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
-
 let csv: string;
 before(async () => {
   csv = await classificationCsv();
 });
 
 const tmp = () => mkdtemp(join(tmpdir(), 'forwardprop-faults-'));
-
-/** The CLI in a child process; `ready` resolves when `marker` appears on stdout or stderr, and rejects with the output if the process ends first. */
-function cli(args: readonly string[], marker: string): { child: ChildProcess; ready: Promise<void>; exit: Promise<{ code: number | null; signal: NodeJS.Signals | null; output: string }> } {
-  const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  let found: () => void;
-  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null; output: string }>((resolve) => child.on('close', (code, signal) => resolve({ code, signal, output })));
-  const ready = new Promise<void>((resolve, reject) => {
-    found = resolve;
-    void exit.then(({ code, signal }) => reject(new Error(`forwardprop ${args[0]} ended (${signal ?? code}) before '${marker}':\n${output}`)));
-  });
-  const read = (chunk: Buffer) => {
-    output += chunk.toString();
-    if (output.includes(marker)) found();
-  };
-  child.stdout!.on('data', read);
-  child.stderr!.on('data', read);
-  return { child, ready, exit };
-}
 
 /** Calls `act` when the `n`-th task of `run` is first published (a plain subscriber sees every attempt; it answers none). */
 function onTask(nc: NatsConnection, run: string, n: number, act: () => void): void {
