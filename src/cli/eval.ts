@@ -33,20 +33,17 @@ export async function runEval(argv: readonly string[]): Promise<number> {
     console.log(usage(evalCommand));
     return 0;
   }
-  if (positionals.length !== 1) throw new UsageError('eval takes exactly one run directory or checkpoint file');
+  if (positionals.length !== 1) throw new UsageError('eval takes exactly one run directory, checkpoint file or ONNX file');
   const target = positionals[0]!;
   const onnxFile = target.endsWith('.onnx');
   if (flags.classes !== undefined && !onnxFile) throw new UsageError('--classes: a run is evaluated on the classes it trained on; --classes is for an ONNX file');
   if (onnxFile && flags.subnet !== undefined) throw new UsageError('--subnet: an ONNX file has no sub-nets; give a run trained with --subnets');
   // An ONNX file is evaluated with its own weights, as a run that has not taken a step; a
   // loss-only method in its config lets a file with ops the importer does not map load as a black box.
-  const checkpoint: Pick<Checkpoint, 'config' | 'progress'> & { readonly params?: Float32Array } = onnxFile
-    ? {
-        config: { ...DEFAULT_CONFIG, model: `onnx:${target}`, method: 'spsa', ...(flags.classes !== undefined && { classes: parseClasses(flags.classes) }) },
-        progress: { epoch: 0, batch: 0, step: 0, updates: 0, queries: 0, seconds: 0 },
-      }
-    : await loadRunCheckpoint(target);
-  const config = checkpoint.config as unknown as TrainConfig;
+  const run = onnxFile ? undefined : await loadRunCheckpoint(target);
+  const config: TrainConfig = run
+    ? (run.config as unknown as TrainConfig)
+    : { ...DEFAULT_CONFIG, model: `onnx:${target}`, method: 'spsa', ...(flags.classes !== undefined && { classes: parseClasses(flags.classes) }) };
   const dataset = flags.dataset ?? config.dataset;
   const compile = { device: flags.device, ...(flags.threads !== undefined && { threads: flags.threads }) };
   // The run's model as it trained it (imported, adapted or a black box), from its config.
@@ -59,13 +56,13 @@ export async function runEval(argv: readonly string[]): Promise<number> {
   let test: Evaluation;
   let sub: ReturnType<typeof subnet> | undefined;
   try {
-    const theta = checkpoint.params ?? model.init(0);
+    const theta = run?.params ?? model.init(0);
     if (dataset !== config.dataset && model.size !== theta.length) {
       // An nn model is built for the data's shape: another shape gives another model.
       throw new RangeError(`${dataset} does not fit the run's model: its examples are shaped [${loaded.train.inputShape.join(', ')}], and '${config.model}' built for them has ${model.size} parameters where the run (trained on ${config.dataset}) has ${theta.length}`);
     }
     model.check(theta, 'checkpoint parameters');
-    sub = flags.subnet === undefined ? undefined : subnet(checkpoint as Checkpoint, flags.subnet, target);
+    sub = run === undefined || flags.subnet === undefined ? undefined : subnet(run, flags.subnet, target);
     const params = sub?.params ?? theta;
     if (flags.export !== undefined) await writeFileAtomic(flags.export, model.file(params), 'ONNX model');
     train = await evaluator.evaluate(params, data.train, flags['batch-size']);
@@ -78,8 +75,8 @@ export async function runEval(argv: readonly string[]): Promise<number> {
     dataset,
     model: config.model,
     ...(sub && { subnet: flags.subnet, pattern: sub.pattern, density: maskDensity(sub.mask, maskedParams(model.layout, config.sparseParams)) }),
-    epoch: checkpoint.progress.epoch,
-    step: checkpoint.progress.step,
+    epoch: run?.progress.epoch ?? 0,
+    step: run?.progress.step ?? 0,
     train_loss: train.loss,
     train_acc: train.accuracy,
     test_loss: test.loss,

@@ -3,7 +3,7 @@ import { statIfExists } from '../io/stat-if-exists.js';
 import { type ChartSpec, chartSpec } from './chart-spec.js';
 import { type ExperimentResult, RESULT_FILE, type ResultChart, readExperimentResult } from './result.js';
 import { type LabelledRun, runCharts } from './run-charts.js';
-import { RUN_FILES, type RunRecord, isRunDirectory, readRun } from './run-record.js';
+import { RUN_FILES, type RunRecord, holdsAny, isRunDirectory, readRun } from './run-record.js';
 import { CHECKPOINT_FILE, METRICS_FILE } from '../train/trainer.js';
 
 /** One chart of the report: a stable id (the HTML element, the exported file's name) and its specification. */
@@ -46,7 +46,7 @@ export async function buildReport(dirs: readonly string[]): Promise<Report> {
   for (const dir of unique) {
     const isExperiment = (await statIfExists(join(dir, RESULT_FILE)))?.isFile() ?? false;
     // A study's directory may hold a summary.json of its own (forwardprop federated): with a result.json it is a training run only if it has a checkpoint or metrics.
-    const isRun = (await isRunDirectory(dir)) && (!isExperiment || (await hasAny(dir, [CHECKPOINT_FILE, METRICS_FILE])));
+    const isRun = (await isRunDirectory(dir)) && (!isExperiment || (await holdsAny(dir, [CHECKPOINT_FILE, METRICS_FILE])));
     if (!isExperiment && !isRun) {
       const why = (await statIfExists(dir))?.isDirectory() ? `it holds none of ${RUN_FILES.join(', ')} (a run) nor ${RESULT_FILE} (an experiment)` : 'no such directory';
       throw new Error(`${dir} is not a run directory: ${why}`);
@@ -110,9 +110,4 @@ function uniqueId(id: string, taken: Set<string>): string {
   for (let n = 2; taken.has(unique); n++) unique = `${id}-${n}`;
   taken.add(unique);
   return unique;
-}
-
-async function hasAny(dir: string, files: readonly string[]): Promise<boolean> {
-  for (const file of files) if (await statIfExists(join(dir, file))) return true;
-  return false;
 }

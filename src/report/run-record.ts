@@ -32,8 +32,12 @@ export interface RunRecord {
 
 /** True when `dir` is a directory holding at least one of RUN_FILES. */
 export async function isRunDirectory(dir: string): Promise<boolean> {
-  if (!(await statIfExists(dir))?.isDirectory()) return false;
-  for (const file of RUN_FILES) if (await statIfExists(join(dir, file))) return true;
+  return (await statIfExists(dir))?.isDirectory() === true && (await holdsAny(dir, RUN_FILES));
+}
+
+/** Whether `dir` holds any of `files`. */
+export async function holdsAny(dir: string, files: readonly string[]): Promise<boolean> {
+  for (const file of files) if (await statIfExists(join(dir, file))) return true;
   return false;
 }
 

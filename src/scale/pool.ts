@@ -141,25 +141,34 @@ function threadTensor(t: HostTensor): ThreadTensor {
   return { dtype: t.dtype, shape: t.shape, data: share(t.data) };
 }
 
-/**
- * A loss oracle whose engine calls run on a pool of worker threads: the calls of each
- * request (planCalls) are split into contiguous parts balanced by copies, evaluated in
- * parallel, and put together, bit for bit what `ModelLossOracle` returns. Parallelism is
- * over calls: a request of one call (K ≤ directionsPerCall) runs on one worker.
- */
-export class WorkerPoolOracle implements LossOracle {
-  readonly dimension: number;
+/** A model's programs and a pool of worker threads that run them: what the pooled oracle and grid share. */
+abstract class PooledModel {
   readonly pool: WorkerPool;
-  private readonly catalog: ProgramCatalog;
+  protected readonly catalog: ProgramCatalog;
 
   constructor(
     readonly model: Model,
     readonly objective: Objective,
     options: WorkerPoolOptions,
   ) {
-    this.dimension = model.layout.size;
     this.catalog = new ProgramCatalog(model, objective);
     this.pool = new WorkerPool(this.catalog.params, options);
+  }
+
+  async dispose(): Promise<void> {
+    await this.pool.close();
+  }
+}
+
+/**
+ * A loss oracle whose engine calls run on a pool of worker threads: the calls of each
+ * request (planCalls) are split into contiguous parts balanced by copies, evaluated in
+ * parallel, and put together, bit for bit what `ModelLossOracle` returns. Parallelism is
+ * over calls: a request of one call (K ≤ directionsPerCall) runs on one worker.
+ */
+export class WorkerPoolOracle extends PooledModel implements LossOracle {
+  get dimension(): number {
+    return this.model.layout.size;
   }
 
   async evaluate(request: LossRequest): Promise<LossResult> {
@@ -173,29 +182,13 @@ export class WorkerPoolOracle implements LossOracle {
     const results = await this.pool.evaluateCopies({ ...request, batch: feeds as LossRequest['batch'] }, ranges, programs);
     return assembleCalls(request, ranges.map(({ from, to }, i) => ({ calls: calls.slice(from, to), result: results[i]! })));
   }
-
-  async dispose(): Promise<void> {
-    await this.pool.close();
-  }
 }
 
 /**
  * A landscape's grid on a pool of worker threads: the grid's calls (k points each) split
  * into contiguous parts, bit for bit `SurfaceEvaluator`'s losses.
  */
-export class WorkerPoolSurface implements SurfaceLosses {
-  readonly pool: WorkerPool;
-  private readonly catalog: ProgramCatalog;
-
-  constructor(
-    readonly model: Model,
-    readonly objective: Objective,
-    options: WorkerPoolOptions,
-  ) {
-    this.catalog = new ProgramCatalog(model, objective);
-    this.pool = new WorkerPool(this.catalog.params, options);
-  }
-
+export class WorkerPoolSurface extends PooledModel implements SurfaceLosses {
   async losses(theta: Float32Array, d1: Float32Array, d2: Float32Array, alpha: Float32Array, beta: Float32Array, batch: Batch, copiesPerCall = 16): Promise<Float64Array> {
     const k = checkSurface(this.model.layout, theta, d1, d2, alpha, beta, copiesPerCall);
     const feeds = batchFeeds(this.model, this.objective, batch) as Batch;
@@ -205,9 +198,5 @@ export class WorkerPoolSurface implements SurfaceLosses {
     const out = new Float64Array(alpha.length);
     ranges.forEach(({ from }, i) => out.set(parts[i]!, from * k));
     return out;
-  }
-
-  async dispose(): Promise<void> {
-    await this.pool.close();
   }
 }
