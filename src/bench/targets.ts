@@ -132,10 +132,33 @@ export async function benchTargets(options: TargetsBenchOptions = {}): Promise<T
   const [gaussian, noiseDetail] = await ratio(() => fillGaussian(noise, 7, (offset += noise.length)), s.forward, seconds, 'per draw, forward');
   rows.push(row(`Gaussian noise for ${s.theta.length.toLocaleString('en-US')} params ÷ forward pass`, gaussian, 0.5, noiseDetail));
 
+  rows.push(await idleThreadsRow(seconds));
   rows.push(await threadsRow(seconds));
   rows.push(await runRow());
   if (memory) rows.push(...(await memoryRows()));
   return { batch: b, rows, machine: { cpu: cpus()[0]?.model ?? 'unknown', cores: availableParallelism(), node: process.version, load: loadavg(), threads: await threadsFor({}) } };
+}
+
+/**
+ * The thread default with no other process started: the threads it picks (one per core
+ * that no other process is busy on; never spinning) against onnxruntime's own default (a
+ * spinning thread per core), on a forward pass of the 784-1024-1024-10 MLP at batch 256;
+ * one thread in the detail. On an idle machine the default picks every core, and the
+ * ratio is what giving up spinning costs.
+ */
+async function idleThreadsRow(seconds: number): Promise<TargetRow> {
+  const free = (await freeCores()) ?? 1;
+  const cores = availableParallelism();
+  const s = await setup(1024, 256, 1, 1);
+  const chosen = free === 1 ? s.forward : (await setup(1024, 256, 1, free)).forward;
+  const spinning = await forwardPass(s.model, s.objective, s.theta, s.batch, 1, { threads: cores, spinning: true });
+  const [a, ort, one] = await timeInterleaved([chosen, spinning, s.forward], { seconds });
+  return row(
+    "default threads, no other process started, ÷ onnxruntime's default (spinning)",
+    [a!.medianMs / ort!.medianMs],
+    1.1,
+    `default ${free} of ${cores} threads ${ms(a!.medianMs)}; onnxruntime's default (${cores} spinning) ${ms(ort!.medianMs)}; 1 thread ${ms(one!.medianMs)}, load average ${loadavg()[0]!.toFixed(1)}`,
+  );
 }
 
 /**

@@ -3,7 +3,7 @@ import { HostTensor } from '../engine/ir/host-tensor.js';
 import type { ParamLayout } from '../nn/params.js';
 import { vectorKernel } from '../rng/noise.js';
 import { CHUNK, appliedRatio } from '../rng/vector.js';
-import { directionChunk } from './directions.js';
+import { directionChunk, sharedAppliedStep } from './directions.js';
 import { type LossRequest, type LossResult, type Perturbation, copiesOf } from './loss-oracle.js';
 
 /**
@@ -121,11 +121,12 @@ export function assembleCalls(request: LossRequest, parts: readonly { readonly c
   return { losses, queries, ...(applied && { applied }) };
 }
 
-// Kernel slots: θ, the offset, the copy, the mask.
+// Kernel slots: θ, the offset, the copy (a pair's + copy), the mask, a pair's − copy.
 const THETA = 0;
 const OFFSET = 1;
 const COPY = 2;
 const MASK = 3;
+const MINUS = 4;
 
 /**
  * Evaluates calls of a plan with a runner: the copies are formed on the host by the
@@ -159,7 +160,10 @@ export class CopyEvaluator {
       const inputs: Record<string, HostTensor> = slots ? {} : { x: feeds.x, y: feeds.y };
       const rows = callRows(call, slots !== undefined);
       this.layout.entries.forEach((e) => (inputs[e.name] = new HostTensor('float32', rows === 0 ? e.shape : [rows, ...e.shape], this.copyView(call, params, e.offset, e.size))));
-      const sums = p.kind === 'noise' ? new Map(call.filter((row) => row.kind === 'plus').map((row) => [row.d, new Float64Array(8)])) : undefined;
+      // The directions whose applied step this call measures: one stands for all where they share it.
+      const plus = call.filter((row) => row.kind === 'plus');
+      const measured = p.kind === 'noise' && sharedAppliedStep(p.distribution, p.scheme) ? plus.slice(0, 1) : plus;
+      const sums = p.kind === 'noise' ? new Map(measured.map((row) => [row.d, new Float64Array(8)])) : undefined;
       if (call.length > 1 || call[0]!.kind !== 'base') this.form(call, params, p, sums);
       if (slots) {
         const positions = new Int32Array(call.length * m);
@@ -171,7 +175,7 @@ export class CopyEvaluator {
       queries += out.length;
       losses.set(out, r0 * m);
       r0 += call.length;
-      if (sums) for (const row of call) if (row.kind === 'plus') applied.push(appliedRatio(sums.get(row.d)!));
+      if (sums) for (const row of plus) applied.push(appliedRatio(sums.get(row.d) ?? sums.get(measured[0]!.d)!));
     }
     return { losses, queries, applied: Float64Array.from(applied) };
   }
@@ -187,8 +191,8 @@ export class CopyEvaluator {
   /**
    * Writes the call's copies, a chunk of each parameter at a time: θ's chunk is loaded
    * once, each direction drawn once for both of its signs (θ ± o in float32, as any
-   * float32 consumer of the copies would form them), and the step actually applied
-   * summed where the direction's + copy is formed.
+   * float32 consumer of the copies would form them, both in one pass), and the step
+   * actually applied summed in that pass for the directions `sums` measures.
    */
   private form(call: CopyCall, theta: Float32Array, p: Perturbation, sums: Map<number, Float64Array> | undefined): void {
     const kernel = vectorKernel();
@@ -225,12 +229,11 @@ export class CopyEvaluator {
           if (p.kind !== 'noise') continue;
           directionChunk(kernel, OFFSET, p.key, p.distribution, p.first + d, size, at, n, p.epsilon, p.mask, MASK);
           const sum = sums?.get(d);
-          if (sum) kernel.applied(THETA, OFFSET, n, at, p.scheme === 'central', sum);
-          for (const r of members) {
-            if (call[r]!.kind === 'plus') kernel.add(COPY, THETA, OFFSET, n);
-            else kernel.sub(COPY, THETA, OFFSET, n);
-            write(COPY, r);
-          }
+          const central = p.scheme === 'central';
+          if (sum) kernel.applied(THETA, OFFSET, n, at, central, sum, { plus: COPY, minus: MINUS });
+          else if (central) kernel.pair(COPY, MINUS, THETA, OFFSET, n);
+          else kernel.add(COPY, THETA, OFFSET, n);
+          for (const r of members) write(call[r]!.kind === 'plus' ? COPY : MINUS, r);
         }
       }
     }

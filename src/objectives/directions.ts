@@ -126,16 +126,30 @@ export interface DirectionSet {
 export function appliedFractions(theta: Float32Array, directions: DirectionSet, scheme: Scheme): Float64Array {
   const { key, distribution, epsilon, first, count, mask } = directions;
   const kernel = vectorKernel();
-  const sums = Array.from({ length: count }, () => new Float64Array(8));
+  const measured = sharedAppliedStep(distribution, scheme) ? Math.min(count, 1) : count;
+  const sums = Array.from({ length: measured }, () => new Float64Array(8));
   for (let start = 0; start < theta.length; start += CHUNK) {
     const n = Math.min(CHUNK, theta.length - start);
     kernel.slots[0]!.set(theta.subarray(start, start + n));
-    for (let d = 0; d < count; d++) {
+    for (let d = 0; d < measured; d++) {
       directionChunk(kernel, 1, key, distribution, first + d, theta.length, start, n, epsilon, mask, 2);
       kernel.applied(0, 1, n, start, scheme === 'central', sums[d]!);
     }
   }
-  return Float64Array.from(sums, appliedRatio);
+  return Float64Array.from({ length: count }, (_, d) => appliedRatio(sums[Math.min(d, measured - 1)]!));
+}
+
+/**
+ * Whether every direction of a set takes the same applied step (appliedFractions), so
+ * that measuring one measures all: Rademacher directions under central differences.
+ * Flipping the sign of zᵢ negates oᵢ exactly, and float32 rounding is symmetric
+ * (fl(−a) = −fl(a)), so it negates δᵢ = (fl(θᵢ + oᵢ) − fl(θᵢ − oᵢ))/2 exactly too: the
+ * terms δᵢ·oᵢ and oᵢ² of the sums are the same bits for every sign pattern (a mask
+ * scales both signs alike). Forward differences (fl(θᵢ + oᵢ) − θᵢ) are not symmetric,
+ * nor are Gaussian magnitudes.
+ */
+export function sharedAppliedStep(distribution: Distribution, scheme: Scheme): boolean {
+  return distribution === 'rademacher' && scheme === 'central';
 }
 
 /**

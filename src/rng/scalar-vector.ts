@@ -67,7 +67,7 @@ export const scalarVector: VectorBackend = {
     for (let i = 0; i < n; i++) if (!Number.isFinite(s[i]!)) return false;
     return true;
   },
-  applied(theta, o, n, first, central, acc) {
+  applied(theta, o, n, first, central, acc, copies) {
     const [ts, os] = [slots[theta]!, slots[o]!];
     for (let i = 0; i < n; i++) {
       const lane = (first + i) & 3;
@@ -76,6 +76,14 @@ export const scalarVector: VectorBackend = {
       moved[1] = central ? ts[i]! - x : ts[i]!;
       acc[lane]! += ((moved[0]! - moved[1]!) / (central ? 2 : 1)) * x;
       acc[4 + lane]! += x * x;
+      if (copies) [slots[copies.plus]![i], slots[copies.minus]![i]] = [moved[0]!, moved[1]!];
+    }
+  },
+  pair(plus, minus, theta, o, n) {
+    const [ps, ms, ts, os] = [slots[plus]!, slots[minus]!, slots[theta]!, slots[o]!];
+    for (let i = 0; i < n; i++) {
+      ps[i] = ts[i]! + os[i]!;
+      ms[i] = ts[i]! - os[i]!;
     }
   },
   noise(p, domain, n, offset, k0, k1, scale) {

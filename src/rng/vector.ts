@@ -48,16 +48,25 @@ export interface VectorBackend {
    * element i, θ's index first + i, lane j = (first + i) mod 4 gets along[j] += δᵢ·oᵢ and
    * norm[j] += oᵢ², δᵢ = (fl(θᵢ + oᵢ) − fl(θᵢ − oᵢ))/2 (central) or fl(θᵢ + oᵢ) − θᵢ.
    * `acc` holds along[0..3] then norm[0..3] and is updated in place; lanes follow θ's
-   * indices, so the sums do not depend on how θ is cut into chunks.
+   * indices, so the sums do not depend on how θ is cut into chunks. With `copies`, the
+   * copies it measures are written on the way: fl(θ + o) into slot `plus`, and fl(θ − o)
+   * (central) or θ (forward) into slot `minus` — one pass where three would do.
    */
-  applied(theta: number, o: number, n: number, first: number, central: boolean, acc: Float64Array): void;
+  applied(theta: number, o: number, n: number, first: number, central: boolean, acc: Float64Array, copies?: { readonly plus: number; readonly minus: number }): void;
+  /** plus ← θ + o and minus ← θ − o (float32): a central pair's copies in one pass. */
+  pair(plus: number, minus: number, theta: number, o: number, n: number): void;
   /** Elements offset… of a noise stream (noise.ts), times a float32 scale, into slot p. */
   noise(p: number, domain: Domain, n: number, offset: number, k0: number, k1: number, scale: number): void;
 }
 
+// The last key's words: a step draws chunk after chunk of the same few keys, and splitting
+// a bigint key per chunk cost a few percent of an spsa step.
+let lastKey: { readonly seed: Seed; readonly words: readonly [number, number] } | undefined;
+
 /** Noise drawn into a slot: Gaussian or Rademacher elements offset … offset + n − 1 of `seed`'s stream, times scale. */
 export function noiseInto(kernel: VectorBackend, p: number, gaussian: boolean, seed: Seed, offset: number, n: number, scale: number): void {
-  const [k0, k1] = seedWords(seed, 'seed');
+  if (lastKey?.seed !== seed) lastKey = { seed, words: seedWords(seed, 'seed') };
+  const [k0, k1] = lastKey.words;
   kernel.noise(p, gaussian ? Domain.Gaussian : Domain.Rademacher, n, offset, k0, k1, Math.fround(scale));
 }
 

@@ -30,12 +30,15 @@ interface Kernel {
   momentum(u: number, trace: number, n: number, beta: number, nesterov: number): void;
   sumSquares(p: number, n: number, acc: number): number;
   finite(p: number, n: number): number;
-  applied(theta: number, o: number, n: number, first: number, central: number): void;
+  applied(theta: number, o: number, n: number, first: number, central: number, plus: number, minus: number): void;
+  pair(plus: number, minus: number, theta: number, o: number, n: number): void;
 }
 
 /**
- * Compiles synchronously (the module is under the 4 KB browsers allow on the main thread).
- * Returns undefined where WebAssembly or its SIMD proposal is unavailable.
+ * Compiles synchronously (the module is a few KB; Chromium allows 8 MiB on the main thread,
+ * 4 KB before 2025). Returns undefined where WebAssembly or its SIMD proposal is
+ * unavailable or a browser refuses the synchronous compile: callers then get the
+ * TypeScript kernel, which gives the same bits.
  */
 export function loadWasmKernel(): { readonly noise: NoiseBackend; readonly vector: VectorBackend } | undefined {
   let instance: WebAssembly.Instance;
@@ -80,6 +83,8 @@ export function loadWasmKernel(): { readonly noise: NoiseBackend; readonly vecto
   };
 
   const at = (slot: number) => SLOTS_BYTE_OFFSET + 4 * CHUNK * slot;
+  // Past the slots: where `applied` writes the copies a caller did not ask for.
+  const [unwantedPlus, unwantedMinus] = [at(SLOTS), at(SLOTS + 1)];
   const slots = Array.from({ length: SLOTS }, (_, i) => new Float32Array(memory.buffer, at(i), CHUNK));
   const acc = new Float64Array(memory.buffer, ACC_BYTE_OFFSET, 8);
   const vector: VectorBackend = {
@@ -95,11 +100,12 @@ export function loadWasmKernel(): { readonly noise: NoiseBackend; readonly vecto
     momentum: (u, trace, n, beta, nesterov) => kernel.momentum(at(u), at(trace), n, beta, nesterov ? 1 : 0),
     sumSquares: (p, n, sum) => kernel.sumSquares(at(p), n, sum),
     finite: (p, n) => kernel.finite(at(p), n) === 1,
-    applied(theta, o, n, first, central, sums) {
+    applied(theta, o, n, first, central, sums, copies) {
       acc.set(sums);
-      kernel.applied(at(theta), at(o), n, first, central ? 1 : 0);
+      kernel.applied(at(theta), at(o), n, first, central ? 1 : 0, copies ? at(copies.plus) : unwantedPlus, copies ? at(copies.minus) : unwantedMinus);
       sums.set(acc);
     },
+    pair: (plus, minus, theta, o, n) => kernel.pair(at(plus), at(minus), at(theta), at(o), n),
     noise: (p, domain, n, offset, k0, k1, scale) => drawInto(noise, slots[p]!, domain, n, offset, k0, k1, scale),
   };
   return { noise, vector };

@@ -8,7 +8,8 @@
   ;; Bytes 0-59: gaussian.ts GAUSSIAN_CONSTANTS, written by the loader. Bytes 64-127: the
   ;; eight float64 accumulators of `applied`. Bytes 1024-1535: Rademacher words. Bytes
   ;; 2048-18431: noise output chunk of 4096 float32. From byte 18432: eight slots of 4096
-  ;; float32 for the arithmetic kernels (wasm-backend.ts), each small enough for L1.
+  ;; float32 for the arithmetic kernels (wasm-backend.ts), each small enough for L1, then
+  ;; two more where `applied` stores copies nobody asked for.
   (memory (export "memory") 3)
 
   ;; Writes `batches` × 64 Philox words to dst: the word stream of scalar-backend.ts for
@@ -241,9 +242,9 @@
 
   ;; Arithmetic on slots. Pointers are byte offsets, n counts elements. Float32 values
   ;; meet float64 factors the way TypeScript's Float32Array arithmetic does: promoted,
-  ;; combined in float64 and rounded once to float32 on the store. The float64 kernels
-  ;; step two elements at a time and the float32 ones four, so they may run up to three
-  ;; elements past n: slots are padded, and those results are never read.
+  ;; combined in float64 and rounded once to float32 on the store. Every kernel steps four
+  ;; elements at a time (the float64 ones as two pairs), so it may run up to three
+  ;; elements past n: slots hold a multiple of four, and those results are never read.
 
   ;; p ← p·f
   (func (export "scale") (param $p i32) (param $n i32) (param $f f64)
@@ -252,9 +253,10 @@
     (local.set $end (i32.add (local.get $p) (i32.shl (local.get $n) (i32.const 2))))
     (block $done (loop $step
       (br_if $done (i32.ge_u (local.get $p) (local.get $end)))
-      (v128.store64_lane 0 (local.get $p) (f32x4.demote_f64x2_zero
-        (f64x2.mul (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $p))) (local.get $fv))))
-      (local.set $p (i32.add (local.get $p) (i32.const 8)))
+      (v128.store (local.get $p) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23
+        (f32x4.demote_f64x2_zero (f64x2.mul (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $p))) (local.get $fv)))
+        (f32x4.demote_f64x2_zero (f64x2.mul (f64x2.promote_low_f32x4 (v128.load64_zero offset=8 (local.get $p))) (local.get $fv)))))
+      (local.set $p (i32.add (local.get $p) (i32.const 16)))
       (br $step))))
 
   ;; y ← y + a·x
@@ -264,30 +266,61 @@
     (local.set $end (i32.add (local.get $y) (i32.shl (local.get $n) (i32.const 2))))
     (block $done (loop $step
       (br_if $done (i32.ge_u (local.get $y) (local.get $end)))
-      (v128.store64_lane 0 (local.get $y) (f32x4.demote_f64x2_zero (f64x2.add
-        (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $y)))
-        (f64x2.mul (local.get $av) (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $x)))))))
-      (local.set $x (i32.add (local.get $x) (i32.const 8)))
-      (local.set $y (i32.add (local.get $y) (i32.const 8)))
+      (v128.store (local.get $y) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23
+        (f32x4.demote_f64x2_zero (f64x2.add (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $y)))
+          (f64x2.mul (local.get $av) (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $x))))))
+        (f32x4.demote_f64x2_zero (f64x2.add (f64x2.promote_low_f32x4 (v128.load64_zero offset=8 (local.get $y)))
+          (f64x2.mul (local.get $av) (f64x2.promote_low_f32x4 (v128.load64_zero offset=8 (local.get $x))))))))
+      (local.set $x (i32.add (local.get $x) (i32.const 16)))
+      (local.set $y (i32.add (local.get $y) (i32.const 16)))
       (br $step))))
 
   ;; dst ← a + b, a − b or a·b in float32 (op 0, 1, 2): one float32 rounding, as in float64
-  ;; then rounded (double rounding is innocuous for these operations)
+  ;; then rounded (double rounding is innocuous for these operations). The operation is
+  ;; chosen once, outside the loop.
   (func (export "binary") (param $dst i32) (param $a i32) (param $b i32) (param $n i32) (param $op i32)
-    (local $end i32) (local $x v128) (local $y v128)
+    (local $end i32)
     (local.set $end (i32.add (local.get $dst) (i32.shl (local.get $n) (i32.const 2))))
+    (if (i32.eqz (local.get $op)) (then
+      (block $done (loop $step
+        (br_if $done (i32.ge_u (local.get $dst) (local.get $end)))
+        (v128.store (local.get $dst) (f32x4.add (v128.load (local.get $a)) (v128.load (local.get $b))))
+        (local.set $a (i32.add (local.get $a) (i32.const 16)))
+        (local.set $b (i32.add (local.get $b) (i32.const 16)))
+        (local.set $dst (i32.add (local.get $dst) (i32.const 16)))
+        (br $step)))
+      (return)))
+    (if (i32.eq (local.get $op) (i32.const 1)) (then
+      (block $done (loop $step
+        (br_if $done (i32.ge_u (local.get $dst) (local.get $end)))
+        (v128.store (local.get $dst) (f32x4.sub (v128.load (local.get $a)) (v128.load (local.get $b))))
+        (local.set $a (i32.add (local.get $a) (i32.const 16)))
+        (local.set $b (i32.add (local.get $b) (i32.const 16)))
+        (local.set $dst (i32.add (local.get $dst) (i32.const 16)))
+        (br $step)))
+      (return)))
     (block $done (loop $step
       (br_if $done (i32.ge_u (local.get $dst) (local.get $end)))
-      (local.set $x (v128.load (local.get $a)))
-      (local.set $y (v128.load (local.get $b)))
-      (v128.store (local.get $dst) (if (result v128) (i32.eqz (local.get $op))
-        (then (f32x4.add (local.get $x) (local.get $y)))
-        (else (if (result v128) (i32.eq (local.get $op) (i32.const 1))
-          (then (f32x4.sub (local.get $x) (local.get $y)))
-          (else (f32x4.mul (local.get $x) (local.get $y)))))))
+      (v128.store (local.get $dst) (f32x4.mul (v128.load (local.get $a)) (v128.load (local.get $b))))
       (local.set $a (i32.add (local.get $a) (i32.const 16)))
       (local.set $b (i32.add (local.get $b) (i32.const 16)))
       (local.set $dst (i32.add (local.get $dst) (i32.const 16)))
+      (br $step))))
+
+  ;; plus ← θ + o and minus ← θ − o in float32: the two copies of a central pair in one pass
+  (func (export "pair") (param $plus i32) (param $minus i32) (param $theta i32) (param $o i32) (param $n i32)
+    (local $end i32) (local $t v128) (local $x v128)
+    (local.set $end (i32.add (local.get $plus) (i32.shl (local.get $n) (i32.const 2))))
+    (block $done (loop $step
+      (br_if $done (i32.ge_u (local.get $plus) (local.get $end)))
+      (local.set $t (v128.load (local.get $theta)))
+      (local.set $x (v128.load (local.get $o)))
+      (v128.store (local.get $plus) (f32x4.add (local.get $t) (local.get $x)))
+      (v128.store (local.get $minus) (f32x4.sub (local.get $t) (local.get $x)))
+      (local.set $theta (i32.add (local.get $theta) (i32.const 16)))
+      (local.set $o (i32.add (local.get $o) (i32.const 16)))
+      (local.set $minus (i32.add (local.get $minus) (i32.const 16)))
+      (local.set $plus (i32.add (local.get $plus) (i32.const 16)))
       (br $step))))
 
   ;; p ← min(hi, max(lo, p))
@@ -298,16 +331,20 @@
     (local.set $end (i32.add (local.get $p) (i32.shl (local.get $n) (i32.const 2))))
     (block $done (loop $step
       (br_if $done (i32.ge_u (local.get $p) (local.get $end)))
-      (v128.store64_lane 0 (local.get $p) (f32x4.demote_f64x2_zero (f64x2.min (local.get $hiv)
-        (f64x2.max (local.get $lov) (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $p)))))))
-      (local.set $p (i32.add (local.get $p) (i32.const 8)))
+      (v128.store (local.get $p) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23
+        (f32x4.demote_f64x2_zero (f64x2.min (local.get $hiv)
+          (f64x2.max (local.get $lov) (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $p))))))
+        (f32x4.demote_f64x2_zero (f64x2.min (local.get $hiv)
+          (f64x2.max (local.get $lov) (f64x2.promote_low_f32x4 (v128.load64_zero offset=8 (local.get $p))))))))
+      (local.set $p (i32.add (local.get $p) (i32.const 16)))
       (br $step))))
 
   ;; Adam (adam.ts): m ← b1·μ + b1c·g; v ← b2·ν + (b2c·g)·g; μ ← m; ν ← v;
-  ;; u ← (m·c1)/(√(v·c2) + eps), with m and v unrounded in the last line
+  ;; u ← (m·c1)/(√(v·c2) + eps), with m and v unrounded in the last line. Four elements a
+  ;; step, as two float64 pairs.
   (func (export "adam") (param $u i32) (param $mu i32) (param $nu i32) (param $n i32)
     (param $b1 f64) (param $b1c f64) (param $b2 f64) (param $b2c f64) (param $c1 f64) (param $c2 f64) (param $eps f64)
-    (local $end i32) (local $g v128) (local $m v128) (local $v v128)
+    (local $end i32) (local $g v128) (local $m v128) (local $v v128) (local $g1 v128) (local $m1 v128) (local $v1 v128)
     (local $b1v v128) (local $b1cv v128) (local $b2v v128) (local $b2cv v128) (local $c1v v128) (local $c2v v128) (local $epsv v128)
     (local.set $b1v (f64x2.splat (local.get $b1)))
     (local.set $b1cv (f64x2.splat (local.get $b1c)))
@@ -320,35 +357,49 @@
     (block $done (loop $step
       (br_if $done (i32.ge_u (local.get $u) (local.get $end)))
       (local.set $g (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $u))))
+      (local.set $g1 (f64x2.promote_low_f32x4 (v128.load64_zero offset=8 (local.get $u))))
       (local.set $m (f64x2.add (f64x2.mul (local.get $b1v) (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $mu))))
         (f64x2.mul (local.get $b1cv) (local.get $g))))
+      (local.set $m1 (f64x2.add (f64x2.mul (local.get $b1v) (f64x2.promote_low_f32x4 (v128.load64_zero offset=8 (local.get $mu))))
+        (f64x2.mul (local.get $b1cv) (local.get $g1))))
       (local.set $v (f64x2.add (f64x2.mul (local.get $b2v) (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $nu))))
         (f64x2.mul (f64x2.mul (local.get $b2cv) (local.get $g)) (local.get $g))))
-      (v128.store64_lane 0 (local.get $mu) (f32x4.demote_f64x2_zero (local.get $m)))
-      (v128.store64_lane 0 (local.get $nu) (f32x4.demote_f64x2_zero (local.get $v)))
-      (v128.store64_lane 0 (local.get $u) (f32x4.demote_f64x2_zero (f64x2.div
-        (f64x2.mul (local.get $m) (local.get $c1v))
-        (f64x2.add (f64x2.sqrt (f64x2.mul (local.get $v) (local.get $c2v))) (local.get $epsv)))))
-      (local.set $u (i32.add (local.get $u) (i32.const 8)))
-      (local.set $mu (i32.add (local.get $mu) (i32.const 8)))
-      (local.set $nu (i32.add (local.get $nu) (i32.const 8)))
+      (local.set $v1 (f64x2.add (f64x2.mul (local.get $b2v) (f64x2.promote_low_f32x4 (v128.load64_zero offset=8 (local.get $nu))))
+        (f64x2.mul (f64x2.mul (local.get $b2cv) (local.get $g1)) (local.get $g1))))
+      (v128.store (local.get $mu) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23
+        (f32x4.demote_f64x2_zero (local.get $m)) (f32x4.demote_f64x2_zero (local.get $m1))))
+      (v128.store (local.get $nu) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23
+        (f32x4.demote_f64x2_zero (local.get $v)) (f32x4.demote_f64x2_zero (local.get $v1))))
+      (v128.store (local.get $u) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23
+        (f32x4.demote_f64x2_zero (f64x2.div (f64x2.mul (local.get $m) (local.get $c1v))
+          (f64x2.add (f64x2.sqrt (f64x2.mul (local.get $v) (local.get $c2v))) (local.get $epsv))))
+        (f32x4.demote_f64x2_zero (f64x2.div (f64x2.mul (local.get $m1) (local.get $c1v))
+          (f64x2.add (f64x2.sqrt (f64x2.mul (local.get $v1) (local.get $c2v))) (local.get $epsv))))))
+      (local.set $u (i32.add (local.get $u) (i32.const 16)))
+      (local.set $mu (i32.add (local.get $mu) (i32.const 16)))
+      (local.set $nu (i32.add (local.get $nu) (i32.const 16)))
       (br $step))))
 
   ;; momentum (momentum.ts): t ← g + β·trace; trace ← t; u ← t (heavy ball) or g + β·t (Nesterov, t unrounded)
   (func (export "momentum") (param $u i32) (param $trace i32) (param $n i32) (param $beta f64) (param $nesterov i32)
-    (local $end i32) (local $g v128) (local $t v128) (local $bv v128)
+    (local $end i32) (local $g v128) (local $t v128) (local $g1 v128) (local $t1 v128) (local $bv v128)
     (local.set $bv (f64x2.splat (local.get $beta)))
     (local.set $end (i32.add (local.get $u) (i32.shl (local.get $n) (i32.const 2))))
     (block $done (loop $step
       (br_if $done (i32.ge_u (local.get $u) (local.get $end)))
       (local.set $g (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $u))))
+      (local.set $g1 (f64x2.promote_low_f32x4 (v128.load64_zero offset=8 (local.get $u))))
       (local.set $t (f64x2.add (local.get $g) (f64x2.mul (local.get $bv) (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $trace))))))
-      (v128.store64_lane 0 (local.get $trace) (f32x4.demote_f64x2_zero (local.get $t)))
-      (v128.store64_lane 0 (local.get $u) (f32x4.demote_f64x2_zero (if (result v128) (local.get $nesterov)
-        (then (f64x2.add (local.get $g) (f64x2.mul (local.get $bv) (local.get $t))))
-        (else (local.get $t)))))
-      (local.set $u (i32.add (local.get $u) (i32.const 8)))
-      (local.set $trace (i32.add (local.get $trace) (i32.const 8)))
+      (local.set $t1 (f64x2.add (local.get $g1) (f64x2.mul (local.get $bv) (f64x2.promote_low_f32x4 (v128.load64_zero offset=8 (local.get $trace))))))
+      (v128.store (local.get $trace) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23
+        (f32x4.demote_f64x2_zero (local.get $t)) (f32x4.demote_f64x2_zero (local.get $t1))))
+      (if (local.get $nesterov) (then
+        (local.set $t (f64x2.add (local.get $g) (f64x2.mul (local.get $bv) (local.get $t))))
+        (local.set $t1 (f64x2.add (local.get $g1) (f64x2.mul (local.get $bv) (local.get $t1))))))
+      (v128.store (local.get $u) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23
+        (f32x4.demote_f64x2_zero (local.get $t)) (f32x4.demote_f64x2_zero (local.get $t1))))
+      (local.set $u (i32.add (local.get $u) (i32.const 16)))
+      (local.set $trace (i32.add (local.get $trace) (i32.const 16)))
       (br $step))))
 
   ;; acc + Σ p², summed in order in float64 (clip.ts's global norm)
@@ -386,26 +437,33 @@
   ;; sums in four lanes each at bytes 64-127: along[j] += δᵢ·oᵢ and norm[j] += oᵢ² for the
   ;; elements i ≡ j (mod 4) of θ, δᵢ = (fl(θᵢ + oᵢ) − fl(θᵢ − oᵢ))/2 or fl(θᵢ + oᵢ) − θᵢ.
   ;; `first` is the θ index of element 0, so lanes follow θ's indices whatever the chunks.
-  (func $appliedOne (param $theta i32) (param $o i32) (param $lane i32) (param $central i32)
-    (local $t f32) (local $x f32) (local $d f64)
+  ;; The copies it measures are stored on the way: fl(θ + o) at plus, and fl(θ − o)
+  ;; (central) or θ (forward) at minus.
+  (func $appliedOne (param $theta i32) (param $o i32) (param $plus i32) (param $minus i32) (param $lane i32) (param $central i32)
+    (local $t f32) (local $x f32) (local $p f32) (local $m f32) (local $d f64)
     (local.set $t (f32.load (local.get $theta)))
     (local.set $x (f32.load (local.get $o)))
-    (local.set $d (f64.sub (f64.promote_f32 (f32.add (local.get $t) (local.get $x)))
-      (f64.promote_f32 (select (f32.sub (local.get $t) (local.get $x)) (local.get $t) (local.get $central)))))
+    (local.set $p (f32.add (local.get $t) (local.get $x)))
+    (local.set $m (select (f32.sub (local.get $t) (local.get $x)) (local.get $t) (local.get $central)))
+    (f32.store (local.get $plus) (local.get $p))
+    (f32.store (local.get $minus) (local.get $m))
+    (local.set $d (f64.sub (f64.promote_f32 (local.get $p)) (f64.promote_f32 (local.get $m))))
     (if (local.get $central) (then (local.set $d (f64.mul (local.get $d) (f64.const 0.5)))))
     (f64.store offset=64 (i32.shl (local.get $lane) (i32.const 3)) (f64.add (f64.load offset=64 (i32.shl (local.get $lane) (i32.const 3)))
       (f64.mul (local.get $d) (f64.promote_f32 (local.get $x)))))
     (f64.store offset=96 (i32.shl (local.get $lane) (i32.const 3)) (f64.add (f64.load offset=96 (i32.shl (local.get $lane) (i32.const 3)))
       (f64.mul (f64.promote_f32 (local.get $x)) (f64.promote_f32 (local.get $x))))))
 
-  (func (export "applied") (param $theta i32) (param $o i32) (param $n i32) (param $first i32) (param $central i32)
-    (local $i i32) (local $body i32) (local $t v128) (local $x v128) (local $d v128) (local $half v128)
+  (func (export "applied") (param $theta i32) (param $o i32) (param $n i32) (param $first i32) (param $central i32) (param $plus i32) (param $minus i32)
+    (local $i i32) (local $at i32) (local $body i32) (local $t v128) (local $x v128) (local $d v128) (local $half v128)
     (local $a01 v128) (local $a23 v128) (local $n01 v128) (local $n23 v128) (local $x01 v128) (local $x23 v128)
     (local.set $half (f64x2.splat (select (f64.const 0.5) (f64.const 1) (local.get $central))))
     ;; head: element by element until θ's index is a multiple of 4
     (block $aligned (loop $head
       (br_if $aligned (i32.or (i32.ge_u (local.get $i) (local.get $n)) (i32.eqz (i32.and (i32.add (local.get $first) (local.get $i)) (i32.const 3)))))
-      (call $appliedOne (i32.add (local.get $theta) (i32.shl (local.get $i) (i32.const 2))) (i32.add (local.get $o) (i32.shl (local.get $i) (i32.const 2)))
+      (local.set $at (i32.shl (local.get $i) (i32.const 2)))
+      (call $appliedOne (i32.add (local.get $theta) (local.get $at)) (i32.add (local.get $o) (local.get $at))
+        (i32.add (local.get $plus) (local.get $at)) (i32.add (local.get $minus) (local.get $at))
         (i32.and (i32.add (local.get $first) (local.get $i)) (i32.const 3)) (local.get $central))
       (local.set $i (i32.add (local.get $i) (i32.const 1)))
       (br $head)))
@@ -416,12 +474,15 @@
     (local.set $n23 (v128.load offset=112 (i32.const 0)))
     (block $done (loop $step
       (br_if $done (i32.ge_u (local.get $i) (local.get $body)))
-      (local.set $t (v128.load (i32.add (local.get $theta) (i32.shl (local.get $i) (i32.const 2)))))
-      (local.set $x (v128.load (i32.add (local.get $o) (i32.shl (local.get $i) (i32.const 2)))))
+      (local.set $at (i32.shl (local.get $i) (i32.const 2)))
+      (local.set $t (v128.load (i32.add (local.get $theta) (local.get $at))))
+      (local.set $x (v128.load (i32.add (local.get $o) (local.get $at))))
       (local.set $d (if (result v128) (local.get $central)
         (then (f32x4.sub (local.get $t) (local.get $x)))
         (else (local.get $t))))
       (local.set $t (f32x4.add (local.get $t) (local.get $x)))
+      (v128.store (i32.add (local.get $plus) (local.get $at)) (local.get $t))
+      (v128.store (i32.add (local.get $minus) (local.get $at)) (local.get $d))
       (local.set $x01 (f64x2.promote_low_f32x4 (local.get $x)))
       (local.set $x23 (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $x) (local.get $x))))
       (local.set $a01 (f64x2.add (local.get $a01) (f64x2.mul (f64x2.mul (f64x2.sub
@@ -439,7 +500,9 @@
     (v128.store offset=112 (i32.const 0) (local.get $n23))
     (block $end (loop $tail
       (br_if $end (i32.ge_u (local.get $i) (local.get $n)))
-      (call $appliedOne (i32.add (local.get $theta) (i32.shl (local.get $i) (i32.const 2))) (i32.add (local.get $o) (i32.shl (local.get $i) (i32.const 2)))
+      (local.set $at (i32.shl (local.get $i) (i32.const 2)))
+      (call $appliedOne (i32.add (local.get $theta) (local.get $at)) (i32.add (local.get $o) (local.get $at))
+        (i32.add (local.get $plus) (local.get $at)) (i32.add (local.get $minus) (local.get $at))
         (i32.and (i32.add (local.get $first) (local.get $i)) (i32.const 3)) (local.get $central))
       (local.set $i (i32.add (local.get $i) (i32.const 1)))
       (br $tail)))))

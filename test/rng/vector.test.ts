@@ -106,6 +106,27 @@ describe('the WebAssembly arithmetic kernels equal the TypeScript reference bit 
     );
   });
 
+  test('a pair of copies, and applied storing the copies it measures', () => {
+    fc.assert(
+      fc.property(arrays(4), fc.integer({ min: 0, max: 7 }), fc.boolean(), ([theta, o, p, m], first, central) => {
+        const pair = both([theta, o, p, m], (k, n) => k.pair(2, 3, 0, 1, n));
+        assert.deepEqual(pair.wasm, pair.scalar);
+        const sums = both([theta, o, p, m], (k, n) => {
+          const acc = new Float64Array(8);
+          k.applied(0, 1, n, first, central, acc, { plus: 2, minus: 3 });
+          return [...acc];
+        });
+        assert.deepEqual(sums.wasm, sums.scalar);
+        assert.deepEqual(sums.results[0], sums.results[1]);
+        const f32 = (x: number) => bits(Float32Array.of(x))[0];
+        const [t, x] = [theta.map(Math.fround), o.map(Math.fround)];
+        assert.deepEqual(sums.scalar[2], t.map((v, i) => f32(v + x[i]!)));
+        assert.deepEqual(sums.scalar[3], t.map((v, i) => f32(central ? v - x[i]! : v)));
+      }),
+      run,
+    );
+  });
+
   test('noise drawn into a slot', () => {
     for (const domain of [Domain.Gaussian, Domain.Rademacher]) {
       const r = both([new Array<number>(CHUNK).fill(0)], (k, n) => k.noise(0, domain, n - 7, 12345, 7, 9, 0.25));
