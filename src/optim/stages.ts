@@ -71,7 +71,10 @@ function pass(kernel: VectorBackend, stages: readonly Stage[], gradient: Gradien
       if (!theta) slots[THETA]!.set(params.subarray(start, end));
       theta = true;
     };
-    for (const stage of stages) {
+    // A last scaling (SGD's −lr) goes into θ ← θ + u in the same kernel pass.
+    const last = stages.at(-1);
+    const fold = into === 'params' && last?.kind === 'scale';
+    for (const stage of fold ? stages.slice(0, -1) : stages) {
       switch (stage.kind) {
         case 'scale':
           kernel.scale(U, n, stage.factor);
@@ -105,7 +108,8 @@ function pass(kernel: VectorBackend, stages: readonly Stage[], gradient: Gradien
     }
     if (into === 'params') {
       loadTheta();
-      kernel.add(THETA, THETA, U, n);
+      if (fold) kernel.addScaled(THETA, U, n, last.factor);
+      else kernel.add(THETA, THETA, U, n);
       params.set(slots[THETA]!.subarray(0, n), start);
     } else {
       into.set(slots[U]!.subarray(0, n), start);

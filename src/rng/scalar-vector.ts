@@ -21,6 +21,10 @@ export const scalarVector: VectorBackend = {
     const xs = slots[x]!;
     for (let i = 0; i < n; i++) ys[i] = ys[i]! + a * xs[i]!;
   },
+  addScaled(theta, u, n, f) {
+    const [ts, us] = [slots[theta]!, slots[u]!];
+    for (let i = 0; i < n; i++) ts[i] = ts[i]! + Math.fround(us[i]! * f);
+  },
   add(dst, a, b, n) {
     const [d, x, y] = [slots[dst]!, slots[a]!, slots[b]!];
     for (let i = 0; i < n; i++) d[i] = x[i]! + y[i]!;

@@ -27,6 +27,8 @@ export interface VectorBackend {
   scale(p: number, n: number, f: number): void;
   /** y ← y + a·x. */
   axpy(y: number, x: number, n: number, a: number): void;
+  /** θ ← θ + fl32(u·f): `scale` then `add` in one pass, slot u left as it was. */
+  addScaled(theta: number, u: number, n: number, f: number): void;
   /** dst ← a + b (float32). */
   add(dst: number, a: number, b: number, n: number): void;
   /** dst ← a − b (float32). */

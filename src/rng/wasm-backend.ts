@@ -24,6 +24,7 @@ interface Kernel {
   rademacher(src: number, dst: number, words: number, scale: number): void;
   scale(p: number, n: number, f: number): void;
   axpy(y: number, x: number, n: number, a: number): void;
+  addScaled(theta: number, u: number, n: number, f: number): void;
   binary(dst: number, a: number, b: number, n: number, op: 0 | 1 | 2): void;
   clamp(p: number, n: number, lo: number, hi: number): void;
   adam(u: number, mu: number, nu: number, n: number, b1: number, b1c: number, b2: number, b2c: number, c1: number, c2: number, eps: number): void;
@@ -92,6 +93,7 @@ export function loadWasmKernel(): { readonly noise: NoiseBackend; readonly vecto
     slots,
     scale: (p, n, f) => kernel.scale(at(p), n, f),
     axpy: (y, x, n, a) => kernel.axpy(at(y), at(x), n, a),
+    addScaled: (theta, u, n, f) => kernel.addScaled(at(theta), at(u), n, f),
     add: (dst, a, b, n) => kernel.binary(at(dst), at(a), at(b), n, 0),
     sub: (dst, a, b, n) => kernel.binary(at(dst), at(a), at(b), n, 1),
     mul: (dst, a, b, n) => kernel.binary(at(dst), at(a), at(b), n, 2),

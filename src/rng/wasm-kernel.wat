@@ -259,7 +259,21 @@
       (local.set $p (i32.add (local.get $p) (i32.const 16)))
       (br $step))))
 
-  ;; y ← y + a·x
+;; θ ← θ + fl32(u·f): an update's last scaling and θ ← θ + u in one pass (u is not kept)
+  (func (export "addScaled") (param $theta i32) (param $u i32) (param $n i32) (param $f f64)
+    (local $end i32) (local $fv v128)
+    (local.set $fv (f64x2.splat (local.get $f)))
+    (local.set $end (i32.add (local.get $theta) (i32.shl (local.get $n) (i32.const 2))))
+    (block $done (loop $step
+      (br_if $done (i32.ge_u (local.get $theta) (local.get $end)))
+      (v128.store (local.get $theta) (f32x4.add (v128.load (local.get $theta)) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23
+        (f32x4.demote_f64x2_zero (f64x2.mul (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $u))) (local.get $fv)))
+        (f32x4.demote_f64x2_zero (f64x2.mul (f64x2.promote_low_f32x4 (v128.load64_zero offset=8 (local.get $u))) (local.get $fv))))))
+      (local.set $u (i32.add (local.get $u) (i32.const 16)))
+      (local.set $theta (i32.add (local.get $theta) (i32.const 16)))
+      (br $step))))
+
+    ;; y ← y + a·x
   (func (export "axpy") (param $y i32) (param $x i32) (param $n i32) (param $a f64)
     (local $end i32) (local $av v128)
     (local.set $av (f64x2.splat (local.get $a)))

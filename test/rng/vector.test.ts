@@ -31,13 +31,20 @@ function both(inputs: readonly number[][], op: (k: VectorBackend, n: number) => 
 const run = { numRuns: 150 };
 
 describe('the WebAssembly arithmetic kernels equal the TypeScript reference bit for bit', () => {
-  test('scale by a float64 factor, axpy, clamp', () => {
+  test('scale by a float64 factor, axpy, clamp, and scale-then-add', () => {
     fc.assert(
       fc.property(arrays(2), fc.double({ noNaN: true, min: -1e3, max: 1e3 }), ([u, x], f) => {
-        for (const op of [(k: VectorBackend, n: number) => k.scale(0, n, f), (k: VectorBackend, n: number) => k.axpy(0, 1, n, f), (k: VectorBackend, n: number) => k.clamp(0, n, -Math.abs(f), Math.abs(f))]) {
+        for (const op of [(k: VectorBackend, n: number) => k.scale(0, n, f), (k: VectorBackend, n: number) => k.axpy(0, 1, n, f), (k: VectorBackend, n: number) => k.clamp(0, n, -Math.abs(f), Math.abs(f)), (k: VectorBackend, n: number) => k.addScaled(0, 1, n, f)]) {
           const r = both([u, x], op);
           assert.deepEqual(r.wasm, r.scalar);
         }
+        // addScaled is scale, then add: the same bits as the two kernels in turn.
+        const fused = both([u, x], (k, n) => k.addScaled(0, 1, n, f));
+        const apart = both([u, x], (k, n) => {
+          k.scale(1, n, f);
+          k.add(0, 0, 1, n);
+        });
+        assert.deepEqual(fused.scalar[0], apart.scalar[0]);
       }),
       run,
     );
