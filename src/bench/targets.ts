@@ -24,6 +24,11 @@ export interface TargetsBenchOptions {
   readonly widths?: readonly number[];
   /** Also the two peak-memory rows (W = 4096, separate processes; a few minutes). */
   readonly memory?: boolean;
+  /**
+   * onnxruntime intra-op threads for the step, copy, update and noise rows and the whole
+   * run (default: the thread default); the two thread rows measure the choice itself.
+   */
+  readonly threads?: number;
 }
 
 /**
@@ -70,8 +75,8 @@ async function setup(width: number, b: number, copies = 1, threads?: number) {
 }
 
 /** A training step (estimate, then SGD fused with θ ← θ + u) of a method, ready to time; lr is tiny so θ stays put. */
-function stepOf(method: string, options: Record<string, number | string>, s: Awaited<ReturnType<typeof setup>>) {
-  const stepper: Stepper = { estimator: createEstimator(method, { model: s.model, objective: s.objective, seed: 1 }, options), optimizer: sgd(1e-9) };
+function stepOf(method: string, options: Record<string, number | string>, s: Awaited<ReturnType<typeof setup>>, threads?: number) {
+  const stepper: Stepper = { estimator: createEstimator(method, { model: s.model, objective: s.objective, seed: 1, ...(threads && { compile: { threads } }) }, options), optimizer: sgd(1e-9) };
   let state = initTrainState(stepper, s.theta, s.batch.x.shape[0]!);
   return { run: async () => (state = (await trainStep(stepper, state, s.batch)).state), dispose: () => stepper.estimator.dispose() };
 }
@@ -90,28 +95,28 @@ async function ratio(step: () => unknown, reference: () => unknown, seconds: num
  * whole training run against its steps and evaluations, and (optionally) peak memory.
  */
 export async function benchTargets(options: TargetsBenchOptions = {}): Promise<TargetsBenchResult> {
-  const { batch: b = 64, seconds = 3, widths = [256, 1024, 4096], memory = false } = options;
+  const { batch: b = 64, seconds = 3, widths = [256, 1024, 4096], memory = false, threads } = options;
   const rows: TargetRow[] = [];
 
   for (const width of widths) {
-    const s = await setup(width, b);
-    const step = stepOf('spsa', { directions: 1, directionsPerCall: 1 }, s);
+    const s = await setup(width, b, 1, threads);
+    const step = stepOf('spsa', { directions: 1, directionsPerCall: 1 }, s, threads);
     const [r, detail] = await ratio(step.run, s.forward, seconds, 'per step, forward');
     rows.push(row(`spsa K=1 step ÷ forward pass, W=${width}`, r, 3, detail));
     await step.dispose();
   }
 
-  const s = await setup(256, b);
+  const s = await setup(256, b, 1, threads);
   for (const [method, target] of [['bp', 3.2], ['fg-a', 3]] as const) {
-    const step = stepOf(method, {}, s);
+    const step = stepOf(method, {}, s, threads);
     const [r, detail] = await ratio(step.run, s.forward, seconds, 'per step, forward');
     rows.push(row(`${method} step ÷ forward pass, W=256`, r, target, detail));
     await step.dispose();
   }
 
   for (const batch of [64, 256]) {
-    const t = await setup(256, batch, 16);
-    const estimator = createEstimator('spsa', { model: t.model, objective: t.objective, seed: 1 }, { directions: 16, directionsPerCall: 8 });
+    const t = await setup(256, batch, 16, threads);
+    const estimator = createEstimator('spsa', { model: t.model, objective: t.objective, seed: 1, ...(threads && { compile: { threads } }) }, { directions: 16, directionsPerCall: 8 });
     let n = 0;
     const [raw, spsa] = await timeInterleaved([t.forward, () => estimator.estimate({}, { params: t.theta, batch: t.batch, step: n++ })], { seconds });
     // spsa evaluates 32 copies (16 ± pairs, 16 per call), the reference 16 in one call.
@@ -134,9 +139,9 @@ export async function benchTargets(options: TargetsBenchOptions = {}): Promise<T
 
   rows.push(await idleThreadsRow(seconds));
   rows.push(await threadsRow(seconds));
-  rows.push(await runRow());
+  rows.push(await runRow(threads));
   if (memory) rows.push(...(await memoryRows()));
-  return { batch: b, rows, machine: { cpu: cpus()[0]?.model ?? 'unknown', cores: availableParallelism(), node: process.version, load: loadavg(), threads: await threadsFor({}) } };
+  return { batch: b, rows, machine: { cpu: cpus()[0]?.model ?? 'unknown', cores: availableParallelism(), node: process.version, load: loadavg(), threads: threads ?? (await threadsFor({})) } };
 }
 
 /**
@@ -189,10 +194,10 @@ async function threadsRow(seconds: number): Promise<TargetRow> {
 }
 
 /** A whole `train` run (fg-a, the CLI's default, two epochs on the embedded MNIST, with checkpoints) against its steps plus its evaluations. */
-async function runRow(): Promise<TargetRow> {
+async function runRow(threads?: number): Promise<TargetRow> {
   const dir = await mkdtemp(join(tmpdir(), 'fp-targets-'));
   try {
-    const config = { ...DEFAULT_CONFIG, epochs: 2 };
+    const config = { ...DEFAULT_CONFIG, epochs: 2, ...(threads && { threads }) };
     // A first run loads the modules and the data, as any process does once.
     await train({ ...config, steps: 1 }, { out: join(dir, 'warm') });
     const start = performance.now();

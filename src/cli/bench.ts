@@ -29,7 +29,7 @@ export const benchCommand = {
     rounds: { type: 'integer', default: 3, min: 1, help: 'scale: whole landscape grids timed per variant, alternating' },
     copies: { type: 'integer', default: 16, min: 1, help: 'perturbed copies per call, K (scale: spsa directions per step)' },
     seconds: { type: 'number', default: 3, min: 0.1, help: 'measuring time per measurement' },
-    threads: { type: 'integer', min: 1, help: 'onnxruntime intra-op threads (default: one per core not busy with other work)' },
+    threads: { type: 'integer', min: 1, help: 'onnxruntime intra-op threads, all suites but memory and scale (default: one per core not busy with other work)' },
     dataset: { type: 'string', default: 'mnist', help: 'memory: the data to train and evaluate on' },
     model: { type: 'string', help: 'estimators, memory: the model (e.g. localmixer:M/1/16; default: the 784-256-256-10 MLP, memory: the widths)' },
     widths: { type: 'string', help: 'memory, targets: hidden widths W of the MLPs 784-W-W-10 (default: memory 256,1024,4096,8192; targets 256,1024,4096)' },
@@ -49,6 +49,8 @@ export async function runBench(argv: readonly string[]): Promise<number> {
   }
   const [suite, ...rest] = positionals;
   if (!isSuite(suite) || rest.length > 0) throw new UsageError(`bench takes one suite: ${SUITES.join(', ')}${suite ? `; got '${positionals.join(' ')}'` : ''}`);
+  // memory runs its trainings in child processes with their defaults; scale gives every worker one thread by design.
+  if (flags.threads !== undefined && (suite === 'memory' || suite === 'scale')) throw new UsageError(`bench ${suite} does not take --threads (${suite === 'memory' ? 'its runs are child processes with the thread default' : 'each worker runs one intra-op thread'})`);
   const result = await SUITE_RUNNERS[suite](flags);
   console.log(flags.json ? JSON.stringify(result) : format(suite, result));
   return 0;
@@ -65,7 +67,7 @@ const SUITE_RUNNERS = {
   estimators: (flags: Flags) => benchEstimators({ model: flags.model ?? 'mlp:784-256-256-10', batch: flags.batch ?? 256, directions: flags.copies, seconds: flags.seconds, ...(flags.threads !== undefined && { threads: flags.threads }) }),
   memory: (flags: Flags) => benchMemory({ dataset: flags.dataset, ...(flags.model !== undefined && { models: [flags.model] }), ...widths(flags), steps: flags.steps, batch: flags.batch ?? 64 }),
   import: (flags: Flags) => benchImport({ file: flags.file, batch: flags.batch ?? 256, seconds: flags.seconds, ...(flags.threads !== undefined && { threads: flags.threads }) }),
-  targets: (flags: Flags) => benchTargets({ batch: flags.batch ?? 64, seconds: flags.seconds, ...widths(flags), memory: flags.memory === true }),
+  targets: (flags: Flags) => benchTargets({ batch: flags.batch ?? 64, seconds: flags.seconds, ...widths(flags), memory: flags.memory === true, ...(flags.threads !== undefined && { threads: flags.threads }) }),
   landscape: (flags: Flags) => benchLandscape({ examples: flags.examples, points: flags.points, copies: flags.copies, batch: flags.batch ?? 256, seconds: flags.seconds, ...compileOptions(flags) }),
   mgd: (flags: Flags) => benchMgd({ batch: flags.batch ?? 1000, seconds: flags.seconds, ...(flags.threads !== undefined && { threads: flags.threads }) }),
   scale: (flags: Flags) => {
@@ -144,7 +146,7 @@ function format(suite: Suite, result: Awaited<ReturnType<(typeof SUITE_RUNNERS)[
     const { machine } = r;
     const rows = r.rows.map((t) => `| ${t.measure} | ${t.ratio.toFixed(2)}× | ${t.cpuRatio === undefined ? '' : `${t.cpuRatio.toFixed(2)}×`} | ${t.atLeast ? '≥' : '≤'} ${t.target} | ${t.met ? 'met' : 'not met'} | ${t.detail} |`);
     return [
-      `MLP 784-W-W-10, batch ${r.batch}, ${machine.cpu} × ${machine.cores}, Node ${machine.node}, load average ${machine.load.map((l) => l.toFixed(1)).join(' ')}, default threads ${machine.threads ?? 'onnxruntime\'s'}`,
+      `MLP 784-W-W-10, batch ${r.batch}, ${machine.cpu} × ${machine.cores}, Node ${machine.node}, load average ${machine.load.map((l) => l.toFixed(1)).join(' ')}, threads ${machine.threads ?? 'onnxruntime\'s'}`,
       '| measure | wall-time ratio | CPU-time ratio | target | | detail |',
       '| --- | --- | --- | --- | --- | --- |',
       ...rows,

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, readFile, truncate, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
@@ -31,12 +31,24 @@ describe('forwardprop CLI', () => {
       [['federated', '--client', '0'], /--client needs --nats/],
       [['federated', '--clients', '3', '--client', '3', '--nats', 'nats://127.0.0.1:1'], /--client must be in \[0, 3\) \(--clients 3\), got 3/],
       [['worker'], /--nats is required/],
+      [['bench', 'memory', '--threads', '2'], /bench memory does not take --threads/],
+      [['bench', 'scale', '--threads', '1'], /bench scale does not take --threads/],
     ];
     for (const [args, message] of cases) {
       const r = await runCli(...args);
       assert.equal(r.code, 2, args.join(' '));
       assert.match(r.stderr, message);
     }
+  });
+
+  test('bench targets runs its steps on the threads --threads names (it used to ignore the flag)', async () => {
+    // One more thread than cores: a count the default (one per free core) never picks.
+    const threads = availableParallelism() + 1;
+    const r = await runCli('bench', 'targets', '--threads', String(threads), '--widths', '256', '--seconds', '0.1', '--json');
+    assert.equal(r.code, 0, r.stderr);
+    const result = JSON.parse(r.stdout) as { machine: { threads: number }; rows: { measure: string }[] };
+    assert.equal(result.machine.threads, threads);
+    assert.ok(result.rows.some((row) => row.measure.startsWith('bp step')));
   });
 
   test('bad data: a missing directory and a corrupt IDX file give named errors and exit 1', async () => {
