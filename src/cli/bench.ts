@@ -1,6 +1,7 @@
 import { benchEngine } from '../bench/engine.js';
 import { benchEstimators } from '../bench/estimators.js';
 import { benchImport } from '../bench/import.js';
+import { benchKernels } from '../bench/kernels.js';
 import { benchLandscape } from '../bench/landscape.js';
 import { benchMemory } from '../bench/memory.js';
 import { benchTargets } from '../bench/targets.js';
@@ -11,18 +12,19 @@ import { NATS_FLAGS, natsOptions } from './nats-flags.js';
 
 export const benchCommand = {
   name: 'bench',
-  positionals: 'engine | estimators | memory | import | targets | landscape | mgd | scale',
+  positionals: 'engine | estimators | memory | import | targets | kernels | landscape | mgd | scale',
   summary: `Benchmarks (numbers for docs/benchmarks.md; ratios are measured within one run).
   engine       forward passes/s of the 784-256-256-10 MLP at one and K copies per call, and noise throughput
   estimators   one step of each estimator against the forward passes it is made of
   memory       peak RSS of training (spsa's memory plan, fg-a, bp) against evaluation alone, MLPs 784-W-W-10
   import       an imported ONNX file against running it directly, and an fg-a and a bp step on it
   targets      every measure of the performance table (docs/benchmarks.md) as a ratio, with its target
+  kernels      each per-parameter kernel and array operation, one pass over θ of the MLP 784-256-256-10, against a forward pass (batch 64 by default)
   landscape    a 51 × 51 loss landscape on 1,000 examples against the engine's stacked forward
   mgd          an MGD step on the MGD papers' Fashion-MNIST CNN against a forward pass (batch 1000 by default)
   scale        queries/s of an spsa step and a landscape grid on --workers threads against one; with --nats, two NATS workers against one worker thread, the coordination overhead, bytes per step and the loopback round trip`,
   flags: {
-    batch: { type: 'integer', min: 1, help: 'examples per forward pass or step (default: 256; memory, targets: 64; mgd: 1000)' },
+    batch: { type: 'integer', min: 1, help: 'examples per forward pass or step (default: 256; memory, targets, kernels: 64; mgd: 1000)' },
     examples: { type: 'integer', default: 1000, min: 1, help: 'landscape: examples the loss is taken on' },
     points: { type: 'integer', default: 51, min: 3, help: 'landscape, scale: grid points per axis of the full landscape' },
     workers: { type: 'integer', default: 2, min: 2, help: 'scale: worker threads (and NATS workers) measured against one' },
@@ -57,7 +59,7 @@ export async function runBench(argv: readonly string[]): Promise<number> {
 }
 
 type Flags = ReturnType<typeof parseFlags<typeof benchCommand.flags>>['flags'];
-const SUITES = ['engine', 'estimators', 'memory', 'import', 'targets', 'landscape', 'mgd', 'scale'] as const;
+const SUITES = ['engine', 'estimators', 'memory', 'import', 'targets', 'kernels', 'landscape', 'mgd', 'scale'] as const;
 type Suite = (typeof SUITES)[number];
 const isSuite = (name: string | undefined): name is Suite => (SUITES as readonly (string | undefined)[]).includes(name);
 const compileOptions = (flags: Flags) => (flags.threads !== undefined ? { compile: { threads: flags.threads } } : {});
@@ -68,6 +70,7 @@ const SUITE_RUNNERS = {
   memory: (flags: Flags) => benchMemory({ dataset: flags.dataset, ...(flags.model !== undefined && { models: [flags.model] }), ...widths(flags), steps: flags.steps, batch: flags.batch ?? 64 }),
   import: (flags: Flags) => benchImport({ file: flags.file, batch: flags.batch ?? 256, seconds: flags.seconds, ...(flags.threads !== undefined && { threads: flags.threads }) }),
   targets: (flags: Flags) => benchTargets({ batch: flags.batch ?? 64, seconds: flags.seconds, ...widths(flags), memory: flags.memory === true, ...(flags.threads !== undefined && { threads: flags.threads }) }),
+  kernels: (flags: Flags) => benchKernels({ batch: flags.batch ?? 64, seconds: flags.seconds, ...(flags.threads !== undefined && { threads: flags.threads }) }),
   landscape: (flags: Flags) => benchLandscape({ examples: flags.examples, points: flags.points, copies: flags.copies, batch: flags.batch ?? 256, seconds: flags.seconds, ...compileOptions(flags) }),
   mgd: (flags: Flags) => benchMgd({ batch: flags.batch ?? 1000, seconds: flags.seconds, ...(flags.threads !== undefined && { threads: flags.threads }) }),
   scale: (flags: Flags) => {
@@ -139,6 +142,15 @@ function format(suite: Suite, result: Awaited<ReturnType<(typeof SUITE_RUNNERS)[
       ...rows,
       `a worker's replay of one step's update (K = ${r.directions}, SGD) on its replica of θ: ${r.replayMs.toFixed(2)} ms`,
       ...(nats ? [`NATS: a step is ${nats.tasks} tasks of ${(nats.taskBytes / nats.tasks).toFixed(0)} bytes out and ${nats.tasks} replies of ${(nats.replyBytes / nats.tasks).toFixed(0)} bytes back (${nats.taskBytes + nats.replyBytes} bytes); step ${nats.stepMs.toFixed(1)} ms with one NATS worker, ${nats.threadMs.toFixed(1)} ms on one worker thread, ${nats.mainThreadMs.toFixed(1)} ms on the main thread; loopback round trip of a 16-byte request ${(1000 * nats.roundTripMs).toFixed(0)} µs (median)`] : ['NATS rows: give --nats <url> (a running nats-server) to measure them']),
+    ].join('\n');
+  }
+  if (suite === 'kernels') {
+    const r = result as Awaited<ReturnType<typeof benchKernels>>;
+    return [
+      `${r.model} (${r.parameters.toLocaleString('en-US')} parameters), forward pass with the loss at batch ${r.batch}: ${r.forwardMs.toFixed(3)} ms (${((r.forwardMs * 1e6) / r.parameters).toFixed(3)} ns per parameter); kernel ${r.backend}; ${r.machine.cpu} × ${r.machine.cores}, Node ${r.machine.node}, load average ${r.machine.load.map((l) => l.toFixed(1)).join(' ')}`,
+      '| one pass over θ | ns per element | ÷ forward pass |',
+      '| --- | --- | --- |',
+      ...r.rows.map((k) => `| ${k.kernel} | ${k.nsPerElement.toFixed(3)} | ${k.perForward.toFixed(2)}× |`),
     ].join('\n');
   }
   if (suite === 'targets') {

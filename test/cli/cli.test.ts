@@ -27,7 +27,7 @@ describe('forwardprop CLI', () => {
       [['train', '--epochs', '0'], /--epochs must be at least 1, got 0/],
       [['train', '--method', 'magic'], /--method must be one of bp, l-bp, (.*, )?surrogate(, mgd)?; got 'magic'/],
       [['train', '--resume'], /--resume needs --out/],
-      [['bench', 'everything'], /bench takes one suite: engine, estimators, memory, import, targets, landscape, mgd, scale; got 'everything'/],
+      [['bench', 'everything'], /bench takes one suite: engine, estimators, memory, import, targets, kernels, landscape, mgd, scale; got 'everything'/],
       [['federated', '--client', '0'], /--client needs --nats/],
       [['federated', '--clients', '3', '--client', '3', '--nats', 'nats://127.0.0.1:1'], /--client must be in \[0, 3\) \(--clients 3\), got 3/],
       [['worker'], /--nats is required/],
@@ -49,6 +49,16 @@ describe('forwardprop CLI', () => {
     const result = JSON.parse(r.stdout) as { machine: { threads: number }; rows: { measure: string }[] };
     assert.equal(result.machine.threads, threads);
     assert.ok(result.rows.some((row) => row.measure.startsWith('bp step')));
+  });
+
+  test('bench kernels times every per-parameter kernel over θ against a forward pass', async () => {
+    const r = await runCli('bench', 'kernels', '--seconds', '0.1', '--json');
+    assert.equal(r.code, 0, r.stderr);
+    const result = JSON.parse(r.stdout) as { backend: string; parameters: number; rows: { kernel: string; nsPerElement: number; perForward: number }[] };
+    assert.equal(result.backend, 'wasm-simd');
+    assert.equal(result.parameters, 269_322);
+    assert.ok(result.rows.length >= 15);
+    for (const row of result.rows) assert.ok(row.nsPerElement > 0 && row.perForward > 0 && Number.isFinite(row.perForward), row.kernel);
   });
 
   test('bad data: a missing directory and a corrupt IDX file give named errors and exit 1', async () => {
