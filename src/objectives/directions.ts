@@ -167,13 +167,22 @@ export function directionSum(directions: DirectionSet, weights: Float64Array, si
     length: size,
     finite: Number.isFinite(bound) && bound < 1e37,
     fill(kernel, slot, offset, n, scratch) {
-      kernel.slots[slot]!.fill(0, 0, n);
+      let empty = true;
       for (let d = 0; d < weights.length; d++) {
         const a = weights[d]!;
         if (a === 0) continue;
-        directionChunk(kernel, scratch, key, distribution, first + d, size, offset, n, epsilon, mask, scratch + 1);
-        kernel.axpy(slot, scratch, n, a / epsilon);
+        if (empty && distribution === 'rademacher' && mask === undefined) {
+          // The first term alone: 0 + (a/ε)·(±fl(ε)) rounds to ±fl((a/ε)·fl(ε)), which the
+          // Rademacher draw writes directly (its scale rounded once, the sign flipped exactly).
+          noiseInto(kernel, slot, false, key, (first + d) * size + offset, n, (a / epsilon) * Math.fround(epsilon));
+        } else {
+          if (empty) kernel.slots[slot]!.fill(0, 0, n);
+          directionChunk(kernel, scratch, key, distribution, first + d, size, offset, n, epsilon, mask, scratch + 1);
+          kernel.axpy(slot, scratch, n, a / epsilon);
+        }
+        empty = false;
       }
+      if (empty) kernel.slots[slot]!.fill(0, 0, n);
     },
   };
 }
