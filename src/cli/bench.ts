@@ -18,7 +18,7 @@ export const benchCommand = {
   estimators   one step of each estimator against the forward passes it is made of
   memory       peak RSS of training (spsa's memory plan, fg-a, bp) against evaluation alone, MLPs 784-W-W-10
   import       an imported ONNX file against running it directly, and an fg-a and a bp step on it
-  targets      every measure of the performance table (docs/benchmarks.md) as a ratio, with its target
+  targets      every measure of the performance table (docs/benchmarks.md) that has a target, as a ratio
   kernels      each per-parameter kernel and array operation, one pass over θ of the MLP 784-256-256-10, against a forward pass (batch 64 by default)
   landscape    a 51 × 51 loss landscape on 1,000 examples against the engine's stacked forward
   mgd          an MGD step on the MGD papers' Fashion-MNIST CNN against a forward pass (batch 1000 by default)
