@@ -158,183 +158,192 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
 
   const compile: CompileOptions = { device: config.device, ...(config.threads !== undefined && { threads: config.threads }) };
   const { model, data: loaded } = await runModelAndData(config, compile, log);
-  const { train: trainSplit, holdout } = splitHoldout(loaded.train, config);
-  const data = { train: trainSplit, test: loaded.test };
-  const objective = objectiveFromSpec(config.objective);
-  const targets = data.train.task === 'regression' ? `targets of [${data.train.targetShape.join(', ')}]` : `${data.train.classes} classes`;
-  log(`${config.dataset}: ${data.train.size} train${holdout ? ` (+ ${holdout.size} held out)` : ''} / ${data.test.size} test examples of [${data.train.inputShape.join(', ')}], ${targets}`);
-  log(model.describe().split('\n')[0]!);
-
-  const method = descriptor(config.method);
-  // Worker processes evaluate graphs; a black box is queried through its outputs.
-  let ownOracle: LossOracle | undefined;
-  if (typeof options.oracle === 'function') {
-    if (!model.graph) {
-      await model.dispose();
-      throw new RangeError(`${model.spec} trains as a black box: worker processes evaluate model graphs, so run it in one process`);
-    }
-    ownOracle = options.oracle(model.graph, objective);
-  } else if (options.oracle === undefined && model.blackBox) {
-    ownOracle = new OutputLossOracle(model.blackBox, objective, compile);
-  }
-  const oracle = ownOracle ?? (typeof options.oracle === 'function' ? undefined : options.oracle);
-  const context = { objective, ...(model.graph && { model: model.graph }), compile, ...(oracle && { oracle }) };
-  const estimator = createEstimator(config.method, { ...context, seed: runSeeds(config.seed).noise }, config.options);
-  const allocation = config.allocator && createQueryAllocation({
-    allocator: config.allocator, method: config.method, options: config.options, context, seed: config.seed,
-    ...(config.allocatorStatistics && { statistics: config.allocatorStatistics }), ...(config.queriesPerExample !== undefined && { queriesPerExample: config.queriesPerExample }),
-  });
-  const batchesPerEpoch = batchCount(data.train.size, config.batchSize);
-  const plannedSteps = config.epochs * batchesPerEpoch;
-  const schedule = runSchedule(config, plannedSteps);
-  // Sub-nets and exploration act on a graph: importRunModel refuses them for a black box.
-  const extra = model.graph ? runHooks(config, { model: model.graph, objective, compile, seed: config.seed, plannedSteps, ...(holdout && { holdout }), ...(oracle && { oracle }) }) : { hooks: [], dispose: async () => {} };
-  const hooks = [...extra.hooks, ...(options.hooks ?? [])];
-  const stepper: Stepper = {
-    estimator,
-    optimizer: runOptimizer(config, schedule),
-    ...(allocation && { allocation }),
-    ...(hooks.length > 0 && { hooks }),
-  };
-  const stepCost = (b: number) => (stepper.allocation ? stepQueries(stepper.allocation, b) : undefined) ?? method.cost(resolveOptions(config.method, method.options, config.options), b, model.size);
-
-  let state = initTrainState(stepper, config.init ? await initialParams(config.init, model) : model.init(runSeeds(config.seed).init), data.train.size);
-  if (saved) {
-    model.check(saved.params, `parameters in ${checkpointPath}`);
-    state.params.set(saved.params);
-    const restore = <S>(name: string, template: S): S => (saved.extras?.[name] ? deserializeState(saved.extras[name]!, template as never) : template);
-    state = {
-      ...state,
-      optimizer: deserializeState(saved.optimizer, state.optimizer),
-      estimator: restore('estimator', state.estimator),
-      allocator: restore('allocator', state.allocator),
-      hooks: Object.fromEntries(Object.entries(state.hooks).map(([name, s]) => [name, restore(`hook:${name}`, s)])),
-      progress: saved.progress,
-    };
-    log(`resuming ${checkpointPath} at epoch ${state.progress.epoch}, batch ${state.progress.batch} (step ${state.progress.step})`);
-  }
-  let madeOut = false;
-  if (options.out) {
-    madeOut = (await mkdir(options.out, { recursive: true })) !== undefined;
-    for (const note of await tidyRunDirectory(options.out, state.progress.step)) log(note);
-  }
-
-  const evaluator = new Evaluator(model.predictor, objective, compile);
-  let evalSeconds = 0;
-  const evaluate: Evaluate = async (dataset) => {
-    const start = performance.now();
-    const result = await evaluator.evaluate(modelParams(state), dataset, config.evalBatchSize);
-    evalSeconds += (performance.now() - start) / 1000;
-    return result;
-  };
-  const warned = new Set<string>();
-  let stopped: StopReason = 'epochs';
-  let metrics: EpochMetrics | undefined;
-  let checkpointed = saved !== undefined;
-  let stepRecords: StepRecord[] = [];
-  const lrAt = (updates: number) => schedule(Math.max(0, updates - 1));
-  const paused = (progress: Progress): StopReason | undefined => {
-    if (options.signal?.aborted) return 'interrupted';
-    if (config.queries !== undefined && progress.queries >= config.queries) return 'queries';
-    if (config.steps !== undefined && progress.step >= config.steps) return 'steps';
-    if (config.seconds !== undefined && progress.seconds >= config.seconds) return 'seconds';
-    return undefined;
-  };
-
+  // Everything the run makes from here on is released when it ends, however it ends: a bad
+  // --init or checkpoint must not leave a black box's session behind in a long-lived process.
+  const owned: { dispose(): Promise<unknown> }[] = [model];
   try {
-    while (state.progress.epoch < config.epochs) {
-      let lossSum = 0;
-      let examples = 0;
-      let epochSeconds = 0;
-      const before = paused(state.progress);
-      if (before) {
-        stopped = before;
-        break;
+    const { train: trainSplit, holdout } = splitHoldout(loaded.train, config);
+    const data = { train: trainSplit, test: loaded.test };
+    const objective = objectiveFromSpec(config.objective);
+    const targets = data.train.task === 'regression' ? `targets of [${data.train.targetShape.join(', ')}]` : `${data.train.classes} classes`;
+    log(`${config.dataset}: ${data.train.size} train${holdout ? ` (+ ${holdout.size} held out)` : ''} / ${data.test.size} test examples of [${data.train.inputShape.join(', ')}], ${targets}`);
+    log(model.describe().split('\n')[0]!);
+
+    const method = descriptor(config.method);
+    // Worker processes evaluate graphs; a black box is queried through its outputs.
+    let ownOracle: LossOracle | undefined;
+    if (typeof options.oracle === 'function') {
+      if (!model.graph) {
+        throw new RangeError(`${model.spec} trains as a black box: worker processes evaluate model graphs, so run it in one process`);
       }
-      for (const full of batches(data.train, { batchSize: config.batchSize, seed: config.seed, epoch: state.progress.epoch, startBatch: state.progress.batch })) {
-        const batch = config.queries === undefined ? full : fitBudget(full, config.queries - state.progress.queries, stepCost);
-        if (batch === undefined) {
-          stopped = 'queries';
-          break;
-        }
-        let next: Awaited<ReturnType<typeof trainStep>>;
-        try {
-          next = await trainStep(stepper, state, batch);
-        } catch (e) {
-          if (!(e instanceof NonFiniteError)) throw e;
-          const kept = checkpointed ? `the last good checkpoint is ${checkpointPath}` : 'no checkpoint was written yet';
-          throw new NonFiniteError(e.step, e.what, `step ${e.step} (epoch ${state.progress.epoch + 1}, batch ${state.progress.batch + 1}): ${e.what}; stopping, ${kept}. Try a smaller --lr${method.needs === 'losses' ? ' or --epsilon' : ''}, or --clip.`);
-        }
-        for (const warning of next.estimate.warnings ?? []) {
-          if (!warned.has(warning)) log(`warning: ${warning}`);
-          warned.add(warning);
-        }
-        epochSeconds += next.state.progress.seconds - state.progress.seconds;
-        state = { ...next.state, progress: { ...next.state.progress, batch: next.state.progress.batch + 1 } };
-        const b = batch.y.shape[0]!;
-        lossSum += next.estimate.loss * b;
-        examples += b;
-        stepRecords.push({ step: state.progress.step, queries: state.progress.queries, seconds: state.progress.seconds, loss: next.estimate.loss, lr: lrAt(state.progress.updates) });
-        options.onStep?.({ epoch: state.progress.epoch, batch: state.progress.batch, batches: batchesPerEpoch, step: state.progress.step, loss: next.estimate.loss, queries: state.progress.queries, seconds: state.progress.seconds });
-        if (options.evalEvery && state.progress.step % options.evalEvery === 0) {
-          const test = await evaluate(data.test);
-          options.onEval?.({ step: state.progress.step, queries: state.progress.queries, test_acc: test.accuracy, test_loss: test.loss });
-        }
-        const reason = paused(state.progress);
-        if (reason) {
-          stopped = reason;
-          break;
-        }
-      }
-      if (state.progress.batch >= batchesPerEpoch) state = { ...state, progress: { ...state.progress, epoch: state.progress.epoch + 1, batch: 0 } };
-      metrics = await measure(evaluate, state, data, batchesPerEpoch, {
-        loss: examples ? lossSum / examples : Number.NaN,
-        examples_per_s: epochSeconds ? examples / epochSeconds : 0,
-        lr: lrAt(state.progress.updates),
-      });
-      options.onEpoch?.(metrics);
-      if (options.out) {
-        // Records first (synced), then the checkpoint: a crash between them leaves records a resume cuts.
-        await appendJsonLines(join(options.out, STEPS_FILE), stepRecords);
-        await appendJsonLines(join(options.out, METRICS_FILE), [metrics]);
-        stepRecords = [];
-        await saveCheckpoint(checkpointPath!, checkpointOf(config, state));
-        checkpointed = true;
-      }
-      if (stopped !== 'epochs') break;
+      ownOracle = options.oracle(model.graph, objective);
+    } else if (options.oracle === undefined && model.blackBox) {
+      ownOracle = new OutputLossOracle(model.blackBox, objective, compile);
+    }
+    if (ownOracle) owned.push(ownOracle);
+    const oracle = ownOracle ?? (typeof options.oracle === 'function' ? undefined : options.oracle);
+    const context = { objective, ...(model.graph && { model: model.graph }), compile, ...(oracle && { oracle }) };
+    const estimator = createEstimator(config.method, { ...context, seed: runSeeds(config.seed).noise }, config.options);
+    owned.push(estimator);
+    const allocation = config.allocator && createQueryAllocation({
+      allocator: config.allocator, method: config.method, options: config.options, context, seed: config.seed,
+      ...(config.allocatorStatistics && { statistics: config.allocatorStatistics }), ...(config.queriesPerExample !== undefined && { queriesPerExample: config.queriesPerExample }),
+    });
+    if (allocation?.pilot) owned.push(allocation.pilot);
+    const batchesPerEpoch = batchCount(data.train.size, config.batchSize);
+    const plannedSteps = config.epochs * batchesPerEpoch;
+    const schedule = runSchedule(config, plannedSteps);
+    // Sub-nets and exploration act on a graph: importRunModel refuses them for a black box.
+    const extra = model.graph ? runHooks(config, { model: model.graph, objective, compile, seed: config.seed, plannedSteps, ...(holdout && { holdout }), ...(oracle && { oracle }) }) : { hooks: [], dispose: async () => {} };
+    owned.push(extra);
+    const hooks = [...extra.hooks, ...(options.hooks ?? [])];
+    const stepper: Stepper = {
+      estimator,
+      optimizer: runOptimizer(config, schedule),
+      ...(allocation && { allocation }),
+      ...(hooks.length > 0 && { hooks }),
+    };
+    const stepCost = (b: number) => (stepper.allocation ? stepQueries(stepper.allocation, b) : undefined) ?? method.cost(resolveOptions(config.method, method.options, config.options), b, model.size);
+
+    let state = initTrainState(stepper, config.init ? await initialParams(config.init, model) : model.init(runSeeds(config.seed).init), data.train.size);
+    if (saved) {
+      model.check(saved.params, `parameters in ${checkpointPath}`);
+      state.params.set(saved.params);
+      const restore = <S>(name: string, template: S): S => (saved.extras?.[name] ? deserializeState(saved.extras[name]!, template as never) : template);
+      state = {
+        ...state,
+        optimizer: deserializeState(saved.optimizer, state.optimizer),
+        estimator: restore('estimator', state.estimator),
+        allocator: restore('allocator', state.allocator),
+        hooks: Object.fromEntries(Object.entries(state.hooks).map(([name, s]) => [name, restore(`hook:${name}`, s)])),
+        progress: saved.progress,
+      };
+      log(`resuming ${checkpointPath} at epoch ${state.progress.epoch}, batch ${state.progress.batch} (step ${state.progress.step})`);
+    }
+    let madeOut = false;
+    if (options.out) {
+      madeOut = (await mkdir(options.out, { recursive: true })) !== undefined;
+      for (const note of await tidyRunDirectory(options.out, state.progress.step)) log(note);
     }
 
-    // A resumed run can start past its budget and train no step: still report where it stands.
-    metrics ??= await measure(evaluate, state, data, batchesPerEpoch, { loss: Number.NaN, examples_per_s: 0, lr: Number.NaN });
-    const subnets = config.subnets === undefined ? undefined : await evaluateSubnets(evaluator, state, data.test, config, model.layout);
-    const summary: Summary = {
-      method: config.method,
-      dataset: config.dataset,
-      model: model.spec,
-      objective: objective.name,
-      parameters: model.size,
-      epochs: metrics.epoch,
-      steps: state.progress.step,
-      test_acc: metrics.test_acc,
-      train_acc: metrics.train_acc,
-      test_loss: metrics.test_loss,
-      train_loss: metrics.train_loss,
-      queries: state.progress.queries,
-      wall_s: state.progress.seconds,
-      eval_s: evalSeconds,
-      seed: config.seed,
-      stopped,
-      peak_rss_mb: process.resourceUsage().maxRSS / 1024,
-      ...(subnets && { subnets }),
+    const evaluator = new Evaluator(model.predictor, objective, compile);
+    owned.push(evaluator);
+    let evalSeconds = 0;
+    const evaluate: Evaluate = async (dataset) => {
+      const start = performance.now();
+      const result = await evaluator.evaluate(modelParams(state), dataset, config.evalBatchSize);
+      evalSeconds += (performance.now() - start) / 1000;
+      return result;
     };
-    if (options.out) await writeFileAtomic(join(options.out, SUMMARY_FILE), `${JSON.stringify(summary, null, 2)}\n`);
-    return summary;
-  } catch (e) {
-    // A run that failed before it wrote anything (an execution provider that cannot start, say) leaves no directory behind.
-    if (madeOut && (await readdir(options.out!)).length === 0) await rmdir(options.out!);
-    throw e;
+    const warned = new Set<string>();
+    let stopped: StopReason = 'epochs';
+    let metrics: EpochMetrics | undefined;
+    let checkpointed = saved !== undefined;
+    let stepRecords: StepRecord[] = [];
+    const lrAt = (updates: number) => schedule(Math.max(0, updates - 1));
+    const paused = (progress: Progress): StopReason | undefined => {
+      if (options.signal?.aborted) return 'interrupted';
+      if (config.queries !== undefined && progress.queries >= config.queries) return 'queries';
+      if (config.steps !== undefined && progress.step >= config.steps) return 'steps';
+      if (config.seconds !== undefined && progress.seconds >= config.seconds) return 'seconds';
+      return undefined;
+    };
+
+    try {
+      while (state.progress.epoch < config.epochs) {
+        let lossSum = 0;
+        let examples = 0;
+        let epochSeconds = 0;
+        const before = paused(state.progress);
+        if (before) {
+          stopped = before;
+          break;
+        }
+        for (const full of batches(data.train, { batchSize: config.batchSize, seed: config.seed, epoch: state.progress.epoch, startBatch: state.progress.batch })) {
+          const batch = config.queries === undefined ? full : fitBudget(full, config.queries - state.progress.queries, stepCost);
+          if (batch === undefined) {
+            stopped = 'queries';
+            break;
+          }
+          let next: Awaited<ReturnType<typeof trainStep>>;
+          try {
+            next = await trainStep(stepper, state, batch);
+          } catch (e) {
+            if (!(e instanceof NonFiniteError)) throw e;
+            const kept = checkpointed ? `the last good checkpoint is ${checkpointPath}` : 'no checkpoint was written yet';
+            throw new NonFiniteError(e.step, e.what, `step ${e.step} (epoch ${state.progress.epoch + 1}, batch ${state.progress.batch + 1}): ${e.what}; stopping, ${kept}. Try a smaller --lr${method.needs === 'losses' ? ' or --epsilon' : ''}, or --clip.`);
+          }
+          for (const warning of next.estimate.warnings ?? []) {
+            if (!warned.has(warning)) log(`warning: ${warning}`);
+            warned.add(warning);
+          }
+          epochSeconds += next.state.progress.seconds - state.progress.seconds;
+          state = { ...next.state, progress: { ...next.state.progress, batch: next.state.progress.batch + 1 } };
+          const b = batch.y.shape[0]!;
+          lossSum += next.estimate.loss * b;
+          examples += b;
+          stepRecords.push({ step: state.progress.step, queries: state.progress.queries, seconds: state.progress.seconds, loss: next.estimate.loss, lr: lrAt(state.progress.updates) });
+          options.onStep?.({ epoch: state.progress.epoch, batch: state.progress.batch, batches: batchesPerEpoch, step: state.progress.step, loss: next.estimate.loss, queries: state.progress.queries, seconds: state.progress.seconds });
+          if (options.evalEvery && state.progress.step % options.evalEvery === 0) {
+            const test = await evaluate(data.test);
+            options.onEval?.({ step: state.progress.step, queries: state.progress.queries, test_acc: test.accuracy, test_loss: test.loss });
+          }
+          const reason = paused(state.progress);
+          if (reason) {
+            stopped = reason;
+            break;
+          }
+        }
+        if (state.progress.batch >= batchesPerEpoch) state = { ...state, progress: { ...state.progress, epoch: state.progress.epoch + 1, batch: 0 } };
+        metrics = await measure(evaluate, state, data, batchesPerEpoch, {
+          loss: examples ? lossSum / examples : Number.NaN,
+          examples_per_s: epochSeconds ? examples / epochSeconds : 0,
+          lr: lrAt(state.progress.updates),
+        });
+        options.onEpoch?.(metrics);
+        if (options.out) {
+          // Records first (synced), then the checkpoint: a crash between them leaves records a resume cuts.
+          await appendJsonLines(join(options.out, STEPS_FILE), stepRecords);
+          await appendJsonLines(join(options.out, METRICS_FILE), [metrics]);
+          stepRecords = [];
+          await saveCheckpoint(checkpointPath!, checkpointOf(config, state));
+          checkpointed = true;
+        }
+        if (stopped !== 'epochs') break;
+      }
+
+      // A resumed run can start past its budget and train no step: still report where it stands.
+      metrics ??= await measure(evaluate, state, data, batchesPerEpoch, { loss: Number.NaN, examples_per_s: 0, lr: Number.NaN });
+      const subnets = config.subnets === undefined ? undefined : await evaluateSubnets(evaluator, state, data.test, config, model.layout);
+      const summary: Summary = {
+        method: config.method,
+        dataset: config.dataset,
+        model: model.spec,
+        objective: objective.name,
+        parameters: model.size,
+        epochs: metrics.epoch,
+        steps: state.progress.step,
+        test_acc: metrics.test_acc,
+        train_acc: metrics.train_acc,
+        test_loss: metrics.test_loss,
+        train_loss: metrics.train_loss,
+        queries: state.progress.queries,
+        wall_s: state.progress.seconds,
+        eval_s: evalSeconds,
+        seed: config.seed,
+        stopped,
+        peak_rss_mb: process.resourceUsage().maxRSS / 1024,
+        ...(subnets && { subnets }),
+      };
+      if (options.out) await writeFileAtomic(join(options.out, SUMMARY_FILE), `${JSON.stringify(summary, null, 2)}\n`);
+      return summary;
+    } catch (e) {
+      // A run that failed before it wrote anything (an execution provider that cannot start, say) leaves no directory behind.
+      if (madeOut && (await readdir(options.out!)).length === 0) await rmdir(options.out!);
+      throw e;
+    }
   } finally {
-    await Promise.all([estimator.dispose(), evaluator.dispose(), extra.dispose(), allocation?.pilot?.dispose(), ownOracle?.dispose(), model.dispose()]);
+    await Promise.all(owned.map((resource) => resource.dispose()));
   }
 }
 

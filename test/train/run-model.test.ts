@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { loadCsv } from '../../src/data/csv.js';
 import { readOnnx } from '../../src/engine/onnx/read.js';
+import { liveSessions } from '../../src/engine/runtime/onnxruntime.js';
 import { loadCheckpoint } from '../../src/train/checkpoint.js';
 import { DEFAULT_CONFIG, type TrainConfig } from '../../src/train/config.js';
 import { importRunModel } from '../../src/train/run-model.js';
@@ -70,6 +71,13 @@ describe('training imported models (onnx:<file>)', () => {
     // Worker oracles (--workers) are built on a graph: a black box is refused before any is made.
     const workers = () => assert.fail('the worker oracle factory was called for a black box');
     await assert.rejects(train({ ...base, method: 'spsa', steps: 1 }, { oracle: workers }), (e: unknown) => e instanceof RangeError && /trains as a black box: worker processes evaluate model graphs/.test((e as Error).message));
+  });
+
+  test('a run that fails before its first step releases what it made (a black box kept its session after a bad --init)', async () => {
+    const { base } = await setup('Softplus');
+    const before = liveSessions();
+    await assert.rejects(train({ ...base, method: 'spsa', steps: 1, init: '/nonexistent/checkpoint' }), /cannot read checkpoint \/nonexistent\/checkpoint/);
+    assert.equal(liveSessions(), before);
   });
 
   test('what the file cannot take is a ConfigError naming the key, found before any data is read; data of another shape names both', async () => {
