@@ -1,13 +1,10 @@
 import { availableParallelism, cpus, loadavg } from 'node:os';
-import { HostTensor } from '../engine/ir/host-tensor.js';
-import { modelFromSpec } from '../nn/factories.js';
-import { crossEntropyObjective } from '../objectives/objective.js';
 import { sgd } from '../optim/aliases.js';
 import { applyGradient } from '../optim/transform.js';
 import { fillGaussian, fillRademacher, vectorKernel } from '../rng/noise.js';
 import { CHUNK, type VectorBackend } from '../rng/vector.js';
 import { Domain } from '../rng/stream.js';
-import { forwardPass } from './estimators.js';
+import { benchMlp } from './targets.js';
 import { timeInterleaved } from './timing.js';
 
 export interface KernelsBenchOptions {
@@ -49,14 +46,8 @@ export interface KernelsBenchResult {
  */
 export async function benchKernels(options: KernelsBenchOptions = {}): Promise<KernelsBenchResult> {
   const { width = 256, batch = 64, seconds = 1, threads } = options;
-  const spec = `mlp:784-${width}-${width}-10`;
-  const model = modelFromSpec(spec, [1, 28, 28], 10);
-  const theta = model.init(1);
+  const { theta, forward } = await benchMlp(width, batch, 1, threads);
   const p = theta.length;
-  const x = HostTensor.zeros('float32', [batch, 1, 28, 28]);
-  fillGaussian(x.data, 3);
-  const labels = new HostTensor('int64', [batch], BigInt64Array.from({ length: batch }, (_, i) => BigInt(i % 10)));
-  const forward = await forwardPass(model, crossEntropyObjective(), theta, { x, y: labels }, 1, threads ? { threads } : {});
 
   const kernel = vectorKernel();
   kernel.slots.forEach((slot, i) => fillGaussian(slot, 10 + i, 0, 0.01));
@@ -94,5 +85,5 @@ export async function benchKernels(options: KernelsBenchOptions = {}): Promise<K
     const t = timings[i + 1]!.medianMs;
     return { kernel: name, nsPerElement: (t * 1e6) / p, perForward: t / forwardMs };
   });
-  return { backend: kernel.name, model: spec, parameters: p, batch, forwardMs, rows, machine: { cpu: cpus()[0]?.model ?? 'unknown', cores: availableParallelism(), node: process.version, load: loadavg() } };
+  return { backend: kernel.name, model: `mlp:784-${width}-${width}-10`, parameters: p, batch, forwardMs, rows, machine: { cpu: cpus()[0]?.model ?? 'unknown', cores: availableParallelism(), node: process.version, load: loadavg() } };
 }

@@ -64,7 +64,7 @@ function row(measure: string, [ratio, cpuRatio]: readonly [number, number?], tar
 const ms = (x: number) => `${x.toFixed(3)} ms`;
 
 /** An MLP 784-W-W-10 with random inputs of a batch, its parameters and a forward pass with the loss, ready to time. */
-async function setup(width: number, b: number, copies = 1, threads?: number) {
+export async function benchMlp(width: number, b: number, copies = 1, threads?: number) {
   const model = modelFromSpec(`mlp:784-${width}-${width}-10`, [1, 28, 28], 10);
   const theta = model.init(1);
   const x = HostTensor.zeros('float32', [b, 1, 28, 28]);
@@ -75,7 +75,7 @@ async function setup(width: number, b: number, copies = 1, threads?: number) {
 }
 
 /** A training step (estimate, then SGD fused with θ ← θ + u) of a method, ready to time; lr is tiny so θ stays put. */
-function stepOf(method: string, options: Record<string, number | string>, s: Awaited<ReturnType<typeof setup>>, threads?: number) {
+function stepOf(method: string, options: Record<string, number | string>, s: Awaited<ReturnType<typeof benchMlp>>, threads?: number) {
   const stepper: Stepper = { estimator: createEstimator(method, { model: s.model, objective: s.objective, seed: 1, ...(threads && { compile: { threads } }) }, options), optimizer: sgd(1e-9) };
   let state = initTrainState(stepper, s.theta, s.batch.x.shape[0]!);
   return { run: async () => (state = (await trainStep(stepper, state, s.batch)).state), dispose: () => stepper.estimator.dispose() };
@@ -102,7 +102,7 @@ export async function benchTargets(options: TargetsBenchOptions = {}): Promise<T
 
   // The graph methods first: at W=4096 an spsa row leaves 80 MB of parameters to collect, and
   // V8's collector threads would bill that to whatever row runs next.
-  const s = await setup(256, b, 1, threads);
+  const s = await benchMlp(256, b, 1, threads);
   for (const [method, target] of [['bp', 3.2], ['fg-a', 3]] as const) {
     const step = stepOf(method, {}, s, threads);
     const [r, detail] = await ratio(step.run, s.forward, seconds, 'per step, forward');
@@ -111,7 +111,7 @@ export async function benchTargets(options: TargetsBenchOptions = {}): Promise<T
   }
 
   for (const width of widths) {
-    const w = await setup(width, b, 1, threads);
+    const w = await benchMlp(width, b, 1, threads);
     const step = stepOf('spsa', { directions: 1, directionsPerCall: 1 }, w, threads);
     const [r, detail] = await ratio(step.run, w.forward, seconds, 'per step, forward');
     rows.push(row(`spsa K=1 step ÷ forward pass, W=${width}`, r, 3, detail));
@@ -119,7 +119,7 @@ export async function benchTargets(options: TargetsBenchOptions = {}): Promise<T
   }
 
   for (const batch of [64, 256]) {
-    const t = await setup(256, batch, 16, threads);
+    const t = await benchMlp(256, batch, 16, threads);
     const estimator = createEstimator('spsa', { model: t.model, objective: t.objective, seed: 1, ...(threads && { compile: { threads } }) }, { directions: 16, directionsPerCall: 8 });
     let n = 0;
     const [raw, spsa] = await timeInterleaved([t.forward, () => estimator.estimate({}, { params: t.theta, batch: t.batch, step: n++ })], { seconds });
@@ -149,49 +149,48 @@ export async function benchTargets(options: TargetsBenchOptions = {}): Promise<T
 }
 
 /**
- * The thread default with no other process started: the threads it picks (one per core
- * that no other process is busy on; never spinning) against onnxruntime's own default (a
- * spinning thread per core), on a forward pass of the 784-1024-1024-10 MLP at batch 256;
- * one thread in the detail. On an idle machine the default picks every core, and the
- * ratio is what giving up spinning costs.
+ * The thread choices on a forward pass of the 784-1024-1024-10 MLP at batch 256, where
+ * threads matter, timed in alternating blocks: the threads the default picks now (one per
+ * core no other process is busy on, never spinning), one thread, and onnxruntime's own
+ * default (a spinning thread per core).
  */
-async function idleThreadsRow(seconds: number): Promise<TargetRow> {
+async function timeThreadChoices(seconds: number) {
   const free = (await freeCores()) ?? 1;
   const cores = availableParallelism();
-  const s = await setup(1024, 256, 1, 1);
-  const chosen = free === 1 ? s.forward : (await setup(1024, 256, 1, free)).forward;
+  const s = await benchMlp(1024, 256, 1, 1);
+  const chosen = free === 1 ? s.forward : (await benchMlp(1024, 256, 1, free)).forward;
   const spinning = await forwardPass(s.model, s.objective, s.theta, s.batch, 1, { threads: cores, spinning: true });
-  const [a, ort, one] = await timeInterleaved([chosen, spinning, s.forward], { seconds });
-  return row(
-    "default threads, no other process started, ÷ onnxruntime's default (spinning)",
-    [a!.medianMs / ort!.medianMs],
-    1.1,
-    `default ${free} of ${cores} threads ${ms(a!.medianMs)}; onnxruntime's default (${cores} spinning) ${ms(ort!.medianMs)}; 1 thread ${ms(one!.medianMs)}, load average ${loadavg()[0]!.toFixed(1)}`,
-  );
+  const [picked, one, ort] = await timeInterleaved([chosen, s.forward, spinning], { seconds });
+  return { free, cores, picked: picked!.medianMs, one: one!.medianMs, ort: ort!.medianMs };
 }
 
 /**
- * The thread default with one more process busy on a core: the threads the default picks
- * now (one per free core) against one thread, on a forward pass of the 784-1024-1024-10
- * MLP at batch 256, where threads matter; onnxruntime's own default (a spinning thread per
- * core) in the detail.
+ * The thread default with no other process started against onnxruntime's own default: on
+ * an idle machine the default picks every core, and the ratio is what giving up spinning
+ * costs; one thread in the detail.
  */
+async function idleThreadsRow(seconds: number): Promise<TargetRow> {
+  const t = await timeThreadChoices(seconds);
+  return row(
+    "default threads, no other process started, ÷ onnxruntime's default (spinning)",
+    [t.picked / t.ort],
+    1.1,
+    `default ${t.free} of ${t.cores} threads ${ms(t.picked)}; onnxruntime's default (${t.cores} spinning) ${ms(t.ort)}; 1 thread ${ms(t.one)}, load average ${loadavg()[0]!.toFixed(1)}`,
+  );
+}
+
+/** The thread default with one more process busy on a core against one thread; onnxruntime's own default in the detail. */
 async function threadsRow(seconds: number): Promise<TargetRow> {
   const busy = spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' });
   try {
     await new Promise((resolve) => setTimeout(resolve, 300));
-    const free = (await freeCores()) ?? 1;
-    const cores = availableParallelism();
-    const s = await setup(1024, 256, 1, 1);
-    const chosen = free === 1 ? s.forward : (await setup(1024, 256, 1, free)).forward;
-    const spinning = await forwardPass(s.model, s.objective, s.theta, s.batch, 1, { threads: cores, spinning: true });
-    const [a, one, ort] = await timeInterleaved([chosen, s.forward, spinning], { seconds });
-    const measured = a!.medianMs / one!.medianMs;
+    const t = await timeThreadChoices(seconds);
+    const measured = t.picked / t.one;
     // Where the default picks one thread it is --threads 1, the same program: the ratio is 1, and timing it twice shows the noise.
-    const versus = `1 thread ${ms(one!.medianMs)}; onnxruntime's default (${cores} spinning threads) ${ms(ort!.medianMs)}, ${(ort!.medianMs / one!.medianMs).toFixed(2)}×`;
-    return free === 1
+    const versus = `1 thread ${ms(t.one)}; onnxruntime's default (${t.cores} spinning threads) ${ms(t.ort)}, ${(t.ort / t.one).toFixed(2)}×`;
+    return t.free === 1
       ? row('default threads with another process busy on one core ÷ --threads 1', [1], 1.1, `the default picks 1 thread here, the same program as --threads 1 (timed twice: ${measured.toFixed(2)}×, the noise); ${versus}`)
-      : row('default threads with another process busy on one core ÷ --threads 1', [measured], 1.1, `default ${free} threads ${ms(a!.medianMs)}, ${versus}`);
+      : row('default threads with another process busy on one core ÷ --threads 1', [measured], 1.1, `default ${t.free} threads ${ms(t.picked)}, ${versus}`);
   } finally {
     busy.kill();
   }

@@ -54,6 +54,20 @@ export function parseFlags<S extends FlagSpecs>(command: Command<S>, argv: reado
 }
 
 /**
+ * parseFlags for a command that takes flags only: prints the usage and returns undefined
+ * for --help (the caller exits 0); throws UsageError for a positional argument.
+ */
+export function parseFlagsOnly<S extends FlagSpecs>(command: Command<S>, argv: readonly string[]): { flags: ParsedFlags<S>; given: Set<keyof S & string> } | undefined {
+  const { flags, positionals, given } = parseFlags(command, argv);
+  if (flags.help) {
+    console.log(usage(command));
+    return undefined;
+  }
+  if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
+  return { flags, given };
+}
+
+/**
  * `--flag -1` as `--flag=-1` for flags that take a value: parseArgs reads a value starting
  * with '-' as another option and refuses it as ambiguous, which hides the real message
  * (e.g. "--epochs must be at least 1").

@@ -62,17 +62,18 @@ type Flags = ReturnType<typeof parseFlags<typeof benchCommand.flags>>['flags'];
 const SUITES = ['engine', 'estimators', 'memory', 'import', 'targets', 'kernels', 'landscape', 'mgd', 'scale'] as const;
 type Suite = (typeof SUITES)[number];
 const isSuite = (name: string | undefined): name is Suite => (SUITES as readonly (string | undefined)[]).includes(name);
-const compileOptions = (flags: Flags) => (flags.threads !== undefined ? { compile: { threads: flags.threads } } : {});
+const threadsOption = (flags: Flags) => (flags.threads !== undefined ? { threads: flags.threads } : {});
+const compileOptions = (flags: Flags) => (flags.threads !== undefined ? { compile: threadsOption(flags) } : {});
 
 const SUITE_RUNNERS = {
   engine: (flags: Flags) => benchEngine({ batch: flags.batch ?? 256, copies: flags.copies, seconds: flags.seconds, ...compileOptions(flags) }),
-  estimators: (flags: Flags) => benchEstimators({ model: flags.model ?? 'mlp:784-256-256-10', batch: flags.batch ?? 256, directions: flags.copies, seconds: flags.seconds, ...(flags.threads !== undefined && { threads: flags.threads }) }),
+  estimators: (flags: Flags) => benchEstimators({ model: flags.model ?? 'mlp:784-256-256-10', batch: flags.batch ?? 256, directions: flags.copies, seconds: flags.seconds, ...threadsOption(flags) }),
   memory: (flags: Flags) => benchMemory({ dataset: flags.dataset, ...(flags.model !== undefined && { models: [flags.model] }), ...widths(flags), steps: flags.steps, batch: flags.batch ?? 64 }),
-  import: (flags: Flags) => benchImport({ file: flags.file, batch: flags.batch ?? 256, seconds: flags.seconds, ...(flags.threads !== undefined && { threads: flags.threads }) }),
-  targets: (flags: Flags) => benchTargets({ batch: flags.batch ?? 64, seconds: flags.seconds, ...widths(flags), memory: flags.memory === true, ...(flags.threads !== undefined && { threads: flags.threads }) }),
-  kernels: (flags: Flags) => benchKernels({ batch: flags.batch ?? 64, seconds: flags.seconds, ...(flags.threads !== undefined && { threads: flags.threads }) }),
+  import: (flags: Flags) => benchImport({ file: flags.file, batch: flags.batch ?? 256, seconds: flags.seconds, ...threadsOption(flags) }),
+  targets: (flags: Flags) => benchTargets({ batch: flags.batch ?? 64, seconds: flags.seconds, ...widths(flags), memory: flags.memory === true, ...threadsOption(flags) }),
+  kernels: (flags: Flags) => benchKernels({ batch: flags.batch ?? 64, seconds: flags.seconds, ...threadsOption(flags) }),
   landscape: (flags: Flags) => benchLandscape({ examples: flags.examples, points: flags.points, copies: flags.copies, batch: flags.batch ?? 256, seconds: flags.seconds, ...compileOptions(flags) }),
-  mgd: (flags: Flags) => benchMgd({ batch: flags.batch ?? 1000, seconds: flags.seconds, ...(flags.threads !== undefined && { threads: flags.threads }) }),
+  mgd: (flags: Flags) => benchMgd({ batch: flags.batch ?? 1000, seconds: flags.seconds, ...threadsOption(flags) }),
   scale: (flags: Flags) => {
     const nats = natsOptions(flags, 'forwardprop bench scale');
     return benchScale({ batch: flags.batch ?? 256, directions: flags.copies, points: flags.points, workers: flags.workers, seconds: flags.seconds, rounds: flags.rounds, ...(nats && { nats }) });

@@ -4,7 +4,7 @@ import { ALLOCATORS } from '../allocators/registry.js';
 import { DATASET_SPECS } from '../data/load.js';
 import { ALLOCATION_JSON, ALLOCATION_MD, ALLOCATION_SVG, runAllocationExperiment } from '../experiments/allocation.js';
 import { RESULT_FILE } from '../report/result.js';
-import { type Command, UsageError, parseFlags, usage } from './args.js';
+import { type Command, UsageError, parseFlagsOnly } from './args.js';
 import { timestamp } from './progress.js';
 
 export const allocationCommand = {
@@ -39,12 +39,9 @@ export function allocatorList(text: string): string[] {
 }
 
 export async function runAllocation(argv: readonly string[]): Promise<number> {
-  const { flags, positionals } = parseFlags(allocationCommand, argv);
-  if (flags.help) {
-    console.log(usage(allocationCommand));
-    return 0;
-  }
-  if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
+  const parsed = parseFlagsOnly(allocationCommand, argv);
+  if (!parsed) return 0;
+  const { flags } = parsed;
   const allocators = allocatorList(flags.allocators);
   const statistics = flags.statistics.split(',');
   const bad = statistics.find((s) => s !== 'running' && s !== 'fresh');

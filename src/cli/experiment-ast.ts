@@ -4,7 +4,7 @@ import { AST_JSON, AST_MD, runAstExperiment } from '../experiments/ast.js';
 import { RESULT_FILE } from '../report/result.js';
 import { parseSubnets } from '../sparse/masks.js';
 import type { TrainConfig } from '../train/config.js';
-import { type Command, UsageError, flagValue, parseFlags, perItem, usage } from './args.js';
+import { type Command, UsageError, flagValue, parseFlagsOnly, perItem } from './args.js';
 import { methodList } from './method-flags.js';
 import { CORRECTION_MODES } from '../train/hooks/gradient-correction.js';
 import { timestamp } from './progress.js';
@@ -34,12 +34,9 @@ Writes <out>/${AST_JSON}, ${AST_MD}, ${RESULT_FILE} (for forwardprop report), on
 } as const satisfies Command;
 
 export async function runAst(argv: readonly string[]): Promise<number> {
-  const { flags, positionals } = parseFlags(astCommand, argv);
-  if (flags.help) {
-    console.log(usage(astCommand));
-    return 0;
-  }
-  if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
+  const parsed = parseFlagsOnly(astCommand, argv);
+  if (!parsed) return 0;
+  const { flags } = parsed;
   const methods = methodList(flags.methods);
   for (const [flag, text] of [['--densities', flags.densities], ['--patterns', flags.patterns]] as const) if (text !== '') flagValue(flag, () => parseSubnets(text));
   const corrections = flags.corrections.split(',');

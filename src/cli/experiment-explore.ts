@@ -3,7 +3,7 @@ import { DATASET_SPECS } from '../data/load.js';
 import { EXPLORE_JSON, EXPLORE_MD, runExploreExperiment } from '../experiments/explore.js';
 import { RESULT_FILE } from '../report/result.js';
 import { parseExploreSpec } from '../train/hooks/explore.js';
-import { type Command, UsageError, flagValue, parseFlags, perItem, usage } from './args.js';
+import { type Command, UsageError, flagValue, parseFlagsOnly, perItem } from './args.js';
 import { methodList } from './method-flags.js';
 import { timestamp } from './progress.js';
 
@@ -28,12 +28,9 @@ Writes <out>/${EXPLORE_JSON}, ${EXPLORE_MD}, ${RESULT_FILE} (for forwardprop rep
 } as const satisfies Command;
 
 export async function runExplore(argv: readonly string[]): Promise<number> {
-  const { flags, positionals } = parseFlags(exploreCommand, argv);
-  if (flags.help) {
-    console.log(usage(exploreCommand));
-    return 0;
-  }
-  if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
+  const parsed = parseFlagsOnly(exploreCommand, argv);
+  if (!parsed) return 0;
+  const { flags } = parsed;
   const methods = methodList(flags.methods);
   const budgets = perItem('--budgets', flags.budgets, methods.length, 'one positive query budget', (b) => b > 0);
   const explore = flags.explore.split(';').map((s) => s.trim());

@@ -6,7 +6,7 @@ import { runQuadraticStudy } from '../experiments/federated-quadratic.js';
 import { ZORD_FUNCTIONS, ZORD_METHODS, runZordStudy } from '../experiments/zord.js';
 import { FEDERATED_ALGORITHM_NAMES, type FederatedAlgorithmName } from '../federated/algorithms.js';
 import { RESULT_FILE } from '../report/result.js';
-import { type Command, type FlagSpecs, UsageError, parseFlags, usage } from './args.js';
+import { type Command, type FlagSpecs, UsageError, parseFlagsOnly } from './args.js';
 import { timestamp } from './progress.js';
 
 const common = {
@@ -99,13 +99,9 @@ export async function runFederatedExperiment(argv: readonly string[]): Promise<n
   }
   if (study === undefined || !Object.hasOwn(STUDIES, study)) throw new UsageError(`experiment federated takes a study: ${Object.keys(STUDIES).join(', ')}${study ? `; got '${study}'` : ''}`);
   const command = STUDIES[study as keyof typeof STUDIES];
-  const { flags: raw, positionals } = parseFlags(command as Command, rest);
-  if (raw.help) {
-    console.log(usage(command));
-    return 0;
-  }
-  if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
-  const flags = raw as Record<string, string | number | undefined>;
+  const parsed = parseFlagsOnly(command as Command, rest);
+  if (!parsed) return 0;
+  const flags = parsed.flags as Record<string, string | number | undefined>;
   const out = (flags.out as string | undefined) ?? join('runs', `federated-${study}-${timestamp()}`);
   const log = (line: string) => console.log(line);
   const federated = () => ({

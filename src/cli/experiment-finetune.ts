@@ -3,7 +3,7 @@ import { ALLOCATORS } from '../allocators/registry.js';
 import { DATASET_SPECS } from '../data/load.js';
 import { FINETUNE_JSON, FINETUNE_MD, runFinetuneExperiment } from '../experiments/finetune.js';
 import type { TrainConfig } from '../train/config.js';
-import { type Command, UsageError, parseFlags, usage } from './args.js';
+import { type Command, parseFlagsOnly } from './args.js';
 import { timestamp } from './progress.js';
 import { parseClasses } from './train.js';
 
@@ -27,12 +27,9 @@ Writes <out>/${FINETUNE_JSON} and ${FINETUNE_MD}; every run is a train run direc
 } as const satisfies Command;
 
 export async function runFinetune(argv: readonly string[]): Promise<number> {
-  const { flags, positionals } = parseFlags(finetuneCommand, argv);
-  if (flags.help) {
-    console.log(usage(finetuneCommand));
-    return 0;
-  }
-  if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
+  const parsed = parseFlagsOnly(finetuneCommand, argv);
+  if (!parsed) return 0;
+  const { flags } = parsed;
   const out = flags.out ?? join('runs', `finetune-${timestamp()}`);
   const { markdown } = await runFinetuneExperiment(
     {

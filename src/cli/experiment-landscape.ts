@@ -3,7 +3,7 @@ import { DATASET_SPECS } from '../data/load.js';
 import { runLandscapeExperiment } from '../experiments/landscape.js';
 import { RESULT_FILE } from '../report/result.js';
 import { parseSubnets } from '../sparse/masks.js';
-import { type Command, UsageError, flagValue, parseFlags, perItem, usage } from './args.js';
+import { type Command, flagValue, parseFlagsOnly, perItem } from './args.js';
 import { methodList } from './method-flags.js';
 import { timestamp } from './progress.js';
 
@@ -27,12 +27,9 @@ Writes <out>/landscape-experiment.md, ${RESULT_FILE} (for forwardprop report), a
 } as const satisfies Command;
 
 export async function runLandscapeComparison(argv: readonly string[]): Promise<number> {
-  const { flags, positionals } = parseFlags(landscapeExperimentCommand, argv);
-  if (flags.help) {
-    console.log(usage(landscapeExperimentCommand));
-    return 0;
-  }
-  if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
+  const parsed = parseFlagsOnly(landscapeExperimentCommand, argv);
+  if (!parsed) return 0;
+  const { flags } = parsed;
   const methods = methodList(flags.methods);
   const epochs = perItem('--epochs', flags.epochs, methods.length, 'one positive integer', (e) => Number.isSafeInteger(e) && e >= 1);
   if (flags.subnets !== '') flagValue('--subnets', () => parseSubnets(flags.subnets));

@@ -5,7 +5,7 @@ import type { ActivityVariant } from '../estimators/activity-noise.js';
 import type { LocalObjective } from '../estimators/local-graph.js';
 import { OPTIMIZER_NAMES, type OptimizerName, SCHEDULE_NAMES, type ScheduleName } from '../optim/registry.js';
 import { DEFAULT_CONFIG } from '../train/config.js';
-import { type Command, UsageError, parseFlags, usage } from './args.js';
+import { type Command, UsageError, parseFlagsOnly } from './args.js';
 import { ProgressBar, formatDuration, timestamp } from './progress.js';
 
 const d = DEFAULT_CONFIG;
@@ -42,12 +42,9 @@ delete a method's directory to train it afresh. Exits 1 if any method failed.`,
 } as const satisfies Command;
 
 export async function runLocalLosses(argv: readonly string[]): Promise<number> {
-  const { flags, positionals } = parseFlags(localLossesCommand, argv);
-  if (flags.help) {
-    console.log(usage(localLossesCommand));
-    return 0;
-  }
-  if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
+  const parsed = parseFlagsOnly(localLossesCommand, argv);
+  if (!parsed) return 0;
+  const { flags } = parsed;
   const { dataset, model, epochs } = flags;
   if (dataset === undefined || model === undefined || epochs === undefined) throw new UsageError(`--${dataset === undefined ? 'dataset' : model === undefined ? 'model' : 'epochs'} is required`);
   let methods: LocalLossMethod[];

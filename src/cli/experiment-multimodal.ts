@@ -7,7 +7,7 @@ import { MULTIMODAL_JSON, MULTIMODAL_MD, MULTIMODAL_SVG, runMultimodalExperiment
 import { RESULT_FILE } from '../report/result.js';
 import { allocatorList } from './experiment-allocation.js';
 import { parseClasses } from './train.js';
-import { type Command, UsageError, parseFlags, usage } from './args.js';
+import { type Command, UsageError, parseFlagsOnly } from './args.js';
 import { timestamp } from './progress.js';
 
 /** The repository's copy of the shared MLP (Fashion-MNIST classes 0–4, ONNX from PyTorch). */
@@ -35,12 +35,9 @@ Writes <out>/${MULTIMODAL_JSON}, ${MULTIMODAL_MD}, ${MULTIMODAL_SVG} and ${RESUL
 } as const satisfies Command;
 
 export async function runMultimodal(argv: readonly string[]): Promise<number> {
-  const { flags, positionals } = parseFlags(multimodalCommand, argv);
-  if (flags.help) {
-    console.log(usage(multimodalCommand));
-    return 0;
-  }
-  if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
+  const parsed = parseFlagsOnly(multimodalCommand, argv);
+  if (!parsed) return 0;
+  const { flags } = parsed;
   if (flags['queries-per-example'] % 2 !== 0) throw new UsageError('--queries-per-example must be even: queries come in ± pairs');
   const allocators = allocatorList(flags.allocators);
   if (!existsSync(flags.encoder)) throw new UsageError(`--encoder: no file ${flags.encoder}`);

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { ALLOCATORS } from '../allocators/registry.js';
 import { PROMPT_JSON, PROMPT_MD, runPromptExperiment } from '../experiments/prompt.js';
-import { type Command, UsageError, parseFlags, usage } from './args.js';
+import { type Command, UsageError, parseFlagsOnly } from './args.js';
 import { timestamp } from './progress.js';
 
 export const promptCommand = {
@@ -24,12 +24,9 @@ Writes <out>/${PROMPT_JSON} and ${PROMPT_MD}.`,
 } as const satisfies Command;
 
 export async function runPrompt(argv: readonly string[]): Promise<number> {
-  const { flags, positionals } = parseFlags(promptCommand, argv);
-  if (flags.help) {
-    console.log(usage(promptCommand));
-    return 0;
-  }
-  if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
+  const parsed = parseFlagsOnly(promptCommand, argv);
+  if (!parsed) return 0;
+  const { flags } = parsed;
   if (flags['queries-per-example'] % 2 !== 0) throw new UsageError('--queries-per-example must be even: queries come in ± pairs');
   const out = flags.out ?? join('runs', `prompt-${timestamp()}`);
   const { markdown } = await runPromptExperiment(

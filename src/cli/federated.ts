@@ -15,7 +15,7 @@ import { modelFromSpec } from '../nn/factories.js';
 import { crossEntropyObjective } from '../objectives/objective.js';
 import { OPTIMIZER_NAMES } from '../optim/registry.js';
 import { Evaluator } from '../train/evaluate.js';
-import { type Command, UsageError, parseFlags, usage } from './args.js';
+import { type Command, UsageError, parseFlags, parseFlagsOnly } from './args.js';
 import { NATS_FLAGS, natsOptions } from './nats-flags.js';
 import { timestamp } from './progress.js';
 
@@ -60,12 +60,9 @@ With --nats the clients are NATS participants: start each with the same flags an
 } as const satisfies Command;
 
 export async function runFederatedCommand(argv: readonly string[]): Promise<number> {
-  const { flags, positionals } = parseFlags(federatedCommand, argv);
-  if (flags.help) {
-    console.log(usage(federatedCommand));
-    return 0;
-  }
-  if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
+  const parsed = parseFlagsOnly(federatedCommand, argv);
+  if (!parsed) return 0;
+  const { flags } = parsed;
   if (flags.resume && flags.out === undefined) throw new UsageError('--resume needs --out, the run to continue');
   const algorithm = flags.algorithm as FederatedAlgorithmName;
   const local = FEDERATED_ALGORITHMS[algorithm].local;

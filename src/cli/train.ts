@@ -10,7 +10,7 @@ import { CHECKPOINT_FILE, type EpochMetrics, type TrainOptions, train } from '..
 import { ConfigError, validateConfig } from '../train/validate.js';
 import { CORRECTION_MODES } from '../train/hooks/gradient-correction.js';
 import { SUBNET_DEFAULTS } from '../train/run-hooks.js';
-import { type Command, UsageError, parseFlags, usage } from './args.js';
+import { type Command, UsageError, parseFlags, parseFlagsOnly } from './args.js';
 import { ADAPT_FLAGS, adaptConfig, adaptFlagSpecs } from './adapt-flags.js';
 import { methodFlagSpecs, methodOptions } from './method-flags.js';
 import { ProgressBar, formatDuration, timestamp } from './progress.js';
@@ -125,12 +125,9 @@ export function parseClasses(text: string): number[] {
 }
 
 export async function runTrain(argv: readonly string[]): Promise<number> {
-  const { flags, given, positionals } = parseFlags(trainCommand, argv);
-  if (flags.help) {
-    console.log(usage(trainCommand));
-    return 0;
-  }
-  if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
+  const parsed = parseFlagsOnly(trainCommand, argv);
+  if (!parsed) return 0;
+  const { flags, given } = parsed;
   if (flags.resume && !flags.out) throw new UsageError('--resume needs --out, the run directory to continue');
 
   let config: TrainConfig;

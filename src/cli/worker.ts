@@ -4,7 +4,7 @@ import { PROTOCOL } from '../scale/messages.js';
 import { awaitRun } from '../scale/channel.js';
 import { natsConnect, poolEngine, runData } from '../scale/nats-node.js';
 import { NatsWorker } from '../scale/nats-worker.js';
-import { type Command, UsageError, parseFlags, usage } from './args.js';
+import { type Command, UsageError, parseFlagsOnly } from './args.js';
 import { NATS_FLAGS, natsOptions } from './nats-flags.js';
 
 export const workerCommand = {
@@ -20,12 +20,9 @@ Gets the model and θ from the run (object store, update stream), and the run's 
 } as const satisfies Command;
 
 export async function runWorker(argv: readonly string[]): Promise<number> {
-  const { flags, positionals } = parseFlags(workerCommand, argv);
-  if (flags.help) {
-    console.log(usage(workerCommand));
-    return 0;
-  }
-  if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
+  const parsed = parseFlagsOnly(workerCommand, argv);
+  if (!parsed) return 0;
+  const { flags } = parsed;
   const name = flags.name ?? `${hostname()}-${process.pid}`;
   const connection = natsOptions(flags, `forwardprop worker ${name}`);
   if (connection === undefined) throw new UsageError('--nats is required: the server the run is on');

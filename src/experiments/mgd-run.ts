@@ -11,11 +11,10 @@ import { updateNoise } from '../optim/wrappers.js';
 import { timeToTarget } from '../report/curves.js';
 import { deriveSeed } from '../rng/stream.js';
 import { Evaluator } from '../train/evaluate.js';
+import { runSeeds } from '../train/seeds.js';
 import { type StepHook, type Stepper, initTrainState, trainStep } from '../train/step.js';
 
-/** Stream ids under a run's seed, as the trainer's: initial parameters, estimator noise; and update noise. */
-const INIT_STREAM = 1;
-const NOISE_STREAM = 2;
+/** The update noise's stream id under a run's seed (initial parameters and estimator noise are the trainer's, runSeeds). */
 const WRITE_STREAM = 3;
 
 export interface MgdRunConfig {
@@ -84,7 +83,7 @@ export interface MgdRunResult {
  */
 export async function mgdRun(config: MgdRunConfig): Promise<MgdRunResult> {
   const { model, objective, train, evaluation, batchSize, seed, evalEvery, target, patience } = config;
-  const estimator = createEstimator(config.method, { model, objective, seed: deriveSeed(seed, NOISE_STREAM) }, config.options ?? {});
+  const estimator = createEstimator(config.method, { model, objective, seed: runSeeds(seed).noise }, config.options ?? {});
   const captured: { grad?: Float32Array } = {};
   const capture: StepHook<Record<string, never>> = {
     name: 'capture',
@@ -104,7 +103,7 @@ export async function mgdRun(config: MgdRunConfig): Promise<MgdRunResult> {
   const taux = Number(config.options?.taux ?? 1);
   let held: Batch | undefined;
   let integrated: Float32Array | undefined;
-  let state = initTrainState(stepper, model.init(deriveSeed(seed, INIT_STREAM)), train.size);
+  let state = initTrainState(stepper, model.init(runSeeds(seed).init), train.size);
   const curve: RunPoint[] = [];
   const angles: number[] = [];
   let forwardPasses = 0;

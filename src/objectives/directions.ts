@@ -163,26 +163,21 @@ export function sharedAppliedStep(distribution: Distribution, scheme: Scheme): b
 export function directionSum(directions: DirectionSet, weights: Float64Array, size: number): ChunkSource {
   const { key, distribution, epsilon, first, mask } = directions;
   const bound = weights.reduce((s, a) => s + Math.abs(a), 0) * (distribution === 'gaussian' ? 8 : 1);
+  // The first term alone: 0 + (a/ε)·(±fl(ε)) rounds to ±fl((a/ε)·fl(ε)), which a Rademacher
+  // draw writes directly (its scale rounded once, the sign flipped exactly); -1: none so drawn.
+  const drawn = distribution === 'rademacher' && mask === undefined ? weights.findIndex((a) => a !== 0) : -1;
   return {
     length: size,
     finite: Number.isFinite(bound) && bound < 1e37,
     fill(kernel, slot, offset, n, scratch) {
-      let empty = true;
-      for (let d = 0; d < weights.length; d++) {
+      if (drawn < 0) kernel.slots[slot]!.fill(0, 0, n);
+      else noiseInto(kernel, slot, false, key, (first + drawn) * size + offset, n, (weights[drawn]! / epsilon) * Math.fround(epsilon));
+      for (let d = drawn + 1; d < weights.length; d++) {
         const a = weights[d]!;
         if (a === 0) continue;
-        if (empty && distribution === 'rademacher' && mask === undefined) {
-          // The first term alone: 0 + (a/ε)·(±fl(ε)) rounds to ±fl((a/ε)·fl(ε)), which the
-          // Rademacher draw writes directly (its scale rounded once, the sign flipped exactly).
-          noiseInto(kernel, slot, false, key, (first + d) * size + offset, n, (a / epsilon) * Math.fround(epsilon));
-        } else {
-          if (empty) kernel.slots[slot]!.fill(0, 0, n);
-          directionChunk(kernel, scratch, key, distribution, first + d, size, offset, n, epsilon, mask, scratch + 1);
-          kernel.axpy(slot, scratch, n, a / epsilon);
-        }
-        empty = false;
+        directionChunk(kernel, scratch, key, distribution, first + d, size, offset, n, epsilon, mask, scratch + 1);
+        kernel.axpy(slot, scratch, n, a / epsilon);
       }
-      if (empty) kernel.slots[slot]!.fill(0, 0, n);
     },
   };
 }

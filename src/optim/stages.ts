@@ -60,6 +60,10 @@ export function runStages(stages: readonly Stage[], gradient: Gradient, params: 
 /** One pass over the chunks: u through the stages into θ (θ ← θ + u) or into an array; returns Σ u² of what it wrote, with `reduce`. */
 function pass(kernel: VectorBackend, stages: readonly Stage[], gradient: Gradient, params: Float32Array, into: Float32Array | 'params', reduce: boolean): number {
   const { slots } = kernel;
+  // A last scaling (SGD's −lr) goes into θ ← θ + u in the same kernel pass.
+  const last = stages.at(-1);
+  const folded = into === 'params' && last?.kind === 'scale' ? last.factor : undefined;
+  const inner = folded === undefined ? stages : stages.slice(0, -1);
   let sumSquares = 0;
   for (let start = 0; start < params.length; start += CHUNK) {
     const n = Math.min(CHUNK, params.length - start);
@@ -71,10 +75,7 @@ function pass(kernel: VectorBackend, stages: readonly Stage[], gradient: Gradien
       if (!theta) slots[THETA]!.set(params.subarray(start, end));
       theta = true;
     };
-    // A last scaling (SGD's −lr) goes into θ ← θ + u in the same kernel pass.
-    const last = stages.at(-1);
-    const fold = into === 'params' && last?.kind === 'scale';
-    for (const stage of fold ? stages.slice(0, -1) : stages) {
+    for (const stage of inner) {
       switch (stage.kind) {
         case 'scale':
           kernel.scale(U, n, stage.factor);
@@ -108,8 +109,8 @@ function pass(kernel: VectorBackend, stages: readonly Stage[], gradient: Gradien
     }
     if (into === 'params') {
       loadTheta();
-      if (fold) kernel.addScaled(THETA, U, n, last.factor);
-      else kernel.add(THETA, THETA, U, n);
+      if (folded === undefined) kernel.add(THETA, THETA, U, n);
+      else kernel.addScaled(THETA, U, n, folded);
       params.set(slots[THETA]!.subarray(0, n), start);
     } else {
       into.set(slots[U]!.subarray(0, n), start);

@@ -80,7 +80,10 @@ export const scalarVector: VectorBackend = {
       moved[1] = central ? ts[i]! - x : ts[i]!;
       acc[lane]! += ((moved[0]! - moved[1]!) / (central ? 2 : 1)) * x;
       acc[4 + lane]! += x * x;
-      if (copies) [slots[copies.plus]![i], slots[copies.minus]![i]] = [moved[0]!, moved[1]!];
+      if (copies) {
+        slots[copies.plus]![i] = moved[0]!;
+        slots[copies.minus]![i] = moved[1]!;
+      }
     }
   },
   pair(plus, minus, theta, o, n) {
