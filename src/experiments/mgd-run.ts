@@ -9,13 +9,9 @@ import type { Objective } from '../objectives/objective.js';
 import { sgd } from '../optim/aliases.js';
 import { updateNoise } from '../optim/wrappers.js';
 import { timeToTarget } from '../report/curves.js';
-import { deriveSeed } from '../rng/stream.js';
 import { Evaluator } from '../train/evaluate.js';
-import { runSeeds } from '../train/seeds.js';
+import { runSeeds, runStream } from '../train/seeds.js';
 import { type StepHook, type Stepper, initTrainState, trainStep } from '../train/step.js';
-
-/** The update noise's stream id under a run's seed (initial parameters and estimator noise are the trainer's, runSeeds). */
-const WRITE_STREAM = 3;
 
 export interface MgdRunConfig {
   readonly model: Model;
@@ -95,7 +91,7 @@ export async function mgdRun(config: MgdRunConfig): Promise<MgdRunResult> {
   };
   const stepper: Stepper = {
     estimator,
-    optimizer: updateNoise(config.updateNoise ?? 0, deriveSeed(seed, WRITE_STREAM), sgd(config.lr)),
+    optimizer: updateNoise(config.updateNoise ?? 0, runStream(seed, 'updateNoise'), sgd(config.lr)),
     ...(config.angles && { hooks: [capture] }),
   };
   const evaluator = new Evaluator(model, objective);

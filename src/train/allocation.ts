@@ -5,12 +5,8 @@ import type { Estimator, EstimatorContext } from '../estimators/estimator.js';
 import { createEstimator, descriptor } from '../estimators/registry.js';
 import { ModelLossOracle } from '../objectives/model-oracle.js';
 import type { LossOracle } from '../objectives/loss-oracle.js';
-import { deriveSeed } from '../rng/stream.js';
 import type { State } from '../state/state.js';
-
-/** Stream ids under a run's seed: the allocator's own noise, and the pilot estimator's. */
-const ALLOCATOR_STREAM = 3;
-const PILOT_STREAM = 4;
+import { runStream } from './seeds.js';
 
 /** What a pilot measures on: the step's θ, batch and number, and the estimator's current state. */
 export interface PilotContext {
@@ -112,12 +108,12 @@ export interface AllocationSetup {
  * pilot is the method again under a derived seed. Dispose the pilot with the run.
  */
 export function createQueryAllocation(setup: AllocationSetup): QueryAllocation {
-  const allocator = createAllocator(setup.allocator, { seed: deriveSeed(setup.seed, ALLOCATOR_STREAM), ...(setup.statistics && { statistics: setup.statistics }) });
+  const allocator = createAllocator(setup.allocator, { seed: runStream(setup.seed, 'allocator'), ...(setup.statistics && { statistics: setup.statistics }) });
   const { unit, budget } = queryAllocation(setup);
   if (allocator.pilot === undefined) return { allocator, unit, budget };
   const { context } = setup;
   const ownsOracle = allocator.pilot === 'loss' && context.oracle === undefined && context.model !== undefined && context.objective !== undefined;
   const oracle = ownsOracle ? new ModelLossOracle(context.model!, context.objective!, context.compile) : context.oracle;
-  const estimator = allocator.pilot === 'variance' ? createEstimator(setup.method, { ...context, seed: deriveSeed(setup.seed, PILOT_STREAM) }, setup.options) : undefined;
+  const estimator = allocator.pilot === 'variance' ? createEstimator(setup.method, { ...context, seed: runStream(setup.seed, 'pilot') }, setup.options) : undefined;
   return { allocator, unit, budget, pilot: new AllocationPilot({ ...(oracle && { oracle, ownsOracle }), ...(estimator && { estimator }), unit }) };
 }

@@ -7,7 +7,7 @@ import type { Model } from '../nn/model.js';
 import type { LossOracle } from '../objectives/loss-oracle.js';
 import { ModelLossOracle } from '../objectives/model-oracle.js';
 import type { Objective } from '../objectives/objective.js';
-import { type Seed, deriveSeed } from '../rng/stream.js';
+import type { Seed } from '../rng/stream.js';
 import { type SparsityPattern, checkPattern, maskedParams, parseSubnets } from '../sparse/masks.js';
 import { type SerializedState, deserializeState } from '../state/state.js';
 import type { Checkpoint } from './checkpoint.js';
@@ -16,11 +16,8 @@ import { exploreHook, parseExploreSpec } from './hooks/explore.js';
 import { gradientCorrectionHook } from './hooks/gradient-correction.js';
 import { SUBNETS_HOOK, type SubnetsState, subnetsHook } from './hooks/subnets.js';
 import type { StepHook } from './step.js';
+import { runStream } from './seeds.js';
 import { ConfigError } from './validate.js';
-
-/** Stream ids under the run seed: the held-out examples, the regrowth gradients' noise. */
-const HOLDOUT_STREAM = 3;
-const REGROW_STREAM = 4;
 
 /** Defaults of the sub-net keys (see TrainConfig). */
 export const SUBNET_DEFAULTS = { maskEvery: 100, pruneUntil: 0.69 } as const;
@@ -33,7 +30,7 @@ export function splitHoldout<D extends AnyDataset>(train: D, config: Pick<TrainC
   const n = config.holdout;
   if (n === undefined) return { train };
   if (n >= train.size) throw new ConfigError('holdout', `holdout ${n} leaves no training example of ${train.size}`);
-  const order = permutation(train.size, deriveSeed(config.seed, HOLDOUT_STREAM));
+  const order = permutation(train.size, runStream(config.seed, 'holdout'));
   const held = order.subarray(0, n).slice().sort();
   const kept = order.subarray(n).slice().sort();
   return { train: subset(train, kept), holdout: subset(train, held, `${train.name}[holdout]`) };
@@ -74,7 +71,7 @@ export function runHooks(config: TrainConfig, context: RunHookContext): RunHooks
     const entries = configured('sparseParams', model, () => maskedParams(model.layout, config.sparseParams));
     configured('subnets', model, () => patterns.forEach((p) => checkPattern(p, entries)));
     // Regrowth wants |gradient| on pruned weights too: a dense estimate from the run's method, its own noise stream.
-    const estimator = createEstimator(config.method, { objective, model, seed: deriveSeed(config.seed, REGROW_STREAM), compile, ...(context.oracle && { oracle: context.oracle }) }, config.options);
+    const estimator = createEstimator(config.method, { objective, model, seed: runStream(config.seed, 'regrow'), compile, ...(context.oracle && { oracle: context.oracle }) }, config.options);
     owned.push(estimator);
     hooks.push(subnetsHook({
       layout: model.layout,
