@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HostTensor } from '../engine/ir/host-tensor.js';
-import { freeCores, threadsFor } from '../engine/runtime/onnxruntime.js';
+import { threadsFor } from '../engine/runtime/onnxruntime.js';
 import { createEstimator } from '../estimators/registry.js';
 import { modelFromSpec } from '../nn/factories.js';
 import { crossEntropyObjective } from '../objectives/objective.js';
@@ -145,37 +145,31 @@ export async function benchTargets(options: TargetsBenchOptions = {}): Promise<T
   rows.push(await threadsRow(seconds));
   rows.push(run);
   if (memory) rows.push(...(await memoryRows()));
-  return { batch: b, rows, machine: { cpu: cpus()[0]?.model ?? 'unknown', cores: availableParallelism(), node: process.version, load: loadavg(), threads: threads ?? (await threadsFor({})) } };
+  return { batch: b, rows, machine: { cpu: cpus()[0]?.model ?? 'unknown', cores: availableParallelism(), node: process.version, load: loadavg(), threads: threads ?? threadsFor({}) } };
 }
 
 /**
  * The thread choices on a forward pass of the 784-1024-1024-10 MLP at batch 256, where
- * threads matter, timed in alternating blocks: the threads the default picks now (one per
- * core no other process is busy on, never spinning), one thread, and onnxruntime's own
- * default (a spinning thread per core).
+ * threads matter, timed in alternating blocks: the default (one thread per core, never
+ * spinning), one thread, and onnxruntime's own default (a spinning thread per core).
  */
 async function timeThreadChoices(seconds: number) {
-  const free = (await freeCores()) ?? 1;
   const cores = availableParallelism();
   const s = await benchMlp(1024, 256, 1, 1);
-  const chosen = free === 1 ? s.forward : (await benchMlp(1024, 256, 1, free)).forward;
+  const chosen = (await benchMlp(1024, 256, 1, cores)).forward;
   const spinning = await forwardPass(s.model, s.objective, s.theta, s.batch, 1, { threads: cores, spinning: true });
   const [picked, one, ort] = await timeInterleaved([chosen, s.forward, spinning], { seconds });
-  return { free, cores, picked: picked!.medianMs, one: one!.medianMs, ort: ort!.medianMs };
+  return { cores, picked: picked!.medianMs, one: one!.medianMs, ort: ort!.medianMs };
 }
 
-/**
- * The thread default with no other process started against onnxruntime's own default: on
- * an idle machine the default picks every core, and the ratio is what giving up spinning
- * costs; one thread in the detail.
- */
+/** The thread default with no other process started against onnxruntime's own default: the ratio is what giving up spinning costs; one thread in the detail. */
 async function idleThreadsRow(seconds: number): Promise<TargetRow> {
   const t = await timeThreadChoices(seconds);
   return row(
     "default threads, no other process started, ÷ onnxruntime's default (spinning)",
     [t.picked / t.ort],
     1.1,
-    `default ${t.free} of ${t.cores} threads ${ms(t.picked)}; onnxruntime's default (${t.cores} spinning) ${ms(t.ort)}; 1 thread ${ms(t.one)}, load average ${loadavg()[0]!.toFixed(1)}`,
+    `default ${t.cores} threads ${ms(t.picked)}; onnxruntime's default (${t.cores} spinning) ${ms(t.ort)}; 1 thread ${ms(t.one)}, load average ${loadavg()[0]!.toFixed(1)}`,
   );
 }
 
@@ -185,12 +179,12 @@ async function threadsRow(seconds: number): Promise<TargetRow> {
   try {
     await new Promise((resolve) => setTimeout(resolve, 300));
     const t = await timeThreadChoices(seconds);
-    const measured = t.picked / t.one;
-    // Where the default picks one thread it is --threads 1, the same program: the ratio is 1, and timing it twice shows the noise.
-    const versus = `1 thread ${ms(t.one)}; onnxruntime's default (${t.cores} spinning threads) ${ms(t.ort)}, ${(t.ort / t.one).toFixed(2)}×`;
-    return t.free === 1
-      ? row('default threads with another process busy on one core ÷ --threads 1', [1], 1.1, `the default picks 1 thread here, the same program as --threads 1 (timed twice: ${measured.toFixed(2)}×, the noise); ${versus}`)
-      : row('default threads with another process busy on one core ÷ --threads 1', [measured], 1.1, `default ${t.free} threads ${ms(t.picked)}, ${versus}`);
+    return row(
+      'default threads with another process busy on one core ÷ --threads 1',
+      [t.picked / t.one],
+      1.1,
+      `default ${t.cores} threads ${ms(t.picked)}; 1 thread ${ms(t.one)}; onnxruntime's default (${t.cores} spinning threads) ${ms(t.ort)}, ${(t.ort / t.one).toFixed(2)}×`,
+    );
   } finally {
     busy.kill();
   }

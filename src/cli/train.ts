@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { DATASET_SPECS } from '../data/load.js';
+import { threadsFor } from '../engine/runtime/onnxruntime.js';
 import { ALLOCATORS } from '../allocators/registry.js';
 import { ESTIMATORS, descriptor } from '../estimators/registry.js';
 import { OBJECTIVE_SPECS } from '../objectives/objective.js';
@@ -65,7 +66,7 @@ With no flags: ${d.method} on the embedded MNIST (8,000 train / 2,000 test digit
     resume: { type: 'boolean', help: 'continue the run in --out from its checkpoint' },
     json: { type: 'boolean', help: 'print one JSON object per epoch and a summary object last' },
     'eval-batch-size': { type: 'integer', default: d.evalBatchSize, min: 1, help: 'examples per evaluation call' },
-    threads: { type: 'integer', min: 1, help: 'onnxruntime intra-op threads (default: one per core not busy with other work; 1 per worker with --workers)' },
+    threads: { type: 'integer', min: 1, help: 'onnxruntime intra-op threads (default: one per core, never spinning; 1 with --workers or --nats); results depend on it, and the run records it' },
     workers: { type: 'integer', min: 1, help: 'loss-only methods: evaluate each step\'s engine calls on this many worker threads, each with its own onnxruntime session (results identical to one process)' },
     ...NATS_FLAGS,
     'nats-timeout': { type: 'number', default: 30, min: 0.001, help: 'with --nats: seconds a task waits for a worker\'s reply before it is re-issued' },
@@ -162,6 +163,12 @@ export async function runTrain(argv: readonly string[]): Promise<number> {
   const nats = natsOptions(flags, `forwardprop train ${out}`);
   if (nats && descriptor(config.method).needs !== 'losses') throw new UsageError(`--nats: method ${config.method} needs the model's graph; workers serve the loss-only methods (${lossOnlyMethods()})`);
   if (nats && workers !== undefined) throw new UsageError('--nats and --workers: give one (a NATS worker takes --threads for threads of its own)');
+  // onnxruntime's sums depend on its intra-op threads. Worker threads run with --threads (default
+  // 1), NATS workers with one each: the run's own programs (evaluation, a lost worker's step)
+  // compute with the same, so the run is a one-process run with that --threads, bit for bit.
+  if (nats && config.threads !== undefined && config.threads !== 1) throw new UsageError(`--threads ${config.threads} with --nats: NATS workers evaluate with one intra-op thread each, and the coordinator must compute what they do (give a worker more with forwardprop worker --threads)`);
+  // (onnxruntime-web sets its threads for the process, not per session: nothing to choose.)
+  if ((nats || workers !== undefined) && config.threads === undefined && threadsFor({}) !== undefined) config = { ...config, threads: 1 };
 
   const json = flags.json === true;
   const info = (line: string) => (json ? undefined : console.log(line));

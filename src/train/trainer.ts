@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { type DatasetBatch, type RegressionBatch, batchCount, batches, gatherRows } from '../data/batches.js';
 import type { AnyDataset, DatasetSplit } from '../data/dataset.js';
 import type { CompileOptions } from '../engine/runtime/backend.js';
+import { threadsFor } from '../engine/runtime/onnxruntime.js';
 import { createEstimator, descriptor } from '../estimators/registry.js';
 import { resolveOptions } from '../estimators/options.js';
 import { removeStaleTemps, writeFileAtomic } from '../io/atomic-write.js';
@@ -93,6 +94,8 @@ export interface Summary {
   readonly seed: number;
   readonly stopped: StopReason;
   readonly peak_rss_mb: number;
+  /** onnxruntime's intra-op threads (the numbers depend on them); absent where the runtime chooses (browsers). */
+  readonly threads?: number;
   /** Runs with sub-nets: each sub-net alone (θ ⊙ its mask) on the test split; the epochs' metrics are sub-net 0's. */
   readonly subnets?: readonly SubnetSummary[];
 }
@@ -156,7 +159,11 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
   const saved = options.resume ? await loadCheckpoint(checkpointPath!) : undefined;
   if (saved) checkCompatible(saved.config, config);
 
-  const compile: CompileOptions = { device: config.device, ...(config.threads !== undefined && { threads: config.threads }) };
+  // onnxruntime's sums depend on its intra-op threads: the default is resolved once and
+  // recorded (the checkpoint's config, the summary), so a resume continues with the same.
+  const threads = threadsFor(config.threads === undefined ? {} : { threads: config.threads });
+  if (threads !== undefined) config = { ...config, threads };
+  const compile: CompileOptions = { device: config.device, ...(threads !== undefined && { threads }) };
   const { model, data: loaded } = await runModelAndData(config, compile, log);
   // Everything the run makes from here on is released when it ends, however it ends: a bad
   // --init or checkpoint must not leave a black box's session behind in a long-lived process.
@@ -333,6 +340,7 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
         seed: config.seed,
         stopped,
         peak_rss_mb: process.resourceUsage().maxRSS / 1024,
+        ...(threads !== undefined && { threads }),
         ...(subnets && { subnets }),
       };
       if (options.out) await writeFileAtomic(join(options.out, SUMMARY_FILE), `${JSON.stringify(summary, null, 2)}\n`);

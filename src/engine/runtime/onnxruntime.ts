@@ -1,4 +1,4 @@
-import { DEVICES, RUNTIME_NAME, WRITES_PREALLOCATED, defaultThreads, freeCores, ort } from '#ort';
+import { DEVICES, RUNTIME_NAME, WRITES_PREALLOCATED, defaultThreads, ort } from '#ort';
 import { type Feeds, bindFeeds, inputName } from '../ir/bind.js';
 import type { DType } from '../ir/dtype.js';
 import type { GraphSpec } from '../ir/graph.js';
@@ -50,13 +50,14 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return true;
 }
 
-/** The intra-op threads a program compiled with `options` gets: the ones asked for, or the process's default (one per free core in Node). */
-export function threadsFor(options: CompileOptions): Promise<number | undefined> {
-  return options.threads !== undefined ? Promise.resolve(options.threads) : defaultThreads();
+/**
+ * The intra-op threads a program compiled with `options` gets: the ones asked for, or the
+ * default (in Node one per core, whatever the load; undefined in browsers, where
+ * onnxruntime-web chooses). Results depend on it: a run records it.
+ */
+export function threadsFor(options: CompileOptions): number | undefined {
+  return options.threads ?? defaultThreads();
 }
-
-/** Cores other processes are not busy on now (Node; measured over 100 ms), for benchmarks of the thread default. */
-export { freeCores };
 
 function acquire(bytes: Uint8Array, options: CompileOptions): { key: string; entry: Entry } {
   const ep = provider(options.device ?? 'cpu');
@@ -68,16 +69,15 @@ function acquire(bytes: Uint8Array, options: CompileOptions): { key: string; ent
     hit.refs++;
     return { key, entry: hit };
   }
-  const session = threadsFor(options).then((threads) =>
-    ort.InferenceSession.create(bytes, {
-      executionProviders: [ep],
-      graphOptimizationLevel: options.optimization ?? 'all',
-      ...(threads !== undefined ? { intraOpNumThreads: threads, interOpNumThreads: 1 } : {}),
-      // onnxruntime spins by default: on a shared machine the spinning threads take cores other work needs.
-      extra: { session: { intra_op: { allow_spinning: spinning ? '1' : '0' }, inter_op: { allow_spinning: spinning ? '1' : '0' } } },
-      logSeverityLevel: 3,
-    }),
-  ).catch((e: unknown) => {
+  const threads = threadsFor(options);
+  const session = ort.InferenceSession.create(bytes, {
+    executionProviders: [ep],
+    graphOptimizationLevel: options.optimization ?? 'all',
+    ...(threads !== undefined ? { intraOpNumThreads: threads, interOpNumThreads: 1 } : {}),
+    // onnxruntime spins by default: on a shared machine the spinning threads take cores other work needs.
+    extra: { session: { intra_op: { allow_spinning: spinning ? '1' : '0' }, inter_op: { allow_spinning: spinning ? '1' : '0' } } },
+    logSeverityLevel: 3,
+  }).catch((e: unknown) => {
     throw ep === 'cpu' ? e : providerError(ep, e);
   });
   const entry: Entry = { bytes, session, refs: 1 };

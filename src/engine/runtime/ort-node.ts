@@ -2,7 +2,7 @@
  * The Node runtime: onnxruntime-node (native, multi-threaded). Selected for Node by
  * the package's "#ort" import condition; ort-web.ts is its browser twin.
  */
-import { availableParallelism, cpus } from 'node:os';
+import { availableParallelism } from 'node:os';
 import ort from 'onnxruntime-node';
 
 export { ort };
@@ -20,31 +20,15 @@ export const DEVICES: Readonly<Record<string, string>> = Object.freeze({
   coreml: 'coreml',
 });
 
-let threads: Promise<number> | undefined;
-
 /**
- * Cores that other processes are not busy on, measured over 100 ms: the cores' busy time
- * minus this process's own, rounded; at least one.
+ * Intra-op threads when none are asked for: one per core, and idle threads never spin.
+ * A function of the machine only, not of its load: onnxruntime's sums depend on the thread
+ * count (an MLP 784-300-100-10's loss differs in the 8th digit between 1 and 2 threads),
+ * so a default that followed the load would give one seed different numbers from one run
+ * to the next. onnxruntime's own default spins, which is faster on an idle machine and
+ * several times slower when another process holds a core (docs/benchmarks.md);
+ * `--threads` overrides.
  */
-export async function freeCores(): Promise<number> {
-  const busy = () => cpus().reduce((sum, c) => sum + c.times.user + c.times.nice + c.times.sys + c.times.irq, 0);
-  const [before, own, start] = [busy(), process.cpuUsage(), performance.now()];
-  await new Promise((resolve) => setTimeout(resolve, 100));
-  const elapsed = performance.now() - start;
-  const mine = process.cpuUsage(own);
-  const others = Math.max(0, (busy() - before - (mine.user + mine.system) / 1000) / elapsed);
-  const cores = availableParallelism();
-  return Math.max(1, Math.min(cores, Math.round(cores - others)));
-}
-
-/**
- * Intra-op threads when none are asked for: one per free core (freeCores) when the process
- * creates its first session. onnxruntime's own default, a spinning thread per core, is
- * faster on an idle machine but several times slower when another process holds a core
- * (docs/benchmarks.md). Kept for the process, so that its programs agree; `--threads`
- * overrides it.
- */
-export function defaultThreads(): Promise<number> {
-  threads ??= freeCores();
-  return threads;
+export function defaultThreads(): number {
+  return availableParallelism();
 }

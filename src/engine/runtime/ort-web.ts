@@ -23,11 +23,6 @@ export const DEVICES: Readonly<Record<string, string>> = Object.freeze({
 });
 
 /** Intra-op threads when none are asked for: onnxruntime-web's own choice (its WebAssembly threads are set through ort.env). */
-export function defaultThreads(): Promise<number | undefined> {
-  return Promise.resolve(undefined);
-}
-
-/** Free cores are not measured in browsers. */
-export function freeCores(): Promise<number | undefined> {
-  return Promise.resolve(undefined);
+export function defaultThreads(): number | undefined {
+  return undefined;
 }
