@@ -21,7 +21,7 @@ export const evalCommand = {
     subnet: { type: 'integer', min: 0, help: 'evaluate sub-net k of a run trained with --subnets alone (θ ⊙ its mask)' },
     export: { type: 'string', help: 'also write the evaluated model (with --subnet, that sub-net alone) as a standalone ONNX file' },
     'batch-size': { type: 'integer', default: 1000, min: 1, help: 'examples per evaluation call' },
-    threads: { type: 'integer', min: 1, help: 'onnxruntime intra-op threads' },
+    threads: { type: 'integer', min: 1, help: 'onnxruntime intra-op threads (default: one per core, never spinning)' },
     device: { type: 'string', default: 'cpu', help: 'execution device' },
     json: { type: 'boolean', help: 'print one JSON object' },
   },

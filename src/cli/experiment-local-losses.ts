@@ -36,7 +36,7 @@ delete a method's directory to train it afresh. Exits 1 if any method failed.`,
     normalize: { type: 'boolean', help: "standardise inputs by the training split's mean and std (the paper's preprocessing)" },
     steps: { type: 'integer', min: 1, help: 'stop each method after this many steps (quick checks)' },
     json: { type: 'boolean', help: 'print one JSON object per method and a summary object last' },
-    threads: { type: 'integer', min: 1, help: 'onnxruntime intra-op threads (default: one per core not busy with other work)' },
+    threads: { type: 'integer', min: 1, help: 'onnxruntime intra-op threads (default: one per core, never spinning; results depend on it)' },
     device: { type: 'string', default: d.device, help: 'execution device: cpu | webgpu | cuda …' },
   },
 } as const satisfies Command;

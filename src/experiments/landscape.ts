@@ -43,7 +43,7 @@ export interface RunLandscapeOptions {
   /** Seed of the random directions (default 0). */
   readonly seed?: number;
   readonly copiesPerCall?: number;
-  /** Evaluate the grid on this many worker threads (WorkerPoolSurface; compile.threads each, default 1) instead of this one. */
+  /** Evaluate the grid on this many worker threads (WorkerPoolSurface) instead of this one; compile.threads then defaults to 1, for the workers and the Hessian alike (onnxruntime's sums depend on it), so the values are a one-process run's with threads 1. */
   readonly workers?: number;
   /** Most power-iteration products per Hessian eigenvalue (0: skip them; default 100). */
   readonly hessianIterations?: number;
@@ -104,8 +104,9 @@ export async function landscapeOfRun(run: string, options: RunLandscapeOptions):
   const range = options.range ?? (to !== undefined ? [-0.5, 1.5] : [-1, 1]);
   const n = Math.min(examples, data.size);
   const batch: Batch = batches(data, { batchSize: n, shuffle: false }).next().value!;
-  const evaluator = options.workers === undefined ? new SurfaceEvaluator(model, objective, compile) : new WorkerPoolSurface(model, objective, { workers: options.workers, threads: compile.threads ?? 1 });
-  const hvp = new HessianVectorProduct(model, objective, compile);
+  const programs = options.workers === undefined || compile.threads !== undefined ? compile : { ...compile, threads: 1 };
+  const evaluator = options.workers === undefined ? new SurfaceEvaluator(model, objective, programs) : new WorkerPoolSurface(model, objective, { workers: options.workers, threads: programs.threads! });
+  const hvp = new HessianVectorProduct(model, objective, programs);
   try {
     const landscape = await computeLandscape(evaluator, batch, { centre, directions, range, points, copiesPerCall });
     const extremes = hessianIterations > 0 ? await hessianExtremes(hvp, centre, batch, { iterations: hessianIterations, seed, ...(mask && { mask }) }) : undefined;
