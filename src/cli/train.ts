@@ -18,7 +18,7 @@ import { ProgressBar, formatDuration, timestamp } from './progress.js';
 import { WorkerPoolOracle } from '../scale/pool.js';
 import type { CoordinatorStats } from '../scale/nats-oracle.js';
 import { natsConnect } from '../scale/nats-node.js';
-import { trainOverNats } from '../scale/nats-train.js';
+import { coordinatorConfig, trainOverNats } from '../scale/nats-train.js';
 import { NATS_FLAGS, natsOptions } from './nats-flags.js';
 
 const d = DEFAULT_CONFIG;
@@ -166,9 +166,15 @@ export async function runTrain(argv: readonly string[]): Promise<number> {
   // onnxruntime's sums depend on its intra-op threads. Worker threads run with --threads (default
   // 1), NATS workers with one each: the run's own programs (evaluation, a lost worker's step)
   // compute with the same, so the run is a one-process run with that --threads, bit for bit.
-  if (nats && config.threads !== undefined && config.threads !== 1) throw new UsageError(`--threads ${config.threads} with --nats: NATS workers evaluate with one intra-op thread each, and the coordinator must compute what they do (give a worker more with forwardprop worker --threads)`);
   // (onnxruntime-web sets its threads for the process, not per session: nothing to choose.)
-  if ((nats || workers !== undefined) && config.threads === undefined && threadsFor({}) !== undefined) config = { ...config, threads: 1 };
+  if (workers !== undefined && config.threads === undefined && threadsFor({}) !== undefined) config = { ...config, threads: 1 };
+  if (nats) {
+    try {
+      config = coordinatorConfig(config);
+    } catch (e) {
+      throw e instanceof RangeError ? new UsageError(`--${e.message}`) : e;
+    }
+  }
 
   const json = flags.json === true;
   const info = (line: string) => (json ? undefined : console.log(line));

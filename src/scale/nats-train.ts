@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { batchCount } from '../data/batches.js';
 import { backend } from '../engine/runtime/backend.js';
+import { threadsFor } from '../engine/runtime/onnxruntime.js';
 import { ModelLossOracle } from '../objectives/model-oracle.js';
 import { loadCheckpoint } from '../train/checkpoint.js';
 import type { TrainConfig } from '../train/config.js';
@@ -45,8 +46,22 @@ export const WEB_RUNTIME = 'onnxruntime-web';
 /** The name of the step hook that records updates (its state is empty). */
 export const NATS_HOOK = 'nats';
 
-/** Trains `config` with its queries answered by the run's workers; returns the summary and what the coordinator saw. */
-export async function trainOverNats(config: TrainConfig, options: TrainOptions, nats: NatsTrainOptions): Promise<{ summary: Summary; stats: CoordinatorStats | undefined }> {
+/**
+ * The configuration a coordinator runs: one intra-op thread unless it says so. NATS
+ * workers evaluate with one thread each, and onnxruntime's sums depend on the thread
+ * count, so the coordinator's own programs (evaluation, the step of a lost worker) must
+ * run on one too for the run to equal a one-process `--threads 1` run bit for bit.
+ * (onnxruntime-web sets its threads for the process, not per session: left as it is.)
+ * @throws RangeError when `config.threads` is not 1.
+ */
+export function coordinatorConfig(config: TrainConfig): TrainConfig {
+  if (config.threads !== undefined && config.threads !== 1) throw new RangeError(`threads ${config.threads} over NATS: the workers evaluate with one intra-op thread each, and the coordinator must compute what they do (give a worker more parts at once with forwardprop worker --threads)`);
+  return config.threads === undefined && threadsFor({}) !== undefined ? { ...config, threads: 1 } : config;
+}
+
+/** Trains `config` (with coordinatorConfig's threads) with its queries answered by the run's workers; returns the summary and what the coordinator saw. */
+export async function trainOverNats(given: TrainConfig, options: TrainOptions, nats: NatsTrainOptions): Promise<{ summary: Summary; stats: CoordinatorStats | undefined }> {
+  const config = coordinatorConfig(given);
   const channel = await RunChannel.create(nats.nc, nats.run);
   const data = splitHoldout((await trainingData(config)).train, config).train;
   const replayable = config.subnets === undefined && config.explore === undefined && (options.hooks ?? []).length === 0;

@@ -33,7 +33,7 @@ describe('forwardprop CLI', () => {
       [['worker'], /--nats is required/],
       [['bench', 'memory', '--threads', '2'], /bench memory does not take --threads/],
       [['bench', 'scale', '--threads', '1'], /bench scale does not take --threads/],
-      [['train', '--method', 'spsa', '--nats', 'nats://127.0.0.1:1', '--threads', '2'], /--threads 2 with --nats: NATS workers evaluate with one intra-op thread each/],
+      [['train', '--method', 'spsa', '--nats', 'nats://127.0.0.1:1', '--threads', '2'], /--threads 2 over NATS: the workers evaluate with one intra-op thread each/],
     ];
     for (const [args, message] of cases) {
       const r = await runCli(...args);

@@ -23,7 +23,8 @@ for (const optimizer of ['sgd', 'adam'] as const) {
   test(`training over NATS with two workers takes the single-process steps bit for bit (${optimizer}, θ replayed from keys and weights)`, async () => {
     const config = spsaConfig(csv, { optimizer, lr: optimizer === 'sgd' ? 0.05 : 0.01 });
     const [alone, distributed] = [await tmp(), await tmp()];
-    const expected = await train(config, { out: alone });
+    // The one-process run a NATS run equals: one intra-op thread, the workers' (coordinatorConfig).
+    const expected = await train({ ...config, threads: 1 }, { out: alone });
     const run = `replay-${optimizer}`;
     const nc = await natsConnect({ servers: server.url });
     const coordinated = trainOverNats(config, { out: distributed }, { nc, run, timeout: 5000 });
