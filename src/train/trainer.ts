@@ -160,9 +160,12 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
   if (saved) checkCompatible(saved.config, config);
 
   // onnxruntime's sums depend on its intra-op threads: the default is resolved once and
-  // recorded (the checkpoint's config, the summary), so a resume continues with the same.
-  const threads = threadsFor(config.threads === undefined ? {} : { threads: config.threads });
+  // recorded (the checkpoint's config, the summary), and a resume keeps the recorded count
+  // unless told otherwise.
+  const recorded = saved?.config['threads'] as number | undefined;
+  const threads = threadsFor({ ...((config.threads ?? recorded) !== undefined && { threads: config.threads ?? recorded }) });
   if (threads !== undefined) config = { ...config, threads };
+  if (recorded !== undefined && recorded !== threads) log(`resuming with ${threads ?? "the runtime's"} intra-op threads where the run used ${recorded}: onnxruntime's sums depend on the count, so the numbers may differ from an uninterrupted run's`);
   const compile: CompileOptions = { device: config.device, ...(threads !== undefined && { threads }) };
   const { model, data: loaded } = await runModelAndData(config, compile, log);
   // Everything the run makes from here on is released when it ends, however it ends: a bad

@@ -57,6 +57,22 @@ describe('runs are reproducible and resumable', () => {
     assert.equal(JSON.parse(await readFile(join(split, SUMMARY_FILE), 'utf8')).stopped, 'epochs');
   });
 
+  // onnxruntime's sums depend on the intra-op threads (784-100-10's do): a resume that took
+  // the machine's default instead of the run's count left the run's trajectory.
+  test('a resume keeps the threads the run recorded, and says so when told other ones', async () => {
+    const [full, split] = [await runDir(), await runDir()];
+    const base = config('bp', { model: 'mlp:784-100-10', steps: 20 });
+    const one = await train({ ...base, threads: 1 }, { out: full });
+    await train({ ...base, threads: 1, steps: 8 }, { out: split });
+    const resumed = await train(base, { out: split, resume: true });
+    assert.equal(resumed.threads, 1);
+    assert.equal(resumed.test_loss, one.test_loss);
+    assert.deepEqual((await loadCheckpoint(join(split, CHECKPOINT_FILE))).params, (await loadCheckpoint(join(full, CHECKPOINT_FILE))).params);
+    const lines: string[] = [];
+    await train({ ...base, threads: 2, steps: 30 }, { out: split, resume: true, log: (line) => lines.push(line) });
+    assert.ok(lines.some((l) => /resuming with 2 intra-op threads where the run used 1/.test(l)), lines.join('\n'));
+  });
+
   // softmax learns from running statistics; flops also draws its allocations and pays a loss pilot (one query per example).
   for (const [allocator, pilot] of [['softmax', 0], ['flops', 1]] as const) {
   test(`resume is exact with learned estimator and allocator state (lr noise scales, ${allocator} allocator)`, async () => {
