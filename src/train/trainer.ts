@@ -40,7 +40,7 @@ export const SUMMARY_FILE = 'summary.json';
 export interface EpochMetrics {
   readonly epoch: number;
   readonly step: number;
-  /** Mean training loss over the epoch's steps (at the parameters each step saw). */
+  /** Mean training loss over the epoch's steps so far (at the parameters each step saw); a resumed epoch continues the checkpoint's sums. */
   readonly loss: number;
   readonly train_loss: number;
   readonly train_acc: number;
@@ -216,6 +216,8 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
     const stepCost = (b: number) => (stepper.allocation ? stepQueries(stepper.allocation, b) : undefined) ?? method.cost(resolveOptions(config.method, method.options, config.options), b, model.size);
 
     let state = initTrainState(stepper, config.init ? await initialParams(config.init, model) : model.init(runSeeds(config.seed).init), data.train.size);
+    // The sums of the epoch a checkpoint stopped in (EpochSums): a resumed epoch goes on from them.
+    let epochSoFar: EpochSums | undefined;
     if (saved) {
       model.check(saved.params, `parameters in ${checkpointPath}`);
       state.params.set(saved.params);
@@ -228,6 +230,7 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
         hooks: Object.fromEntries(Object.entries(state.hooks).map(([name, s]) => [name, restore(`hook:${name}`, s)])),
         progress: saved.progress,
       };
+      epochSoFar = saved.extras?.[EPOCH_EXTRA] && restore(EPOCH_EXTRA, NO_STEPS);
       log(`resuming ${checkpointPath} at epoch ${state.progress.epoch}, batch ${state.progress.batch} (step ${state.progress.step})`);
     }
     let madeOut = false;
@@ -261,9 +264,8 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
 
     try {
       while (state.progress.epoch < config.epochs) {
-        let lossSum = 0;
-        let examples = 0;
-        let epochSeconds = 0;
+        // Mid-epoch only after a resume; a checkpoint from before the sums were kept starts them at 0.
+        let { lossSum, examples, seconds: epochSeconds } = (state.progress.batch > 0 && epochSoFar) || NO_STEPS;
         const before = paused(state.progress);
         if (before) {
           stopped = before;
@@ -316,7 +318,7 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
           await appendJsonLines(join(options.out, STEPS_FILE), stepRecords);
           await appendJsonLines(join(options.out, METRICS_FILE), [metrics]);
           stepRecords = [];
-          await saveCheckpoint(checkpointPath!, checkpointOf(config, state));
+          await saveCheckpoint(checkpointPath!, checkpointOf(config, state, { lossSum, examples, seconds: epochSeconds }));
           checkpointed = true;
         }
         if (stopped !== 'epochs') break;
@@ -358,8 +360,22 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
   }
 }
 
-/** The checkpoint of a state: θ, every learned state by name, the progress and the config (views of the live buffers: save it before the next step). */
-function checkpointOf(config: TrainConfig, state: TrainState) {
+/**
+ * What an epoch line averages, so far: the loss summed over the epoch's examples (each
+ * step's mean loss times its batch), the examples, the training seconds. Kept in the
+ * checkpoint, so that an epoch paused and resumed reports the whole epoch's mean loss, as
+ * an uninterrupted run does.
+ */
+type EpochSums = {
+  readonly lossSum: number;
+  readonly examples: number;
+  readonly seconds: number;
+};
+const NO_STEPS: EpochSums = { lossSum: 0, examples: 0, seconds: 0 };
+const EPOCH_EXTRA = 'epoch';
+
+/** The checkpoint of a state: θ, every learned state by name, the progress, the epoch's sums so far and the config (views of the live buffers: save it before the next step). */
+function checkpointOf(config: TrainConfig, state: TrainState, epoch: EpochSums) {
   const live = { copy: false };
   return {
     config: { ...config },
@@ -369,6 +385,7 @@ function checkpointOf(config: TrainConfig, state: TrainState) {
     extras: {
       estimator: serializeState(state.estimator, live),
       allocator: serializeState(state.allocator, live),
+      [EPOCH_EXTRA]: serializeState(epoch, live),
       ...Object.fromEntries(Object.entries(state.hooks).map(([name, s]) => [`hook:${name}`, serializeState(s, live)])),
     },
   };
