@@ -3,6 +3,7 @@ import { writeFileAtomic } from '../io/atomic-write.js';
 import { objectiveFromSpec } from '../objectives/objective.js';
 import { formatPattern, maskDensity, maskedParams } from '../sparse/masks.js';
 import type { Checkpoint } from '../train/checkpoint.js';
+import { threadsFor } from '../engine/runtime/onnxruntime.js';
 import { DEFAULT_CONFIG, type TrainConfig } from '../train/config.js';
 import { type Evaluation, Evaluator } from '../train/evaluate.js';
 import { checkpointSubnet, splitHoldout } from '../train/run-hooks.js';
@@ -21,7 +22,7 @@ export const evalCommand = {
     subnet: { type: 'integer', min: 0, help: 'evaluate sub-net k of a run trained with --subnets alone (θ ⊙ its mask)' },
     export: { type: 'string', help: 'also write the evaluated model (with --subnet, that sub-net alone) as a standalone ONNX file' },
     'batch-size': { type: 'integer', default: 1000, min: 1, help: 'examples per evaluation call' },
-    threads: { type: 'integer', min: 1, help: 'onnxruntime intra-op threads (default: one per core, never spinning)' },
+    threads: { type: 'integer', min: 1, help: 'onnxruntime intra-op threads (default: the run\'s, else one per core); the numbers depend on them' },
     device: { type: 'string', default: 'cpu', help: 'execution device' },
     json: { type: 'boolean', help: 'print one JSON object' },
   },
@@ -45,7 +46,9 @@ export async function runEval(argv: readonly string[]): Promise<number> {
     ? (run.config as unknown as TrainConfig)
     : { ...DEFAULT_CONFIG, model: `onnx:${target}`, method: 'spsa', ...(flags.classes !== undefined && { classes: parseClasses(flags.classes) }) };
   const dataset = flags.dataset ?? config.dataset;
-  const compile = { device: flags.device, ...(flags.threads !== undefined && { threads: flags.threads }) };
+  // The run's own thread count by default: onnxruntime's sums depend on it, and this reproduces the run's evaluations.
+  const threads = threadsFor({ ...((flags.threads ?? config.threads) !== undefined && { threads: flags.threads ?? config.threads }) });
+  const compile = { device: flags.device, ...(threads !== undefined && { threads }) };
   // The run's model as it trained it (imported, adapted or a black box), from its config.
   const { model, data: loaded } = await runModelAndData(config, compile, () => {}, dataset);
   // The run's training examples: its held-out ones were never trained on.
@@ -83,6 +86,7 @@ export async function runEval(argv: readonly string[]): Promise<number> {
     test_acc: test.accuracy,
     eval_s: (performance.now() - start) / 1000,
     peak_rss_mb: process.resourceUsage().maxRSS / 1024,
+    ...(threads !== undefined && { threads }),
   };
   const what = onnxFile ? `${target} (its own weights)` : sub ? `${config.method} ${config.model} sub-net ${flags.subnet} (${sub.pattern}, density ${(100 * result.density!).toFixed(2)}%)` : `${config.method} ${config.model}`;
   if (flags.json) console.log(JSON.stringify(result));

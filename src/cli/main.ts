@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { threadsFor } from '../engine/runtime/onnxruntime.js';
 import { UsageError } from './args.js';
 import { benchCommand, runBench } from './bench.js';
 import { evalCommand, runEval } from './eval.js';
@@ -39,6 +40,12 @@ async function main(argv: readonly string[]): Promise<number> {
   }
   if (!Object.hasOwn(COMMANDS, name)) {
     console.error(`forwardprop: unknown command '${name}'\n\n${help()}`);
+    return 2;
+  }
+  try {
+    threadsFor({});
+  } catch (e) {
+    console.error(`forwardprop: ${(e as Error).message}`);
     return 2;
   }
   try {

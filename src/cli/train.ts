@@ -67,7 +67,7 @@ With no flags: ${d.method} on the embedded MNIST (8,000 train / 2,000 test digit
     json: { type: 'boolean', help: 'print one JSON object per epoch and a summary object last' },
     'eval-batch-size': { type: 'integer', default: d.evalBatchSize, min: 1, help: 'examples per evaluation call' },
     threads: { type: 'integer', min: 1, help: 'onnxruntime intra-op threads (default: one per core, never spinning; 1 with --workers or --nats); results depend on it, and the run records it' },
-    workers: { type: 'integer', min: 1, help: 'loss-only methods: evaluate each step\'s engine calls on this many worker threads, each with its own onnxruntime session (results identical to one process)' },
+    workers: { type: 'integer', min: 1, help: 'loss-only methods: evaluate each step\'s engine calls on this many worker threads, each with its own onnxruntime session (results identical to one process with the same --threads, 1 by default here)' },
     ...NATS_FLAGS,
     'nats-timeout': { type: 'number', default: 30, min: 0.001, help: 'with --nats: seconds a task waits for a worker\'s reply before it is re-issued' },
     'nats-deadline': { type: 'number', default: 120, min: 0.001, help: 'with --nats: seconds without an answer after which the run evaluates the step itself and stops with its checkpoint' },
@@ -169,6 +169,9 @@ export async function runTrain(argv: readonly string[]): Promise<number> {
   // (onnxruntime-web sets its threads for the process, not per session: nothing to choose.)
   if (workers !== undefined && config.threads === undefined && threadsFor({}) !== undefined) config = { ...config, threads: 1 };
   if (nats) {
+    if (flags.resume && !given.has('threads') && config.threads !== undefined && config.threads !== 1) {
+      throw new UsageError(`--nats: this run computed with ${config.threads} intra-op threads (its checkpoint records them), and NATS workers compute with one: resume it without --nats, or with --threads 1 (its numbers then leave the uninterrupted run's)`);
+    }
     try {
       config = coordinatorConfig(config);
     } catch (e) {

@@ -2,6 +2,7 @@ import { mkdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type Batch, batches } from '../data/batches.js';
 import type { CompileOptions } from '../engine/runtime/backend.js';
+import { threadsFor } from '../engine/runtime/onnxruntime.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
 import { HessianVectorProduct, hessianExtremes } from '../landscape/curvature.js';
 import { filterNormalizedDirection } from '../landscape/directions.js';
@@ -58,6 +59,8 @@ export interface RunLandscape {
   readonly kind: '1-d interpolation' | '1-d direction' | '2-d';
   readonly examples: number;
   readonly landscape: Landscape;
+  /** onnxruntime's intra-op threads of its programs (the values depend on them); absent where the runtime chooses. */
+  readonly threads?: number;
   /** Extreme eigenvalues with their residuals (an eigenvalue of H lies within the residual of each). */
   readonly hessian?: { readonly max: number; readonly maxResidual: number; readonly min: number; readonly minResidual: number; readonly ratio: number; readonly iterations: number; readonly converged: boolean };
 }
@@ -104,8 +107,9 @@ export async function landscapeOfRun(run: string, options: RunLandscapeOptions):
   const range = options.range ?? (to !== undefined ? [-0.5, 1.5] : [-1, 1]);
   const n = Math.min(examples, data.size);
   const batch: Batch = batches(data, { batchSize: n, shuffle: false }).next().value!;
-  const programs = options.workers === undefined || compile.threads !== undefined ? compile : { ...compile, threads: 1 };
-  const evaluator = options.workers === undefined ? new SurfaceEvaluator(model, objective, programs) : new WorkerPoolSurface(model, objective, { workers: options.workers, threads: programs.threads! });
+  const threads = threadsFor(options.workers === undefined || compile.threads !== undefined ? compile : { threads: 1 });
+  const programs = { ...compile, ...(threads !== undefined && { threads }) };
+  const evaluator = options.workers === undefined ? new SurfaceEvaluator(model, objective, programs) : new WorkerPoolSurface(model, objective, { workers: options.workers, threads: threads ?? 1 });
   const hvp = new HessianVectorProduct(model, objective, programs);
   try {
     const landscape = await computeLandscape(evaluator, batch, { centre, directions, range, points, copiesPerCall });
@@ -118,6 +122,7 @@ export async function landscapeOfRun(run: string, options: RunLandscapeOptions):
       kind: to !== undefined ? '1-d interpolation' : directions.length === 1 ? '1-d direction' : '2-d',
       examples: n,
       landscape,
+      ...(threads !== undefined && { threads }),
       ...(extremes && {
         hessian: {
           max: extremes.max.value,
@@ -171,7 +176,7 @@ async function writeLandscape(out: string, r: RunLandscape, settings: Readonly<R
   const result: ExperimentResult = {
     kind: 'landscape',
     title: landscapeTitle(r),
-    conditions: { run: r.run, method: r.method, model: r.model, kind: r.kind, examples: r.examples, points: r.landscape.xs.length, subnet: r.subnet ?? null, seconds: r.landscape.seconds, ...settings },
+    conditions: { run: r.run, method: r.method, model: r.model, kind: r.kind, examples: r.examples, points: r.landscape.xs.length, subnet: r.subnet ?? null, threads: r.threads ?? null, seconds: r.landscape.seconds, ...settings },
     tables: [{ title: 'Curvature at the centre', columns: CURVATURE_COLUMNS, rows: [curvatureRow(r)] }],
     charts: [chart],
   };
@@ -241,7 +246,7 @@ export async function runLandscapeExperiment(options: LandscapeExperimentOptions
       log(`bp AST sub-net ${k} (${sub.pattern}): test accuracy ${(100 * sub.test_acc).toFixed(2)}%, centre ${l.landscape.centre.toFixed(4)}, λ_max ${l.hessian?.max.toFixed(3)}`);
     }
   }
-  const settings = { dataset, model, methods: methods.join(','), epochs: epochs.join(','), subnets, astEpochs, points, examples, hessianIterations, seed };
+  const settings = { dataset, model, methods: methods.join(','), epochs: epochs.join(','), subnets, astEpochs, points, examples, hessianIterations, seed, threads: threadsFor({}) ?? 'onnxruntime-web' };
   const rows = landscapes.map((l) => [...curvatureRow(l), accuracy.get(l)!, flatness(l)]);
   const columns = [...CURVATURE_COLUMNS, 'test accuracy', 'share of the plane within 0.1 of the centre loss'];
   const markdown = [

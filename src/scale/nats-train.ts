@@ -55,8 +55,9 @@ export const NATS_HOOK = 'nats';
  * @throws RangeError when `config.threads` is not 1.
  */
 export function coordinatorConfig(config: TrainConfig): TrainConfig {
+  if (threadsFor({}) === undefined) return config;
   if (config.threads !== undefined && config.threads !== 1) throw new RangeError(`threads ${config.threads} over NATS: the workers evaluate with one intra-op thread each, and the coordinator must compute what they do (give a worker more parts at once with forwardprop worker --threads)`);
-  return config.threads === undefined && threadsFor({}) !== undefined ? { ...config, threads: 1 } : config;
+  return config.threads === undefined ? { ...config, threads: 1 } : config;
 }
 
 /** Trains `config` (with coordinatorConfig's threads) with its queries answered by the run's workers; returns the summary and what the coordinator saw. */

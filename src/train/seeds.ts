@@ -2,10 +2,10 @@ import { type Seed, deriveSeed } from '../rng/index.js';
 
 /**
  * Every stream id a run derives from its one seed, in one table so that no two consumers
- * share a stream (the batch order uses its own id, in data/batches.ts). Until 2026-11-30
- * the allocator and the held-out split both used 3, and the variance pilot and the
- * regrowth estimator both used 4: a run with a pilot and sub-nets drew the same
- * directions for both.
+ * share a stream (the batch order and a CSV's train/test split use ids of their own, in
+ * data/batches.ts and data/split.ts). Until 2026-11-30 the allocator, the held-out split
+ * and MGD's update noise all used 3, and the variance pilot and the regrowth estimator
+ * both used 4: a run with a pilot and sub-nets drew the same directions for both.
  */
 export const RUN_STREAMS = {
   /** θ₀ (`model.init`). */

@@ -50,6 +50,7 @@ export interface EpochMetrics {
   readonly queries: number;
   /** Training time so far (estimation and updates; evaluation excluded). */
   readonly wall_s: number;
+  /** Training examples per second of this invocation's part of the epoch (a timing). */
   readonly examples_per_s: number;
   readonly lr: number;
 }
@@ -165,6 +166,7 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
   const recorded = saved?.config['threads'] as number | undefined;
   const threads = threadsFor({ ...((config.threads ?? recorded) !== undefined && { threads: config.threads ?? recorded }) });
   if (threads !== undefined) config = { ...config, threads };
+  if (saved && recorded === undefined && threads !== undefined) log(`the checkpoint does not record its intra-op threads (written before runs recorded them); resuming with ${threads}: if the run used another count, its numbers leave the uninterrupted run's`);
   if (recorded !== undefined && recorded !== threads) log(`resuming with ${threads ?? "the runtime's"} intra-op threads where the run used ${recorded}: onnxruntime's sums depend on the count, so the numbers may differ from an uninterrupted run's`);
   const compile: CompileOptions = { device: config.device, ...(threads !== undefined && { threads }) };
   const { model, data: loaded } = await runModelAndData(config, compile, log);
@@ -265,7 +267,10 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
     try {
       while (state.progress.epoch < config.epochs) {
         // Mid-epoch only after a resume; a checkpoint from before the sums were kept starts them at 0.
-        let { lossSum, examples, seconds: epochSeconds } = (state.progress.batch > 0 && epochSoFar) || NO_STEPS;
+        let { lossSum, examples } = (state.progress.batch > 0 && epochSoFar) || NO_STEPS;
+        // The rate is this invocation's: its examples over its seconds.
+        let timedExamples = 0;
+        let epochSeconds = 0;
         const before = paused(state.progress);
         if (before) {
           stopped = before;
@@ -294,6 +299,7 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
           const b = batch.y.shape[0]!;
           lossSum += next.estimate.loss * b;
           examples += b;
+          timedExamples += b;
           stepRecords.push({ step: state.progress.step, queries: state.progress.queries, seconds: state.progress.seconds, loss: next.estimate.loss, lr: lrAt(state.progress.updates) });
           options.onStep?.({ epoch: state.progress.epoch, batch: state.progress.batch, batches: batchesPerEpoch, step: state.progress.step, loss: next.estimate.loss, queries: state.progress.queries, seconds: state.progress.seconds });
           if (options.evalEvery && state.progress.step % options.evalEvery === 0) {
@@ -309,7 +315,7 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
         if (state.progress.batch >= batchesPerEpoch) state = { ...state, progress: { ...state.progress, epoch: state.progress.epoch + 1, batch: 0 } };
         metrics = await measure(evaluate, state, data, batchesPerEpoch, {
           loss: examples ? lossSum / examples : Number.NaN,
-          examples_per_s: epochSeconds ? examples / epochSeconds : 0,
+          examples_per_s: epochSeconds ? timedExamples / epochSeconds : 0,
           lr: lrAt(state.progress.updates),
         });
         options.onEpoch?.(metrics);
@@ -318,7 +324,7 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
           await appendJsonLines(join(options.out, STEPS_FILE), stepRecords);
           await appendJsonLines(join(options.out, METRICS_FILE), [metrics]);
           stepRecords = [];
-          await saveCheckpoint(checkpointPath!, checkpointOf(config, state, { lossSum, examples, seconds: epochSeconds }));
+          await saveCheckpoint(checkpointPath!, checkpointOf(config, state, { lossSum, examples }));
           checkpointed = true;
         }
         if (stopped !== 'epochs') break;
@@ -361,17 +367,16 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
 }
 
 /**
- * What an epoch line averages, so far: the loss summed over the epoch's examples (each
- * step's mean loss times its batch), the examples, the training seconds. Kept in the
+ * What an epoch line's loss averages, so far: the loss summed over the epoch's examples
+ * (each step's mean loss times its batch) and the examples. Kept in the
  * checkpoint, so that an epoch paused and resumed reports the whole epoch's mean loss, as
  * an uninterrupted run does.
  */
 type EpochSums = {
   readonly lossSum: number;
   readonly examples: number;
-  readonly seconds: number;
 };
-const NO_STEPS: EpochSums = { lossSum: 0, examples: 0, seconds: 0 };
+const NO_STEPS: EpochSums = { lossSum: 0, examples: 0 };
 const EPOCH_EXTRA = 'epoch';
 
 /** The checkpoint of a state: θ, every learned state by name, the progress, the epoch's sums so far and the config (views of the live buffers: save it before the next step). */

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
 import { input } from '../../src/engine/ir/tensor.js';
 import { add } from '../../src/engine/ops/add.js';
@@ -58,6 +59,38 @@ test('one command gives the same numbers on an idle machine and on a busy one, a
     assert.equal(idle.config['threads'], availableParallelism(), 'the checkpoint records the threads, for a resume');
     assert.equal(busy.theta, idle.theta);
     assert.equal(busy.summary.test_loss, idle.summary.test_loss);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('FORWARDPROP_THREADS pins the default of every command; a bad value is a usage error', async () => {
+  const cli = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
+  const run = (value: string, ...args: string[]) =>
+    new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+      execFile(process.execPath, [cli, ...args], { env: { ...process.env, FORWARDPROP_THREADS: value }, timeout: 120_000 }, (error, stdout, stderr) => resolve({ code: error ? Number(error.code) : 0, stdout, stderr }));
+    });
+  const dir = await mkdtemp(join(tmpdir(), 'fp-threads-env-'));
+  try {
+    const r = await run('3', 'train', '--method', 'bp', '--model', 'mlp:784-16-10', '--steps', '1', '--out', join(dir, 'run'), '--json');
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal((JSON.parse(await readFile(join(dir, 'run', 'summary.json'), 'utf8')) as { threads: number }).threads, 3);
+    const bad = await run('two', 'train', '--steps', '1', '--out', join(dir, 'bad'));
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /FORWARDPROP_THREADS must be a positive integer \(intra-op threads\), got 'two'/);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('resuming over NATS a run that computed with other threads says where the count came from', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'fp-threads-nats-'));
+  try {
+    const out = join(dir, 'run');
+    assert.equal((await runCli('train', '--method', 'spsa', '--model', 'mlp:784-16-10', '--steps', '1', '--threads', '2', '--out', out)).code, 0);
+    const r = await runCli('train', '--out', out, '--resume', '--nats', 'nats://127.0.0.1:1', '--steps', '2');
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /this run computed with 2 intra-op threads \(its checkpoint records them\).*resume it without --nats, or with --threads 1/);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -52,11 +52,14 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
 
 /**
  * The intra-op threads a program compiled with `options` gets: the ones asked for, or the
- * default (in Node one per core, whatever the load; undefined in browsers, where
- * onnxruntime-web chooses). Results depend on it: a run records it.
+ * default (in Node `FORWARDPROP_THREADS` or one per core, whatever the load). Undefined
+ * under onnxruntime-web, which sets its threads for the page, not per session. Results
+ * depend on it: a run records it.
+ * @throws RangeError when FORWARDPROP_THREADS is set to anything but a positive integer.
  */
 export function threadsFor(options: CompileOptions): number | undefined {
-  return options.threads ?? defaultThreads();
+  const fallback = defaultThreads();
+  return fallback === undefined ? undefined : (options.threads ?? fallback);
 }
 
 function acquire(bytes: Uint8Array, options: CompileOptions): { key: string; entry: Entry } {

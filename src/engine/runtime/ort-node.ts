@@ -20,15 +20,24 @@ export const DEVICES: Readonly<Record<string, string>> = Object.freeze({
   coreml: 'coreml',
 });
 
+/** The environment variable that sets the default intra-op threads of a process (every command, every experiment). */
+export const THREADS_VARIABLE = 'FORWARDPROP_THREADS';
+
 /**
- * Intra-op threads when none are asked for: one per core, and idle threads never spin.
- * A function of the machine only, not of its load: onnxruntime's sums depend on the thread
- * count (an MLP 784-300-100-10's loss differs in the 8th digit between 1 and 2 threads),
- * so a default that followed the load would give one seed different numbers from one run
- * to the next. onnxruntime's own default spins, which is faster on an idle machine and
- * several times slower when another process holds a core (docs/benchmarks.md);
- * `--threads` overrides.
+ * Intra-op threads when none are asked for: `FORWARDPROP_THREADS` if set, else one per
+ * core; idle threads never spin. A function of the machine only, not of its load:
+ * onnxruntime's sums depend on the thread count (an MLP 784-300-100-10's loss differs in
+ * the 8th digit between 1 and 2 threads), so a default that followed the load would give
+ * one seed different numbers from one run to the next. The variable pins the count for
+ * commands without `--threads` (the experiments), to compare across machines.
+ * onnxruntime's own default spins, which is faster on an idle machine and several times
+ * slower when another process holds a core (docs/benchmarks.md).
+ * @throws RangeError when FORWARDPROP_THREADS is not a positive integer.
  */
 export function defaultThreads(): number {
-  return availableParallelism();
+  const set = process.env[THREADS_VARIABLE];
+  if (set === undefined || set === '') return availableParallelism();
+  const threads = Number(set);
+  if (!Number.isSafeInteger(threads) || threads < 1) throw new RangeError(`${THREADS_VARIABLE} must be a positive integer (intra-op threads), got '${set}'`);
+  return threads;
 }
