@@ -95,3 +95,20 @@ test('resuming over NATS a run that computed with other threads says where the c
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+test("eval of a run defaults to the run's threads, so it reproduces the run's evaluation", async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'fp-threads-eval-'));
+  try {
+    const out = join(dir, 'run');
+    const trained = await runCli('train', '--method', 'bp', '--model', 'mlp:784-100-10', '--steps', '5', '--threads', '1', '--eval-batch-size', '64', '--out', out, '--json');
+    assert.equal(trained.code, 0, trained.stderr);
+    const summary = JSON.parse(await readFile(join(out, 'summary.json'), 'utf8')) as { test_loss: number };
+    const r = await runCli('eval', out, '--batch-size', '64', '--json');
+    assert.equal(r.code, 0, r.stderr);
+    const evaluated = JSON.parse(r.stdout) as { test_loss: number; threads: number };
+    assert.equal(evaluated.threads, 1);
+    assert.equal(evaluated.test_loss, summary.test_loss);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
