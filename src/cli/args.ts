@@ -15,6 +15,8 @@ export interface FlagSpec<T extends FlagType = FlagType> {
   readonly choices?: readonly string[];
   /** Lower bound for numeric flags. */
   readonly min?: number;
+  /** Upper bound for numeric flags. */
+  readonly max?: number;
 }
 
 type FlagValue<T extends FlagType> = T extends 'boolean' ? boolean : T extends 'string' ? string : number;
@@ -97,6 +99,7 @@ function convert(name: string, spec: FlagSpec, raw: string | boolean | (string |
   if (text.trim() === '' || !Number.isFinite(value)) throw new UsageError(`--${name} expects a number, got '${text}'`);
   if (spec.type === 'integer' && !Number.isInteger(value)) throw new UsageError(`--${name} expects an integer, got '${text}'`);
   if (spec.min !== undefined && value < spec.min) throw new UsageError(`--${name} must be at least ${spec.min}, got ${text}`);
+  if (spec.max !== undefined && value > spec.max) throw new UsageError(`--${name} must be at most ${spec.max}, got ${text}`);
   return value;
 }
 

@@ -9,6 +9,7 @@ import { benchMgd } from '../bench/mgd.js';
 import { benchScale } from '../bench/scale.js';
 import { type Command, UsageError, parseFlags, usage } from './args.js';
 import { NATS_FLAGS, natsOptions } from './nats-flags.js';
+import { MAX_THREADS } from '../engine/runtime/backend.js';
 
 export const benchCommand = {
   name: 'bench',
@@ -31,7 +32,7 @@ export const benchCommand = {
     rounds: { type: 'integer', default: 3, min: 1, help: 'scale: whole landscape grids timed per variant, alternating' },
     copies: { type: 'integer', default: 16, min: 1, help: 'perturbed copies per call, K (scale: spsa directions per step)' },
     seconds: { type: 'number', default: 3, min: 0.1, help: 'measuring time per measurement' },
-    threads: { type: 'integer', min: 1, help: 'onnxruntime intra-op threads, all suites but memory and scale (default: one per core, never spinning)' },
+    threads: { type: 'integer', min: 1, max: MAX_THREADS, help: 'onnxruntime intra-op threads, all suites but memory and scale (default: FORWARDPROP_THREADS or one per core, never spinning)' },
     dataset: { type: 'string', default: 'mnist', help: 'memory: the data to train and evaluate on' },
     model: { type: 'string', help: 'estimators, memory: the model (e.g. localmixer:M/1/16; default: the 784-256-256-10 MLP, memory: the widths)' },
     widths: { type: 'string', help: 'memory, targets: hidden widths W of the MLPs 784-W-W-10 (default: memory 256,1024,4096,8192; targets 256,1024,4096)' },

@@ -11,6 +11,7 @@ import { runModelAndData } from '../train/run-model.js';
 import { loadRunCheckpoint } from '../train/trainer.js';
 import { type Command, UsageError, parseFlags, usage } from './args.js';
 import { parseClasses } from './train.js';
+import { MAX_THREADS } from '../engine/runtime/backend.js';
 
 export const evalCommand = {
   name: 'eval',
@@ -22,7 +23,7 @@ export const evalCommand = {
     subnet: { type: 'integer', min: 0, help: 'evaluate sub-net k of a run trained with --subnets alone (θ ⊙ its mask)' },
     export: { type: 'string', help: 'also write the evaluated model (with --subnet, that sub-net alone) as a standalone ONNX file' },
     'batch-size': { type: 'integer', default: 1000, min: 1, help: 'examples per evaluation call' },
-    threads: { type: 'integer', min: 1, help: 'onnxruntime intra-op threads (default: the run\'s, else one per core); the numbers depend on them' },
+    threads: { type: 'integer', min: 1, max: MAX_THREADS, help: 'onnxruntime intra-op threads (default: the run\'s, else FORWARDPROP_THREADS or one per core); the numbers depend on them' },
     device: { type: 'string', default: 'cpu', help: 'execution device' },
     json: { type: 'boolean', help: 'print one JSON object' },
   },

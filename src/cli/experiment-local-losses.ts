@@ -7,6 +7,7 @@ import { OPTIMIZER_NAMES, type OptimizerName, SCHEDULE_NAMES, type ScheduleName 
 import { DEFAULT_CONFIG } from '../train/config.js';
 import { type Command, UsageError, parseFlagsOnly } from './args.js';
 import { ProgressBar, formatDuration, timestamp } from './progress.js';
+import { MAX_THREADS } from '../engine/runtime/backend.js';
 
 const d = DEFAULT_CONFIG;
 
@@ -36,7 +37,7 @@ delete a method's directory to train it afresh. Exits 1 if any method failed.`,
     normalize: { type: 'boolean', help: "standardise inputs by the training split's mean and std (the paper's preprocessing)" },
     steps: { type: 'integer', min: 1, help: 'stop each method after this many steps (quick checks)' },
     json: { type: 'boolean', help: 'print one JSON object per method and a summary object last' },
-    threads: { type: 'integer', min: 1, help: 'onnxruntime intra-op threads (default: one per core, never spinning; results depend on it)' },
+    threads: { type: 'integer', min: 1, max: MAX_THREADS, help: 'onnxruntime intra-op threads (default: FORWARDPROP_THREADS or one per core, never spinning); results depend on it' },
     device: { type: 'string', default: d.device, help: 'execution device: cpu | webgpu | cuda …' },
   },
 } as const satisfies Command;

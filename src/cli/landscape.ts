@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { CONTOUR_SVG, LANDSCAPE_JSON, LANDSCAPE_PNG, type RunLandscapeOptions, landscapeOfRun } from '../experiments/landscape.js';
 import { RESULT_FILE } from '../report/result.js';
 import { type Command, UsageError, parseFlags, usage } from './args.js';
+import { MAX_THREADS } from '../engine/runtime/backend.js';
 
 export const landscapeCommand = {
   name: 'landscape',
@@ -20,7 +21,7 @@ Writes <out>/${LANDSCAPE_JSON}, ${RESULT_FILE} (for forwardprop report), ${CONTO
     'copies-per-call': { type: 'integer', default: 16, min: 1, help: 'grid points per engine call (each holds its own activations)' },
     'hessian-iterations': { type: 'integer', default: 100, min: 0, help: 'most power-iteration products per Hessian eigenvalue (0: skip)' },
     out: { type: 'string', help: 'output directory (default: <run directory>/landscape)' },
-    threads: { type: 'integer', min: 1, help: 'onnxruntime intra-op threads (default: one per core; 1 with --workers, for the workers and the Hessian alike; results depend on it)' },
+    threads: { type: 'integer', min: 1, max: MAX_THREADS, help: 'onnxruntime intra-op threads (default: 1 with --workers, for the workers and the Hessian alike; else FORWARDPROP_THREADS or one per core); results depend on it' },
     workers: { type: 'integer', min: 1, help: 'evaluate the grid on this many worker threads, each with its own onnxruntime session (the same values as one process with --threads 1)' },
     device: { type: 'string', default: 'cpu', help: 'execution device' },
     json: { type: 'boolean', help: 'print the result as one JSON object' },

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { threadsFor } from '../engine/runtime/onnxruntime.js';
+import { ThreadsVariableError } from '../engine/runtime/backend.js';
 import { UsageError } from './args.js';
 import { benchCommand, runBench } from './bench.js';
 import { evalCommand, runEval } from './eval.js';
@@ -43,15 +43,10 @@ async function main(argv: readonly string[]): Promise<number> {
     return 2;
   }
   try {
-    threadsFor({});
-  } catch (e) {
-    console.error(`forwardprop: ${(e as Error).message}`);
-    return 2;
-  }
-  try {
     return await COMMANDS[name as keyof typeof COMMANDS].run(rest);
   } catch (e) {
-    if (e instanceof UsageError) {
+    // A bad FORWARDPROP_THREADS is a usage error too, found where a default count is needed.
+    if (e instanceof UsageError || e instanceof ThreadsVariableError) {
       console.error(`forwardprop ${name}: ${e.message}\nRun 'forwardprop ${name} --help' for usage.`);
       return 2;
     }

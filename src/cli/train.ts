@@ -20,6 +20,7 @@ import type { CoordinatorStats } from '../scale/nats-oracle.js';
 import { natsConnect } from '../scale/nats-node.js';
 import { coordinatorConfig, trainOverNats } from '../scale/nats-train.js';
 import { NATS_FLAGS, natsOptions } from './nats-flags.js';
+import { MAX_THREADS } from '../engine/runtime/backend.js';
 
 const d = DEFAULT_CONFIG;
 
@@ -52,9 +53,9 @@ With no flags: ${d.method} on the embedded MNIST (8,000 train / 2,000 test digit
     allocator: { type: 'string', choices: Object.keys(ALLOCATORS), help: `split each step's queries between examples (${allocating()})` },
     'allocator-statistics': { type: 'string', choices: ['running', 'fresh'], help: "with --allocator: per-example statistics from earlier visits (running) or a pilot at each step's θ (fresh; default for flops)" },
     'queries-per-example': { type: 'number', min: 1, help: `with --allocator: average queries per example per step (default ${Object.entries(ESTIMATORS).flatMap(([m, e]) => ('allocation' in e && e.allocation ? [`${m} ${e.allocation.queriesPerExample}`] : [])).join(', ')})` },
-    queries: { type: 'number', min: 1, help: 'pause after this many queries (forward evaluations × examples); never exceeded' },
-    steps: { type: 'integer', min: 1, help: 'pause after this many steps (resume continues exactly)' },
-    seconds: { type: 'number', min: 0, help: 'pause after this much training time' },
+    queries: { type: 'number', min: 1, help: 'pause once the run has spent this many queries in all (forward evaluations × examples); never exceeded' },
+    steps: { type: 'integer', min: 1, help: 'pause once the run has made this many steps in all, resumes included (a resume continues exactly)' },
+    seconds: { type: 'number', min: 0, help: 'pause once the run has trained this many seconds in all' },
     subnets: { type: 'string', help: 'sparse sub-nets trained in turn (AST): densities 0.1,0.05,0.02 or N:M patterns 2:4,1:4,1:8; one is plain sparse training' },
     correction: { type: 'string', choices: ['none', ...CORRECTION_MODES], help: 'gradient correction between consecutive sub-nets (default plain with 2+ sub-nets)' },
     'mask-every': { type: 'integer', min: 1, help: `with --subnets: prune, regrow or re-choose the masks every this many steps (default ${SUBNET_DEFAULTS.maskEvery})` },
@@ -66,7 +67,7 @@ With no flags: ${d.method} on the embedded MNIST (8,000 train / 2,000 test digit
     resume: { type: 'boolean', help: 'continue the run in --out from its checkpoint' },
     json: { type: 'boolean', help: 'print one JSON object per epoch and a summary object last' },
     'eval-batch-size': { type: 'integer', default: d.evalBatchSize, min: 1, help: 'examples per evaluation call' },
-    threads: { type: 'integer', min: 1, help: 'onnxruntime intra-op threads (default: one per core, never spinning; 1 with --workers or --nats); results depend on it, and the run records it' },
+    threads: { type: 'integer', min: 1, max: MAX_THREADS, help: 'onnxruntime intra-op threads (default: the count a resumed run recorded; 1 with --workers or --nats; else FORWARDPROP_THREADS or one per core; never spinning); the numbers depend on it, and the run records it' },
     workers: { type: 'integer', min: 1, help: 'loss-only methods: evaluate each step\'s engine calls on this many worker threads, each with its own onnxruntime session (results identical to one process with the same --threads, 1 by default here)' },
     ...NATS_FLAGS,
     'nats-timeout': { type: 'number', default: 30, min: 0.001, help: 'with --nats: seconds a task waits for a worker\'s reply before it is re-issued' },
@@ -221,7 +222,8 @@ export async function runTrain(argv: readonly string[]): Promise<number> {
     ...(workers !== undefined && { oracle: (model, objective) => new WorkerPoolOracle(model, objective, { workers, threads: config.threads ?? 1 }) }),
     resume: flags.resume === true,
     signal: interrupt.signal,
-    log: info,
+    // --json keeps stdout for the records; warnings go to stderr either way.
+    log: (line) => (line.startsWith('warning: ') ? console.error(line) : info(line)),
     onStep: (s) => {
       sessionStart ??= { step: s.step - 1, seconds: s.seconds };
       const perStep = (s.seconds - sessionStart.seconds) / Math.max(1, s.step - sessionStart.step);

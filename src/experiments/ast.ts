@@ -15,7 +15,6 @@ import { loadCheckpoint } from '../train/checkpoint.js';
 import { DEFAULT_CONFIG, type TrainConfig } from '../train/config.js';
 import { CORRECTION_HOOK } from '../train/hooks/gradient-correction.js';
 import { CHECKPOINT_FILE, type Summary, train } from '../train/trainer.js';
-import { threadsFor } from '../engine/runtime/onnxruntime.js';
 
 export const AST_JSON = 'ast.json';
 export const AST_MD = 'ast.md';
@@ -195,7 +194,7 @@ export async function runAstExperiment(options: AstOptions, log: (line: string) 
     }
   }
 
-  const settings = { dataset, model, nmModel, epochs, batchSize, maskEvery, seed, methods: methods.join(','), lrs: lrs.join(','), pruneUntil: pruneUntil.join(','), corrections: corrections.join(','), threads: threadsFor({}) ?? 'onnxruntime-web' };
+  const settings = { dataset, model, nmModel, epochs, batchSize, maskEvery, seed, methods: methods.join(','), lrs: lrs.join(','), pruneUntil: pruneUntil.join(','), corrections: corrections.join(',') };
   const charts = methods.filter((method) => rows.some((r) => r.method === method)).map((method): ScatterChart => ({
     type: 'scatter',
     title: `${method}: sub-nets trained alone and as AST sub-nets (test accuracy)`,

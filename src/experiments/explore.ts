@@ -17,7 +17,6 @@ import { EXPLORE_HOOK, exploreHook, parseExploreSpec } from '../train/hooks/expl
 import { type Stepper, type TrainState, initTrainState, trainStep } from '../train/step.js';
 import { CHECKPOINT_FILE, train } from '../train/trainer.js';
 import { wholeBatch } from '../train/run-hooks.js';
-import { threadsFor } from '../engine/runtime/onnxruntime.js';
 
 export const EXPLORE_JSON = 'explore.json';
 export const EXPLORE_MD = 'explore.md';
@@ -98,7 +97,7 @@ export async function runExploreExperiment(options: ExploreExperimentOptions, lo
   const cart = options.cartPole ?? {};
   if ((cart.seeds ?? 10) > 0) runs.push(...(await cartPoleRuns({ seeds: cart.seeds ?? 10, budget: cart.budget ?? 3000, explore: cart.explore ?? 'every=10,anchors=5', heldOut: cart.heldOut ?? 8 }, log)));
 
-  const settings = { dataset, model, methods: methods.join(','), budgets: budgets.join(','), explore: explore.join(' | '), holdout, batchSize, seed, cartPole: JSON.stringify(cart), threads: threadsFor({}) ?? 'onnxruntime-web' };
+  const settings = { dataset, model, methods: methods.join(','), budgets: budgets.join(','), explore: explore.join(' | '), holdout, batchSize, seed, cartPole: JSON.stringify(cart) };
   const charts: LineChart[] = [
     { type: 'line', title: `${dataset}: test accuracy against queries, with and without exploration`, x: { title: 'queries (forward evaluations × examples)' }, y: { title: 'test accuracy' }, series: runs.filter((r) => r.task === dataset).map((r) => ({ name: r.method, variant: r.explore === 'none' ? 'plain' : 'explore', points: r.curve })) },
   ];

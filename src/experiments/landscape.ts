@@ -246,7 +246,7 @@ export async function runLandscapeExperiment(options: LandscapeExperimentOptions
       log(`bp AST sub-net ${k} (${sub.pattern}): test accuracy ${(100 * sub.test_acc).toFixed(2)}%, centre ${l.landscape.centre.toFixed(4)}, λ_max ${l.hessian?.max.toFixed(3)}`);
     }
   }
-  const settings = { dataset, model, methods: methods.join(','), epochs: epochs.join(','), subnets, astEpochs, points, examples, hessianIterations, seed, threads: threadsFor({}) ?? 'onnxruntime-web' };
+  const settings = { dataset, model, methods: methods.join(','), epochs: epochs.join(','), subnets, astEpochs, points, examples, hessianIterations, seed };
   const rows = landscapes.map((l) => [...curvatureRow(l), accuracy.get(l)!, flatness(l)]);
   const columns = [...CURVATURE_COLUMNS, 'test accuracy', 'share of the plane within 0.1 of the centre loss'];
   const markdown = [

@@ -14,7 +14,6 @@ import { type Cell, type ExperimentResult, type LineChart, type ResultTable, wri
 import { chartSvg } from '../report/static-chart.js';
 import { outputsFor } from '../train/trainer.js';
 import { type MgdRunConfig, type MgdRunResult, mgdRun } from './mgd-run.js';
-import { threadsFor } from '../engine/runtime/onnxruntime.js';
 
 export const MGD_STUDIES = ['codes', 'scaling', 'time-constants', 'noise', 'fashion-cnn'] as const;
 export type MgdStudy = (typeof MGD_STUDIES)[number];
@@ -90,9 +89,7 @@ const SUMMARY_COLUMNS = ['success', 'steps (first hit)', 'steps (stays above)', 
 export async function runMgdExperiment(options: MgdExperimentOptions, log: (line: string) => void = () => {}): Promise<MgdStudyReport> {
   await mkdir(options.out, { recursive: true });
   const dt = options.dt ?? 1;
-  const found = await STUDIES[options.study]({ ...options, dt }, log);
-  // Every study's conditions name the thread count: onnxruntime's sums depend on it.
-  const study = { ...found, result: { ...found.result, conditions: { ...found.result.conditions, threads: threadsFor({}) ?? 'onnxruntime-web' } } };
+  const study = await STUDIES[options.study]({ ...options, dt }, log);
   const charts: string[] = [];
   for (const [i, chart] of study.result.charts.entries()) {
     const file = `mgd-${options.study}-${i + 1}.svg`;

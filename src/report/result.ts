@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../io/atomic-write.js';
+import { threadsFor } from '../engine/runtime/onnxruntime.js';
 
 /**
  * The result contract between experiments and the report: an experiment writes one
@@ -89,8 +90,10 @@ export interface ExperimentResult {
 }
 
 /** Writes `result` as `<dir>/result.json` (atomically), after checking it against the contract. */
-export async function writeExperimentResult(dir: string, result: ExperimentResult): Promise<void> {
+export async function writeExperimentResult(dir: string, given: ExperimentResult): Promise<void> {
   const path = join(dir, RESULT_FILE);
+  // Every result names the intra-op threads it was computed with, unless it names its own: onnxruntime's sums depend on them.
+  const result = { ...given, conditions: { threads: threadsFor({}) ?? null, ...given.conditions } };
   parseExperimentResult(JSON.parse(JSON.stringify(result)), path);
   await writeFileAtomic(path, `${JSON.stringify(result, null, 2)}\n`);
 }

@@ -166,8 +166,8 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
   const recorded = saved?.config['threads'] as number | undefined;
   const threads = threadsFor({ ...((config.threads ?? recorded) !== undefined && { threads: config.threads ?? recorded }) });
   if (threads !== undefined) config = { ...config, threads };
-  if (saved && recorded === undefined && threads !== undefined) log(`the checkpoint does not record its intra-op threads (written before runs recorded them); resuming with ${threads}: if the run used another count, its numbers leave the uninterrupted run's`);
-  if (recorded !== undefined && recorded !== threads) log(`resuming with ${threads ?? "the runtime's"} intra-op threads where the run used ${recorded}: onnxruntime's sums depend on the count, so the numbers may differ from an uninterrupted run's`);
+  if (saved && recorded === undefined && threads !== undefined) log(`warning: the checkpoint does not record its intra-op threads (written before runs recorded them); resuming with ${threads}: if the run used another count, its numbers leave the uninterrupted run's`);
+  if (recorded !== undefined && recorded !== threads) log(`warning: resuming with ${threads ?? "the runtime's"} intra-op threads where the run used ${recorded}: onnxruntime's sums depend on the count, so the numbers may differ from an uninterrupted run's`);
   const compile: CompileOptions = { device: config.device, ...(threads !== undefined && { threads }) };
   const { model, data: loaded } = await runModelAndData(config, compile, log);
   // Everything the run makes from here on is released when it ends, however it ends: a bad

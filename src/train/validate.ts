@@ -13,6 +13,7 @@ import type { TrainConfig } from './config.js';
 import { checkAdaptation } from './validate-adapt.js';
 import { CORRECTION_MODES } from './hooks/gradient-correction.js';
 import { parseExploreSpec } from './hooks/explore.js';
+import { MAX_THREADS } from '../engine/runtime/backend.js';
 
 /** A config value that cannot work, found before anything is loaded; `field` names the config key. */
 export class ConfigError extends RangeError {
@@ -112,7 +113,10 @@ export function validateConfig(config: TrainConfig): void {
   if (config.queries !== undefined) number('queries', 0, true);
   if (config.steps !== undefined) integer('steps', 1);
   if (config.seconds !== undefined) number('seconds', 0, true);
-  if (config.threads !== undefined) integer('threads', 1);
+  if (config.threads !== undefined) {
+    integer('threads', 1);
+    if (config.threads > MAX_THREADS) fail('threads', `threads must be at most ${MAX_THREADS}, got ${config.threads}`);
+  }
   validateSparsity(config, fail, wrap);
   if (config.holdout !== undefined) integer('holdout', 1);
   if (config.explore !== undefined) {

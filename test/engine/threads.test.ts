@@ -64,7 +64,7 @@ test('one command gives the same numbers on an idle machine and on a busy one, a
   }
 });
 
-test('FORWARDPROP_THREADS pins the default of every command; a bad value is a usage error', async () => {
+test('FORWARDPROP_THREADS pins the default; a bad value is a usage error where a default is needed; thread counts are capped', async () => {
   const cli = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
   const run = (value: string, ...args: string[]) =>
     new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
@@ -75,9 +75,19 @@ test('FORWARDPROP_THREADS pins the default of every command; a bad value is a us
     const r = await run('3', 'train', '--method', 'bp', '--model', 'mlp:784-16-10', '--steps', '1', '--out', join(dir, 'run'), '--json');
     assert.equal(r.code, 0, r.stderr);
     assert.equal((JSON.parse(await readFile(join(dir, 'run', 'summary.json'), 'utf8')) as { threads: number }).threads, 3);
-    const bad = await run('two', 'train', '--steps', '1', '--out', join(dir, 'bad'));
-    assert.equal(bad.code, 2);
-    assert.match(bad.stderr, /FORWARDPROP_THREADS must be a positive integer \(intra-op threads\), got 'two'/);
+    for (const value of ['two', '0', '1e1', '99999']) {
+      const bad = await run(value, 'train', '--steps', '1', '--out', join(dir, `bad-${value}`));
+      assert.equal(bad.code, 2, value);
+      assert.match(bad.stderr, new RegExp(`FORWARDPROP_THREADS must be a whole number of intra-op threads from 1 to 1024, got '${value}'`));
+    }
+    // Only where a default is needed: help, and a run given --threads, do not read it.
+    assert.equal((await run('two', 'train', '--help')).code, 0);
+    const given = await run('two', 'train', '--method', 'bp', '--model', 'mlp:784-16-10', '--steps', '1', '--threads', '1', '--out', join(dir, 'given'), '--json');
+    assert.equal(given.code, 0, given.stderr);
+    // onnxruntime creates every thread at once: 10,000 took minutes and gigabytes, and ignored signals.
+    const huge = await run('1', 'train', '--threads', '10000', '--steps', '1', '--out', join(dir, 'huge'));
+    assert.equal(huge.code, 2);
+    assert.match(huge.stderr, /--threads must be at most 1024, got 10000/);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
@@ -108,6 +118,20 @@ test("eval of a run defaults to the run's threads, so it reproduces the run's ev
     const evaluated = JSON.parse(r.stdout) as { test_loss: number; threads: number };
     assert.equal(evaluated.threads, 1);
     assert.equal(evaluated.test_loss, summary.test_loss);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('with --json the resume warning about another thread count still reaches stderr', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'fp-threads-json-'));
+  try {
+    const out = join(dir, 'run');
+    assert.equal((await runCli('train', '--method', 'bp', '--model', 'mlp:784-16-10', '--steps', '1', '--threads', '1', '--out', out, '--json')).code, 0);
+    const r = await runCli('train', '--out', out, '--resume', '--steps', '2', '--threads', '2', '--json');
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /warning: resuming with 2 intra-op threads where the run used 1/);
+    for (const line of r.stdout.trim().split('\n')) JSON.parse(line);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

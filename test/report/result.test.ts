@@ -2,13 +2,18 @@ import assert from 'node:assert/strict';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { threadsFor } from '../../src/engine/runtime/onnxruntime.js';
 import { type ExperimentResult, RESULT_FILE, parseExperimentResult, readExperimentResult, writeExperimentResult } from '../../src/report/result.js';
 import { sampleResult, tempDir } from './fixtures.js';
 
-test('an experiment result round-trips through result.json', async () => {
+test('an experiment result round-trips through result.json, naming the intra-op threads it was computed with', async () => {
   const dir = await tempDir();
   await writeExperimentResult(dir, sampleResult());
-  assert.deepEqual(await readExperimentResult(dir), sampleResult());
+  const sample = sampleResult();
+  assert.deepEqual(await readExperimentResult(dir), { ...sample, conditions: { threads: threadsFor({})!, ...sample.conditions } });
+  const own = join(dir, 'own');
+  await writeExperimentResult(own, { ...sample, conditions: { ...sample.conditions, threads: 1 } });
+  assert.equal((await readExperimentResult(own)).conditions['threads'], 1, 'a result that names its own count keeps it');
   assert.match(await readFile(join(dir, RESULT_FILE), 'utf8'), /^\{\n {2}"kind": "landscape",[\s\S]*\}\n$/);
 });
 

@@ -9,12 +9,23 @@ import type { HostTensor } from '../ir/host-tensor.js';
  * Backends register by name and priority, as onnxruntime-js's do.
  */
 
+/**
+ * The most intra-op threads a program may ask for. onnxruntime creates them all at
+ * session creation: 10,000 took minutes and gigabytes before it could be interrupted.
+ */
+export const MAX_THREADS = 1024;
+
+/** FORWARDPROP_THREADS holds no valid thread count: the environment's fault, a usage error in the CLI. */
+export class ThreadsVariableError extends RangeError {
+  override readonly name = 'ThreadsVariableError';
+}
+
 export interface CompileOptions {
   /** Backend by name (default: the registered one with the highest priority, onnxruntime). */
   readonly backend?: string;
   /** Execution device (default 'cpu'); `backend().devices()` lists what a backend offers. */
   readonly device?: string;
-  /** Intra-op threads (default: the backend's choice; in Node, one per core not busy with other work). */
+  /** Intra-op threads, 1 to MAX_THREADS (default: the backend's choice; in Node, FORWARDPROP_THREADS or one per core). */
   readonly threads?: number;
   /** Whether idle intra-op threads spin, waiting for work (default false: they yield the core to other processes). */
   readonly spinning?: boolean;

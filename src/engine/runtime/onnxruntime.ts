@@ -1,10 +1,10 @@
-import { DEVICES, RUNTIME_NAME, WRITES_PREALLOCATED, defaultThreads, ort } from '#ort';
+import { DEVICES, RUNTIME_NAME, SESSION_THREADS, WRITES_PREALLOCATED, defaultThreads, ort } from '#ort';
 import { type Feeds, bindFeeds, inputName } from '../ir/bind.js';
 import type { DType } from '../ir/dtype.js';
 import type { GraphSpec } from '../ir/graph.js';
 import { HostTensor } from '../ir/host-tensor.js';
 import { lowerToBytes } from '../onnx/lower.js';
-import { type Backend, type CompileOptions, type Program, registerBackend } from './backend.js';
+import { type Backend, type CompileOptions, MAX_THREADS, type Program, registerBackend } from './backend.js';
 
 /**
  * The onnxruntime backend: the only module that talks to onnxruntime (node or web, by
@@ -55,11 +55,13 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
  * default (in Node `FORWARDPROP_THREADS` or one per core, whatever the load). Undefined
  * under onnxruntime-web, which sets its threads for the page, not per session. Results
  * depend on it: a run records it.
- * @throws RangeError when FORWARDPROP_THREADS is set to anything but a positive integer.
+ * @throws RangeError for threads outside 1 to MAX_THREADS; ThreadsVariableError when FORWARDPROP_THREADS is needed and holds no valid count.
  */
 export function threadsFor(options: CompileOptions): number | undefined {
-  const fallback = defaultThreads();
-  return fallback === undefined ? undefined : (options.threads ?? fallback);
+  if (!SESSION_THREADS) return undefined;
+  const threads = options.threads ?? defaultThreads();
+  if (threads === undefined || (Number.isSafeInteger(threads) && threads >= 1 && threads <= MAX_THREADS)) return threads;
+  throw new RangeError(`threads must be a whole number from 1 to ${MAX_THREADS}, got ${threads}`);
 }
 
 function acquire(bytes: Uint8Array, options: CompileOptions): { key: string; entry: Entry } {

@@ -23,6 +23,9 @@ export const DEVICES: Readonly<Record<string, string>> = Object.freeze({
 });
 
 /** Intra-op threads when none are asked for: onnxruntime-web's own choice (its WebAssembly threads are set through ort.env). */
+/** Whether sessions take their own intra-op thread count: onnxruntime-web's are the page's (ort.env.wasm.numThreads). */
+export const SESSION_THREADS = false;
+
 export function defaultThreads(): number | undefined {
   return undefined;
 }
