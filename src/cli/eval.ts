@@ -48,7 +48,7 @@ export async function runEval(argv: readonly string[]): Promise<number> {
     : { ...DEFAULT_CONFIG, model: `onnx:${target}`, method: 'spsa', ...(flags.classes !== undefined && { classes: parseClasses(flags.classes) }) };
   const dataset = flags.dataset ?? config.dataset;
   // The run's own thread count by default: onnxruntime's sums depend on it, and this reproduces the run's evaluations.
-  const threads = threadsFor({ ...((flags.threads ?? config.threads) !== undefined && { threads: flags.threads ?? config.threads }) });
+  const threads = threadsFor({ threads: flags.threads ?? config.threads });
   const compile = { device: flags.device, ...(threads !== undefined && { threads }) };
   // The run's model as it trained it (imported, adapted or a black box), from its config.
   const { model, data: loaded } = await runModelAndData(config, compile, () => {}, dataset);

@@ -107,7 +107,7 @@ export async function landscapeOfRun(run: string, options: RunLandscapeOptions):
   const range = options.range ?? (to !== undefined ? [-0.5, 1.5] : [-1, 1]);
   const n = Math.min(examples, data.size);
   const batch: Batch = batches(data, { batchSize: n, shuffle: false }).next().value!;
-  const threads = threadsFor(options.workers === undefined || compile.threads !== undefined ? compile : { threads: 1 });
+  const threads = threadsFor(options.workers === undefined ? compile : { threads: compile.threads ?? 1 });
   const programs = { ...compile, ...(threads !== undefined && { threads }) };
   const evaluator = options.workers === undefined ? new SurfaceEvaluator(model, objective, programs) : new WorkerPoolSurface(model, objective, { workers: options.workers, threads: threads ?? 1 });
   const hvp = new HessianVectorProduct(model, objective, programs);

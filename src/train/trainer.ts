@@ -164,7 +164,7 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
   // recorded (the checkpoint's config, the summary), and a resume keeps the recorded count
   // unless told otherwise.
   const recorded = saved?.config['threads'] as number | undefined;
-  const threads = threadsFor({ ...((config.threads ?? recorded) !== undefined && { threads: config.threads ?? recorded }) });
+  const threads = threadsFor({ threads: config.threads ?? recorded });
   if (threads !== undefined) config = { ...config, threads };
   if (saved && recorded === undefined && threads !== undefined) log(`warning: the checkpoint does not record its intra-op threads (written before runs recorded them); resuming with ${threads}: if the run used another count, its numbers leave the uninterrupted run's`);
   if (recorded !== undefined && recorded !== threads) log(`warning: resuming with ${threads ?? "the runtime's"} intra-op threads where the run used ${recorded}: onnxruntime's sums depend on the count, so the numbers may differ from an uninterrupted run's`);
@@ -218,8 +218,8 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
     const stepCost = (b: number) => (stepper.allocation ? stepQueries(stepper.allocation, b) : undefined) ?? method.cost(resolveOptions(config.method, method.options, config.options), b, model.size);
 
     let state = initTrainState(stepper, config.init ? await initialParams(config.init, model) : model.init(runSeeds(config.seed).init), data.train.size);
-    // The sums of the epoch a checkpoint stopped in (EpochSums): a resumed epoch goes on from them.
-    let epochSoFar: EpochSums | undefined;
+    // The sums of the epoch a checkpoint stopped in (none in a checkpoint from before they were kept): a resumed epoch goes on from them.
+    let epochSoFar = NO_STEPS;
     if (saved) {
       model.check(saved.params, `parameters in ${checkpointPath}`);
       state.params.set(saved.params);
@@ -232,7 +232,7 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
         hooks: Object.fromEntries(Object.entries(state.hooks).map(([name, s]) => [name, restore(`hook:${name}`, s)])),
         progress: saved.progress,
       };
-      epochSoFar = saved.extras?.[EPOCH_EXTRA] && restore(EPOCH_EXTRA, NO_STEPS);
+      epochSoFar = restore(EPOCH_EXTRA, NO_STEPS);
       log(`resuming ${checkpointPath} at epoch ${state.progress.epoch}, batch ${state.progress.batch} (step ${state.progress.step})`);
     }
     let madeOut = false;
@@ -266,8 +266,8 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
 
     try {
       while (state.progress.epoch < config.epochs) {
-        // Mid-epoch only after a resume; a checkpoint from before the sums were kept starts them at 0.
-        let { lossSum, examples } = (state.progress.batch > 0 && epochSoFar) || NO_STEPS;
+        // Mid-epoch only after a resume.
+        let { lossSum, examples } = state.progress.batch > 0 ? epochSoFar : NO_STEPS;
         // The rate is this invocation's: its examples over its seconds.
         let timedExamples = 0;
         let epochSeconds = 0;

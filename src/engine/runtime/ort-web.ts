@@ -22,10 +22,10 @@ export const DEVICES: Readonly<Record<string, string>> = Object.freeze({
   webnn: 'webnn',
 });
 
-/** Intra-op threads when none are asked for: onnxruntime-web's own choice (its WebAssembly threads are set through ort.env). */
 /** Whether sessions take their own intra-op thread count: onnxruntime-web's are the page's (ort.env.wasm.numThreads). */
 export const SESSION_THREADS = false;
 
+/** Intra-op threads when none are asked for: onnxruntime-web's own choice (its WebAssembly threads are set through ort.env). */
 export function defaultThreads(): number | undefined {
   return undefined;
 }
